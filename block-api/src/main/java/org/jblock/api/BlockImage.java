@@ -1,0 +1,87 @@
+package org.jblock.api;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * An open disk image: a virtual disk of {@link #size()} bytes, addressed at any byte offset.
+ *
+ * <p><b>Thread safety.</b> Every method may be called from many threads at once. Reads and writes of
+ * disjoint ranges never disturb each other; the outcome of overlapping concurrent writes is one of
+ * the writes, per byte. {@link #close()} must not race with other calls; calls after it fail with
+ * {@link ImageClosedException}.
+ *
+ * <p><b>Ranges.</b> A request must lie within {@code [0, size())}; one that does not is refused with
+ * {@link InvalidRequestException} before anything is read or written, never truncated.
+ *
+ * <p><b>Optional abilities</b> (check, resize, write-zeroes without writing) are refused through
+ * {@link UnsupportedFeatureException} when the format lacks them.
+ */
+public interface BlockImage extends Closeable {
+
+    /** @return the virtual disk size in bytes, as the guest sees it */
+    long size() throws IOException;
+
+    /** @return whether writes are refused */
+    boolean isReadOnly();
+
+    /** @return the name of the storage, for messages */
+    String name();
+
+    /**
+     * Fills {@code dst} (all its remaining bytes) with the virtual disk's content at {@code offset}.
+     * Unallocated areas read as zeros.
+     */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /** Writes all remaining bytes of {@code src} at {@code offset}. */
+    void write(long offset, ByteBuffer src) throws IOException;
+
+    /**
+     * Makes {@code [offset, offset+length)} read as zeros, without writing zero buffers where the
+     * format can express zeros in its metadata.
+     *
+     * @param mayUnmap whether the space may be given back (areas may become unallocated)
+     */
+    void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException;
+
+    /**
+     * Tells the image the range is no longer needed. Advisory: the content afterwards is
+     * unspecified (a format may keep it, zero it or unmap it); it never fails for a valid range.
+     */
+    void discard(long offset, long length) throws IOException;
+
+    /** Makes every completed write durable, metadata included. */
+    void flush() throws IOException;
+
+    /**
+     * Describes how {@code [offset, offset+length)} is stored, as a list of extents that covers the
+     * range exactly, in order, with neighbours merged where every flag and the host mapping agree.
+     */
+    List<Extent> blockStatus(long offset, long length) throws IOException;
+
+    /** @return the format name, sizes and the format's own fields */
+    ImageInfo info() throws IOException;
+
+    /**
+     * Checks the image's metadata for corruptions and leaks, and repairs what {@code mode} allows.
+     * Findings are collected into the report; the check fails only when it cannot run at all.
+     *
+     * @throws UnsupportedFeatureException when the format has no checks
+     * @throws ReadOnlyImageException when a repair is asked of a read-only image
+     */
+    CheckReport check(CheckMode mode) throws IOException;
+
+    /**
+     * Changes the virtual size. New space reads as zeros. Shrinking drops the tail's data.
+     *
+     * @throws UnsupportedFeatureException when the format or this image cannot be resized to that size
+     */
+    void resize(long newSize) throws IOException;
+
+    /** Flushes and releases the image and its storage. Closing twice is harmless. */
+    @Override
+    void close() throws IOException;
+}

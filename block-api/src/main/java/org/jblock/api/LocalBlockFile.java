@@ -1,0 +1,189 @@
+package org.jblock.api;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * A {@link BlockFile} on a local file, through one {@link FileChannel} used only with positional
+ * I/O, so concurrent reads and writes need no lock of ours.
+ *
+ * <p>{@link #lock(LockMode)} takes an OS lock (seen by other processes) and a lock in this process's
+ * own table (POSIX locks cannot tell two opens of one process apart).
+ */
+public final class LocalBlockFile implements BlockFile {
+    private final Path path;
+    private final String name;
+    private final RandomAccessFile file;
+    private final FileChannel channel;
+    private final boolean readOnly;
+    private FileLocks.Held lock;
+    private volatile boolean closed;
+
+    private LocalBlockFile(Path path, RandomAccessFile file, boolean readOnly) {
+        this.path = path;
+        this.name = path.toString();
+        this.file = file;
+        this.channel = file.getChannel();
+        this.readOnly = readOnly;
+    }
+
+    /**
+     * Opens an existing file.
+     *
+     * @throws NoSuchFileException when it does not exist
+     * @throws AccessDeniedException when it cannot be opened as asked
+     */
+    public static LocalBlockFile open(Path path, boolean readOnly) throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "No such file or directory");
+        }
+        if (Files.isDirectory(path)) {
+            throw new BlockException(path + ": Is a directory");
+        }
+        try {
+            return new LocalBlockFile(path, new RandomAccessFile(path.toFile(), readOnly ? "r" : "rw"), readOnly);
+        } catch (FileNotFoundException e) {
+            throw new AccessDeniedException(path.toString(), null,
+                    readOnly ? "Permission denied" : "Permission denied (open for writing)");
+        }
+    }
+
+    /** Creates the file, or empties it when it exists, and opens it for writing. */
+    public static LocalBlockFile create(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            throw new BlockException(path + ": Is a directory");
+        }
+        try {
+            RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw");
+            raf.setLength(0);
+            return new LocalBlockFile(path, raf, false);
+        } catch (FileNotFoundException e) {
+            throw new AccessDeniedException(path.toString(), null, "Could not create file: " + e.getMessage());
+        }
+    }
+
+    /** @return the path this file was opened from */
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+        ensureOpen();
+        if (position < 0) {
+            throw new InvalidRequestException(name + ": negative offset " + position);
+        }
+        int total = 0;
+        try {
+            while (dst.hasRemaining()) {
+                int n = channel.read(dst, position + total);
+                if (n < 0) {
+                    return total == 0 ? -1 : total;
+                }
+                total += n;
+            }
+        } catch (ClosedChannelException e) {
+            throw new ImageClosedException(name);
+        }
+        return total;
+    }
+
+    @Override
+    public void write(ByteBuffer src, long position) throws IOException {
+        ensureOpen();
+        if (readOnly) {
+            throw new ReadOnlyImageException(name);
+        }
+        if (position < 0) {
+            throw new InvalidRequestException(name + ": negative offset " + position);
+        }
+        long at = position;
+        try {
+            while (src.hasRemaining()) {
+                at += channel.write(src, at);
+            }
+        } catch (ClosedChannelException e) {
+            throw new ImageClosedException(name);
+        }
+    }
+
+    @Override
+    public long size() throws IOException {
+        ensureOpen();
+        return channel.size();
+    }
+
+    @Override
+    public void truncate(long size) throws IOException {
+        ensureOpen();
+        if (readOnly) {
+            throw new ReadOnlyImageException(name);
+        }
+        if (size < 0) {
+            throw new InvalidRequestException(name + ": negative size " + size);
+        }
+        // RandomAccessFile.setLength extends sparsely; FileChannel can only shrink.
+        file.setLength(size);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        ensureOpen();
+        if (!readOnly) {
+            channel.force(true);
+        }
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public synchronized void lock(LockMode mode) throws IOException {
+        ensureOpen();
+        if (lock != null) {
+            if (lock.mode() == mode) {
+                return;
+            }
+            lock.release();
+            lock = null;
+        }
+        lock = FileLocks.acquire(path, channel, mode, name);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (lock != null) {
+                lock.release();
+                lock = null;
+            }
+        } finally {
+            file.close();
+        }
+    }
+
+    private void ensureOpen() throws ImageClosedException {
+        if (closed) {
+            throw new ImageClosedException(name);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package org.jblock.api;
+
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Option values checked against a driver's {@link OptionSpec}s: what {@code -o key=value,...} on
+ * the command line becomes before a driver sees it.
+ *
+ * <p>Immutable. Reading an option that was not given yields its default.
+ */
+public final class Options {
+    /** No options given. */
+    public static final Options EMPTY = new Options(Map.of());
+
+    private final Map<String, Object> values;
+
+    private Options(Map<String, Object> values) {
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
+
+    /**
+     * Parses {@code key=value,key=value} (a bare {@code key} means {@code key=on}; {@code ,,}
+     * escapes a comma inside a value, as in QEMU) against {@code specs}.
+     *
+     * @throws InvalidOptionException for an unknown key (listing the known ones), a key given twice
+     *                                or a value that does not parse
+     */
+    public static Options parse(String text, Collection<? extends OptionSpec<?>> specs) throws InvalidOptionException {
+        Map<String, String> raw = new LinkedHashMap<>();
+        if (text != null && !text.isBlank()) {
+            for (String item : splitItems(text)) {
+                int eq = item.indexOf('=');
+                String key = (eq < 0 ? item : item.substring(0, eq)).trim();
+                String value = eq < 0 ? "on" : item.substring(eq + 1);
+                if (key.isEmpty()) {
+                    throw new InvalidOptionException("Invalid option list: '" + text + "'");
+                }
+                if (raw.putIfAbsent(key, value) != null) {
+                    throw new InvalidOptionException("Option '" + key + "' is given more than once");
+                }
+            }
+        }
+        return of(raw, specs);
+    }
+
+    /** Checks already-split values, given as text or as typed values, against {@code specs}. */
+    public static Options of(Map<String, ?> given, Collection<? extends OptionSpec<?>> specs) throws InvalidOptionException {
+        Map<String, OptionSpec<?>> byName = new LinkedHashMap<>();
+        for (OptionSpec<?> spec : specs) {
+            byName.put(spec.name(), spec);
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : given.entrySet()) {
+            OptionSpec<?> spec = byName.get(e.getKey());
+            if (spec == null) {
+                throw new InvalidOptionException("Invalid parameter '" + e.getKey() + "'"
+                        + (byName.isEmpty() ? " (this format accepts no options)"
+                        : " (accepted: " + String.join(", ", byName.keySet()) + ")"));
+            }
+            Object value = e.getValue() instanceof String ? spec.parse((String) e.getValue()) : spec.cast(e.getValue());
+            values.put(spec.name(), value);
+        }
+        return new Options(values);
+    }
+
+    private static java.util.List<String> splitItems(String text) {
+        java.util.List<String> items = new java.util.ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == ',') {
+                if (i + 1 < text.length() && text.charAt(i + 1) == ',') {
+                    current.append(',');
+                    i++;
+                    continue;
+                }
+                items.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(c);
+            }
+        }
+        items.add(current.toString());
+        items.removeIf(String::isBlank);
+        return items;
+    }
+
+    /** @return the value given for {@code spec}, or its default (which may be null) */
+    public <T> T get(OptionSpec<T> spec) {
+        Object value = values.get(spec.name());
+        return value == null ? spec.defaultValue() : Objects.requireNonNull(spec.cast0(value));
+    }
+
+    /** @return whether the option was given explicitly */
+    public boolean isSet(OptionSpec<?> spec) {
+        return values.containsKey(spec.name());
+    }
+
+    /** @return the options given explicitly, in the order given */
+    public Map<String, Object> asMap() {
+        return values;
+    }
+
+    @Override
+    public String toString() {
+        return values.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","));
+    }
+}

@@ -1,0 +1,22 @@
+package org.jblock.api.spi;
+
+import java.util.Objects;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.Options;
+
+/**
+ * What {@link BlockDriver#create} is asked to make.
+ *
+ * @param file    the empty, writable storage to write the new image into
+ * @param size    the virtual disk size asked for, in bytes (a driver may round it up, and says so
+ *                through the image it then opens)
+ * @param options values of the driver's {@link BlockDriver#createOptions()}, already checked
+ */
+public record CreateRequest(BlockFile file, long size, Options options) {
+
+    public CreateRequest {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(options, "options");
+    }
+}

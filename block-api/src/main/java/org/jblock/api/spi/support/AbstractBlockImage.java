@@ -1,0 +1,249 @@
+package org.jblock.api.spi.support;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.BlockImage;
+import org.jblock.api.CheckMode;
+import org.jblock.api.CheckReport;
+import org.jblock.api.Extent;
+import org.jblock.api.ImageClosedException;
+import org.jblock.api.ImageInfo;
+import org.jblock.api.InvalidRequestException;
+import org.jblock.api.ReadOnlyImageException;
+import org.jblock.api.UnsupportedFeatureException;
+
+/**
+ * The base of a driver's {@link BlockImage}: it enforces the contract's rules once (ranges, read-only
+ * state, use after close, idempotent close, merged block status) so that a driver implements only
+ * the {@code do*} methods, each called with a valid, non-empty range on an open image.
+ *
+ * <p>Optional abilities have defaults: write-zeroes writes zero buffers, discard does nothing,
+ * block status reports everything as data, check and resize are unsupported. Thread safety of the
+ * {@code do*} methods is the driver's to provide.
+ */
+public abstract class AbstractBlockImage implements BlockImage {
+    private static final int ZERO_CHUNK = 1 << 20;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
+
+    private final BlockFile file;
+    private final boolean readOnly;
+    private final String format;
+    private volatile boolean closed;
+
+    /**
+     * @param format   the driver's name, for {@link #info()}
+     * @param file     the storage, owned (and closed) by this image from now on
+     * @param readOnly whether writes are refused
+     */
+    protected AbstractBlockImage(String format, BlockFile file, boolean readOnly) {
+        this.format = format;
+        this.file = file;
+        this.readOnly = readOnly;
+    }
+
+    /** @return the storage under the image */
+    protected final BlockFile file() {
+        return file;
+    }
+
+    /** @return the driver's name */
+    protected final String format() {
+        return format;
+    }
+
+    @Override
+    public String name() {
+        return file.name();
+    }
+
+    @Override
+    public final boolean isReadOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public final void read(long offset, ByteBuffer dst) throws IOException {
+        checkRange(offset, dst.remaining());
+        if (dst.hasRemaining()) {
+            doRead(offset, dst);
+        }
+    }
+
+    @Override
+    public final void write(long offset, ByteBuffer src) throws IOException {
+        checkWritable();
+        checkRange(offset, src.remaining());
+        if (src.hasRemaining()) {
+            doWrite(offset, src);
+        }
+    }
+
+    @Override
+    public final void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        checkWritable();
+        checkRange(offset, length);
+        if (length > 0) {
+            doWriteZeroes(offset, length, mayUnmap);
+        }
+    }
+
+    @Override
+    public final void discard(long offset, long length) throws IOException {
+        checkWritable();
+        checkRange(offset, length);
+        if (length > 0) {
+            doDiscard(offset, length);
+        }
+    }
+
+    @Override
+    public final void flush() throws IOException {
+        ensureOpen();
+        if (!readOnly) {
+            doFlush();
+        }
+    }
+
+    @Override
+    public final List<Extent> blockStatus(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        if (length == 0) {
+            return List.of();
+        }
+        return merged(doBlockStatus(offset, length));
+    }
+
+    @Override
+    public final ImageInfo info() throws IOException {
+        ensureOpen();
+        return doInfo();
+    }
+
+    @Override
+    public final CheckReport check(CheckMode mode) throws IOException {
+        ensureOpen();
+        if (mode.repairs()) {
+            checkWritable();
+        }
+        return doCheck(mode);
+    }
+
+    @Override
+    public final void resize(long newSize) throws IOException {
+        checkWritable();
+        if (newSize < 0) {
+            throw new InvalidRequestException(name() + ": invalid size " + newSize);
+        }
+        doResize(newSize);
+    }
+
+    @Override
+    public final void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        try {
+            if (!readOnly) {
+                doFlush();
+            }
+            doClose();
+        } finally {
+            closed = true;
+            file.close();
+        }
+    }
+
+    /** Reads {@code dst.remaining() > 0} bytes at a valid {@code offset}. */
+    protected abstract void doRead(long offset, ByteBuffer dst) throws IOException;
+
+    /** Writes {@code src.remaining() > 0} bytes at a valid {@code offset} of a writable image. */
+    protected abstract void doWrite(long offset, ByteBuffer src) throws IOException;
+
+    /** Zeroes a valid range; by default writes zero buffers through {@link #doWrite}. */
+    protected void doWriteZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        long done = 0;
+        while (done < length) {
+            int n = (int) Math.min(ZERO_CHUNK, length - done);
+            doWrite(offset + done, ZEROS.duplicate().limit(n));
+            done += n;
+        }
+    }
+
+    /** Discards a valid range; by default does nothing (discard is advisory). */
+    protected void doDiscard(long offset, long length) throws IOException {
+    }
+
+    /** Flushes a writable image; by default flushes the storage. */
+    protected void doFlush() throws IOException {
+        file.flush();
+    }
+
+    /**
+     * Describes a valid, non-empty range; the list must cover it in order and may be unmerged. By
+     * default: all data, no known mapping.
+     */
+    protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
+        return List.of(new Extent(offset, length, true, false, true, OptionalLong.empty()));
+    }
+
+    /** By default: the format name, the size, no cluster size, no format-specific fields. */
+    protected ImageInfo doInfo() throws IOException {
+        return new ImageInfo(format, size(), 0, Map.of());
+    }
+
+    /** By default unsupported. {@code mode} repairs only on a writable image. */
+    protected CheckReport doCheck(CheckMode mode) throws IOException {
+        throw new UnsupportedFeatureException("This image format does not support checks");
+    }
+
+    /** By default unsupported. */
+    protected void doResize(long newSize) throws IOException {
+        throw new UnsupportedFeatureException("Image format driver does not support resize");
+    }
+
+    /** Releases the driver's own resources; the storage is closed afterwards by the caller. */
+    protected void doClose() throws IOException {
+    }
+
+    /** @throws ImageClosedException when the image is closed */
+    protected final void ensureOpen() throws ImageClosedException {
+        if (closed) {
+            throw new ImageClosedException(name());
+        }
+    }
+
+    private void checkWritable() throws IOException {
+        ensureOpen();
+        if (readOnly) {
+            throw new ReadOnlyImageException(name());
+        }
+    }
+
+    private void checkRange(long offset, long length) throws IOException {
+        ensureOpen();
+        long size = size();
+        if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+            throw new InvalidRequestException(name() + ": request at offset " + offset + " for " + length
+                    + " bytes is beyond the end of the image (" + size + " bytes)");
+        }
+    }
+
+    private static List<Extent> merged(List<Extent> extents) {
+        List<Extent> out = new ArrayList<>(extents.size());
+        for (Extent e : extents) {
+            int last = out.size() - 1;
+            if (last >= 0 && out.get(last).mergeableWith(e)) {
+                out.set(last, out.get(last).mergedWith(e));
+            } else {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+}

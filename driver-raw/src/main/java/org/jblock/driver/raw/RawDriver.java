@@ -1,0 +1,61 @@
+package org.jblock.driver.raw;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import org.jblock.api.BlockImage;
+import org.jblock.api.OptionSpec;
+import org.jblock.api.spi.BlockDriver;
+import org.jblock.api.spi.CreateRequest;
+import org.jblock.api.spi.OpenRequest;
+import org.jblock.api.spi.ProbeInput;
+
+/** The raw format: identity mapping, the fallback of every probe. */
+public final class RawDriver implements BlockDriver {
+    static final OptionSpec<String> PREALLOCATION = OptionSpec.choice("preallocation", "off",
+            "Preallocation mode (allowed values: off, full)", "off", "full");
+
+    private static final int FILL_CHUNK = 1 << 20;
+
+    public RawDriver() {
+    }
+
+    @Override
+    public String name() {
+        return "raw";
+    }
+
+    @Override
+    public String description() {
+        return "raw disk image: the file is the disk";
+    }
+
+    /** Any file can be raw, so raw always answers, with the lowest non-zero score. */
+    @Override
+    public int probe(ProbeInput input) {
+        return 1;
+    }
+
+    @Override
+    public BlockImage open(OpenRequest request) throws IOException {
+        return new RawImage(request.file(), request.readOnly());
+    }
+
+    @Override
+    public void create(CreateRequest request) throws IOException {
+        long size = request.size();
+        if ("full".equals(request.options().get(PREALLOCATION))) {
+            ByteBuffer zeros = ByteBuffer.allocate(FILL_CHUNK);
+            for (long at = 0; at < size; at += FILL_CHUNK) {
+                request.file().write(zeros.clear().limit((int) Math.min(FILL_CHUNK, size - at)), at);
+            }
+        }
+        request.file().truncate(size);
+    }
+
+    @Override
+    public List<OptionSpec<?>> createOptions() {
+        return List.of(PREALLOCATION);
+    }
+}

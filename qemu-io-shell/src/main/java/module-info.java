@@ -1,0 +1,11 @@
+/**
+ * The command-line tools: {@code jblock-io}, a qemu-io-style shell, and {@code jblock-img}, a
+ * qemu-img-style image tool. The only module that prints. It reaches drivers through the registry
+ * alone; the drivers are on the launcher's module path at run time.
+ */
+module org.jblock.shell {
+    requires org.jblock.registry;
+    requires info.picocli;
+    requires org.jline;
+    requires com.fasterxml.jackson.databind;
+}
