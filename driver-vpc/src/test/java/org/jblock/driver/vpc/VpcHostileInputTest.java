@@ -105,10 +105,14 @@ class VpcHostileInputTest {
         int refused = 0;
         for (int[] range : ranges) {
             for (int at = range[0]; at < range[1]; at++) {
-                for (int flip : new int[] {0x01, 0x80, 0xFF}) {
+                // Every single-bit flip, and the byte replaced by 0x00 and by 0xFF.
+                for (int change = 0; change < 10; change++) {
                     byte[] damaged = image.clone();
-                    damaged[at] ^= (byte) flip;
-                    if (openDamaged(damaged, expected, "byte " + at + " xor " + flip)) {
+                    damaged[at] = change < 8 ? (byte) (damaged[at] ^ (1 << change)) : change == 8 ? 0 : (byte) 0xFF;
+                    if (damaged[at] == image[at]) {
+                        continue;
+                    }
+                    if (openDamaged(damaged, expected, "byte " + at + " changed to " + (damaged[at] & 0xFF))) {
                         opened++;
                     } else {
                         refused++;
