@@ -80,10 +80,9 @@ final class VhdOpener {
         if (type == VhdFooter.TYPE_FIXED && chosen.trailingOffset < 0) {
             throw new CorruptImageException(name, FOOTER, "invalid VPC image: a fixed image has no footer copy");
         }
-        long[] size = new long[1];
-        String sizeSource = virtualSize(footer, mode, chosen, size);
-        long virtualSize = size[0];
-        VhdFacts facts = new VhdFacts(footer, chosen.trailingOffset, chosen.source, virtualSize, sizeSource,
+        VirtualSize size = virtualSize(footer, mode);
+        long virtualSize = size.bytes;
+        VhdFacts facts = new VhdFacts(footer, chosen.trailingOffset, chosen.source, virtualSize, size.source,
                 checksumsIgnored, notes);
         if (type == VhdFooter.TYPE_FIXED) {
             if (virtualSize > chosen.trailingOffset) {
@@ -172,8 +171,7 @@ final class VhdOpener {
      * size for every other creator (Hyper-V, Disk2vhd, XenServer, Azure, qemu-img with force_size,
      * jblock); the maximum geometry always means the current size.
      */
-    private String virtualSize(VhdFooter footer, SizeMode mode, ChosenFooter chosen, long[] out)
-            throws IOException {
+    private VirtualSize virtualSize(VhdFooter footer, SizeMode mode) throws IOException {
         Geometry geometry = footer.geometry();
         String creator = "creator '" + footer.creatorAppText() + "'";
         boolean creatorUsesChs = footer.creatorApp() == CREATOR_VPC || footer.creatorApp() == CREATOR_QEMU;
@@ -195,8 +193,11 @@ final class VhdOpener {
             source = "current-size (" + (mode == SizeMode.CURRENT_SIZE ? "forced"
                     : geometry.isMax() ? "maximum geometry" : creator) + ")";
         }
-        out[0] = size;
-        return source;
+        return new VirtualSize(size, source);
+    }
+
+    /** A virtual size and how it was computed. */
+    private record VirtualSize(long bytes, String source) {
     }
 
     // ---- dynamic --------------------------------------------------------------------------------
