@@ -27,13 +27,6 @@ final class BlockAllocationTable {
         this.entries = entries;
     }
 
-    /** A table of {@code count} unallocated entries. */
-    static BlockAllocationTable unallocated(int count) {
-        int[] entries = new int[count];
-        java.util.Arrays.fill(entries, UNALLOCATED);
-        return new BlockAllocationTable(entries);
-    }
-
     /** Reads {@code count} big-endian entries from {@code src}'s position, advancing it. */
     static BlockAllocationTable decode(ByteBuffer src, int count) {
         int[] entries = new int[count];

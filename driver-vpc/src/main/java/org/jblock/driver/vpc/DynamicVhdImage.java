@@ -74,7 +74,6 @@ final class DynamicVhdImage extends AbstractBlockImage {
     private final int blockShift;
     private final int bitmapSize;
     private final int sectorsPerBlock;
-    private final int blockCount;
     private final byte[] footerBytes;
     /** One bit a block: its bitmap is known to be all ones. */
     private final long[] fullBlocks;
@@ -102,8 +101,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
         this.blockShift = Integer.numberOfTrailingZeros(blockSize);
         this.bitmapSize = DynamicHeader.bitmapSize(blockSize);
         this.sectorsPerBlock = blockSize >>> VhdLayout.SECTOR_SHIFT;
-        this.blockCount = (int) VhdLayout.ceilDiv(virtualSize, blockSize);
         this.footerBytes = facts.footer().toBytes();
+        int blockCount = (int) VhdLayout.ceilDiv(virtualSize, blockSize);
         this.fullBlocks = new long[(blockCount + 63) >>> 6];
         int slots = Math.max(4, Math.min(MAX_CACHE_SLOTS, CACHE_BYTES / bitmapSize));
         this.bitmapCache = new AtomicReferenceArray<>(slots);
@@ -455,20 +454,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
         return new ImageInfo(format(), virtualSize, blockSize, fields);
     }
 
-    /** For tests and check: the structures as open found them. */
-    VhdFacts facts() {
-        return facts;
-    }
-
-    DynamicHeader header() {
-        return header;
-    }
-
+    /** The block allocation table in use (for tests, and for check to build on). */
     BlockAllocationTable bat() {
         return bat;
-    }
-
-    int blockCount() {
-        return blockCount;
     }
 }

@@ -99,8 +99,4 @@ final class FixedVhdImage extends AbstractBlockImage {
         facts = new VhdFacts(footer, newSize, old.footerSource(), newSize, "resized to current-size",
                 old.checksumsIgnored(), old.notes());
     }
-
-    VhdFacts facts() {
-        return facts;
-    }
 }
