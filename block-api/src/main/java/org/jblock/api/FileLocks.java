@@ -101,14 +101,16 @@ final class FileLocks {
      * process's last lock on that file is released (closing it now would drop that lock).
      */
     static void close(Object key, Closeable file) throws IOException {
+        // Closed under the table's lock: a lock taken on this file by another open in between the
+        // check and the close would otherwise be dropped by it.
         synchronized (TABLE) {
             Entry entry = TABLE.get(key);
             if (entry != null) {
                 entry.parked.add(file);
-                return;
+            } else {
+                file.close();
             }
         }
-        file.close();
     }
 
     private static Held held(Object key, Entry entry, BlockFile.LockMode mode) {
@@ -122,7 +124,6 @@ final class FileLocks {
 
             @Override
             public void release() throws IOException {
-                List<Closeable> toClose;
                 synchronized (TABLE) {
                     if (released) {
                         return;
@@ -132,13 +133,14 @@ final class FileLocks {
                         return;
                     }
                     TABLE.remove(key);
-                    toClose = List.copyOf(entry.parked);
-                    entry.parked.clear();
-                    if (entry.osLock.isValid()) {
-                        entry.osLock.release();
+                    try {
+                        if (entry.osLock.isValid()) {
+                            entry.osLock.release();
+                        }
+                    } finally {
+                        closeAll(entry.parked);
                     }
                 }
-                closeAll(toClose);
             }
         };
     }
