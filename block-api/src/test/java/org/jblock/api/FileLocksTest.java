@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Locks through {@link LocalBlockFile#lock}, seen from this process and from another. */
+// Images and files held open only for their locks are resources the try blocks never touch.
+@SuppressWarnings("try")
 class FileLocksTest {
     @TempDir
     Path dir;

@@ -16,54 +16,22 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.Set;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
 import org.jblock.api.spi.BlockDriver;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class DriverRegistryLoadingTest {
-    private static final Logger JUL = Logger.getLogger(DriverRegistry.class.getName());
+    @RegisterExtension
+    final RegistryLog log = new RegistryLog();
 
     @TempDir
     Path dir;
-
-    private final List<LogRecord> logged = new ArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            logged.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-
-    @BeforeEach
-    void captureLog() {
-        JUL.addHandler(capture);
-        JUL.setUseParentHandlers(false);
-    }
-
-    @AfterEach
-    void releaseLog() {
-        JUL.removeHandler(capture);
-        JUL.setUseParentHandlers(true);
-    }
 
     /** A registry loaded from a services file that lists {@code providers}, beside the class path's. */
     private DriverRegistry loadWith(String... providers) throws IOException {
@@ -113,9 +81,10 @@ class DriverRegistryLoadingTest {
         assertEquals("the driver could not be started: java.lang.IllegalStateException: no licence file",
                 problem.message());
         assertInstanceOf(ServiceConfigurationError.class, problem.cause());
-        assertEquals(1, logged.size());
-        assertEquals(java.util.logging.Level.WARNING, logged.get(0).getLevel());
-        assertTrue(logged.get(0).getMessage().contains("no licence file"), logged.get(0).getMessage());
+        assertEquals(1, log.warnings().size());
+        assertTrue(log.warnings().get(0).startsWith("Driver " + provider(TestDrivers.BrokenConstructor.class)
+                + " ignored: the driver could not be started: java.lang.IllegalStateException: no licence file"),
+                log.warnings().get(0));
     }
 
     @Test
@@ -169,7 +138,7 @@ class DriverRegistryLoadingTest {
                 + " the driver is not registered", registry.problems().get(0).message());
         assertEquals("the driver's name() failed: java.lang.UnsupportedOperationException: no name yet",
                 registry.problems().get(1).message());
-        assertEquals(2, logged.size());
+        assertEquals(2, log.warnings().size());
     }
 
     @Test

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Image locks taken by {@link DriverRegistry#open(Path, OpenSpec)}, in this process and across processes. */
+// Images and files held open only for their locks are resources the try blocks never touch.
+@SuppressWarnings("try")
 class ImageLockingTest {
     private final DriverRegistry registry = DriverRegistry.of(TestDrivers.raw());
 
