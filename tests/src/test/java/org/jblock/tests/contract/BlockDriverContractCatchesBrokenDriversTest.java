@@ -41,6 +41,7 @@ import org.junit.platform.launcher.core.LauncherFactory;
  * them on their own.)
  */
 class BlockDriverContractCatchesBrokenDriversTest {
+    private static final int SECTOR = 512;
 
     static Stream<Arguments> brokenDrivers() {
         return Stream.of(
@@ -51,6 +52,8 @@ class BlockDriverContractCatchesBrokenDriversTest {
                 Arguments.of(ZeroesNextToTheDiscardedRange.class, "writeZeroesAndDiscardChangeOnlyTheirRange"),
                 Arguments.of(ReportsDataAsZeros.class, "blockStatusCoversEachRangeExactly"),
                 Arguments.of(ClaimsEveryFile.class, "probeScoresOtherFilesBelowAClaim"),
+                Arguments.of(CrashesOnShortFiles.class, "foreignAndTruncatedFilesFailWithATypedError"),
+                Arguments.of(OpensAnyFile.class, "foreignAndTruncatedFilesFailWithATypedError"),
                 Arguments.of(FailsOnTheSecondClose.class, "closingTwiceIsHarmless"),
                 Arguments.of(WorksAfterClose.class, "useAfterCloseFailsClearly"));
     }
@@ -215,6 +218,41 @@ class BlockDriverContractCatchesBrokenDriversTest {
         @Override
         protected boolean recognisesContent() {
             return true;
+        }
+    }
+
+    static final class CrashesOnShortFiles extends BrokenRawContract {
+        @Override
+        protected BlockDriver driver() {
+            return new BrokenRawDriver(Function.identity()) {
+                @Override
+                public BlockImage open(OpenRequest request) throws IOException {
+                    // The bug: indexes a 512-byte header that a short file does not hold.
+                    if (request.file().size() < SECTOR) {
+                        throw new ArrayIndexOutOfBoundsException("Index 511 out of bounds for length "
+                                + request.file().size());
+                    }
+                    return super.open(request);
+                }
+            };
+        }
+    }
+
+    /** Claims its images by content, yet opens files of other formats as if they were its own. */
+    static final class OpensAnyFile extends BrokenRawContract {
+        @Override
+        protected boolean recognisesContent() {
+            return true;
+        }
+
+        @Override
+        protected BlockDriver driver() {
+            return new BrokenRawDriver(Function.identity()) {
+                @Override
+                public int probe(ProbeInput input) {
+                    return PROBE_CERTAIN;
+                }
+            };
         }
     }
 
