@@ -111,6 +111,7 @@ public abstract class BlockDriverContract {
     private static final int MAX_MODEL_SIZE = 256 << 20;
     private static final int READ_CHUNK = 1 << 20;
     private static final int SECTOR = 512;
+    private static final int SHORT_REQUEST = 256 * 1024;
     private static final int RANDOM_ROUNDS = 150;
     private static final int THREADS = 8;
     private static final int ROUNDS_PER_THREAD = 25;
@@ -674,35 +675,45 @@ public abstract class BlockDriverContract {
 
     /**
      * A non-empty range of a disk of {@code size} bytes: across an allocation-unit boundary, up to
-     * the end of the disk, on the sector grid, or anywhere, with equal chances.
+     * the end of the disk, on the sector grid or anywhere, each short (at most
+     * {@value #SHORT_REQUEST} bytes, so that large units keep the checks quick); or, one time in
+     * eight, a long one over up to three whole units.
      */
     private Range randomRange(Random random, int size) {
         int unit = granularity();
-        int longest = (int) Math.min(size, 3L * unit);
+        int shortest = (int) Math.min(size, Math.min(3L * unit, SHORT_REQUEST));
         int boundaries = (size - 1) / unit;
-        switch (random.nextInt(4)) {
+        switch (random.nextInt(8)) {
             case 0:
+            case 1:
                 if (boundaries > 0) {
                     int boundary = unit * (1 + random.nextInt(boundaries));
-                    int before = 1 + random.nextInt(Math.min(boundary, unit));
-                    int after = 1 + random.nextInt(Math.min(size - boundary, unit));
+                    int side = Math.min(unit, SHORT_REQUEST / 2);
+                    int before = 1 + random.nextInt(Math.min(boundary, side));
+                    int after = 1 + random.nextInt(Math.min(size - boundary, side));
                     return new Range(boundary - before, before + after);
                 }
                 return randomRange(random, size);
-            case 1: {
-                int length = 1 + random.nextInt(longest);
+            case 2:
+            case 3: {
+                int length = 1 + random.nextInt(shortest);
                 return new Range(size - length, length);
             }
-            case 2:
+            case 4:
                 if (size >= SECTOR) {
                     int offset = SECTOR * random.nextInt(size / SECTOR);
-                    int sectors = Math.max(1, Math.min(longest, size - offset) / SECTOR);
+                    int sectors = Math.max(1, Math.min(shortest, size - offset) / SECTOR);
                     return new Range(offset, SECTOR * (1 + random.nextInt(sectors)));
                 }
                 return randomRange(random, size);
+            case 5: {
+                int offset = random.nextInt(size);
+                long longest = Math.min(3L * unit, size - offset);
+                return new Range(offset, 1 + random.nextInt((int) longest));
+            }
             default: {
                 int offset = random.nextInt(size);
-                return new Range(offset, 1 + random.nextInt(Math.min(longest, size - offset)));
+                return new Range(offset, 1 + random.nextInt(Math.min(shortest, size - offset)));
             }
         }
     }
