@@ -6,11 +6,20 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * The complaint GNU getopt prints about a command's words, for the words picocli refused: the
- * first unknown option letter, or the option missing its argument.
+ * The complaint GNU getopt prints about a command's words: the first unknown option letter, or the
+ * option missing its argument. Like getopt, every word that starts with {@code -} is an option
+ * ({@code -1} too), up to {@code --}.
  */
 final class GetoptMessages {
+    private static final String UNKNOWN = "invalid arguments";
+
     private GetoptMessages() {
+    }
+
+    /** @return getopt's complaint about {@code words}, or null when every option in them is known */
+    static String problem(CommandSpec spec, List<String> words) {
+        String found = describe(spec, words);
+        return found.equals(UNKNOWN) ? null : found;
     }
 
     static String describe(CommandSpec spec, List<String> words) {
@@ -41,6 +50,6 @@ final class GetoptMessages {
                 }
             }
         }
-        return "invalid arguments";
+        return UNKNOWN;
     }
 }

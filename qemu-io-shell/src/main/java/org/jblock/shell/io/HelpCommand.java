@@ -22,7 +22,7 @@ final class HelpCommand extends IoCommand {
         Optional<CommandInfo> command = CommandTable.find(word);
         if (command.isEmpty()) {
             shell.out("command " + word + " not found\n");
-            return OK;
+            return FAILED;
         }
         shell.out(command.get().synopsis(word) + "\n" + CommandTable.extendedHelp(command.get()));
         return OK;

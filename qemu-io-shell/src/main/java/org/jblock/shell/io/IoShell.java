@@ -122,10 +122,17 @@ public final class IoShell implements Closeable {
         IoCommand command = info.factory().get();
         command.bind(this, info);
         CommandLine parser = parser(command);
+        boolean takesFlags = !parser.getCommandSpec().options().isEmpty();
+        String problem = takesFlags ? GetoptMessages.problem(parser.getCommandSpec(), args) : null;
         try {
-            parser.parseArgs(args.toArray(String[]::new));
+            if (problem == null) {
+                parser.parseArgs(args.toArray(String[]::new));
+            }
         } catch (CommandLine.ParameterException e) {
-            err(word + ": " + GetoptMessages.describe(parser.getCommandSpec(), args) + "\n");
+            problem = GetoptMessages.describe(parser.getCommandSpec(), args);
+        }
+        if (problem != null) {
+            err(word + ": " + problem + "\n");
             return command.usage();
         }
         return command.call();

@@ -19,9 +19,10 @@ final class TruncateCommand extends IoCommand {
             shell.err(IoShell.PROGRAM + ": Invalid preallocation mode '" + preallocation + "'\n");
             return FAILED;
         }
-        if (operands.size() != 1) {
+        if (operands.isEmpty()) {
             return usage();
         }
+        // qemu-io reads the first operand and ignores the rest.
         Long size = count(operands.get(0));
         if (size == null) {
             return FAILED;

@@ -110,11 +110,14 @@ final class WriteCommand extends IoCommand {
         return OK;
     }
 
-    /** The file's bytes repeated to {@code length}, or null after saying why the file cannot be read. */
+    /**
+     * The first {@code length} bytes of the file, repeated to {@code length} when it is shorter, or
+     * null after saying why it cannot be read.
+     */
     private byte[] fromFile(String file, int length) {
         byte[] source;
-        try {
-            source = Files.readAllBytes(Path.of(file));
+        try (java.io.InputStream in = Files.newInputStream(Path.of(file))) {
+            source = in.readNBytes(length);
         } catch (IOException | RuntimeException e) {
             shell.err(file + ": " + (e instanceof java.nio.file.NoSuchFileException
                     ? "No such file or directory" : IoShell.messageText(e)) + "\n");
