@@ -60,7 +60,7 @@ final class ConvertCommand extends ImgCommand {
     @Option(names = {"-t", "-T"}, paramLabel = "cache", description = "Accepted for compatibility: jblock-img always uses the page cache.")
     String cache;
 
-    @Parameters(arity = "1..*", paramLabel = "filename", description = "Source images, then the destination.")
+    @Parameters(arity = "0..*", paramLabel = "filename", description = "Source images, then the destination.")
     List<String> files;
 
     @Override
@@ -69,7 +69,7 @@ final class ConvertCommand extends ImgCommand {
             CreateCommand.printOptionHelp(out(), registry().driver(targetFormat));
             return 0;
         }
-        if (files.size() < 2) {
+        if (files == null || files.size() < 2) {
             throw new BlockException("Must specify image file name");
         }
         if (workers < 1 || workers > MAX_WORKERS) {

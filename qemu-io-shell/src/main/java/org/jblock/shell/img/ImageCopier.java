@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
@@ -43,6 +44,7 @@ final class ImageCopier {
     private long nextToWrite;
     private long nextToTake;
     private volatile boolean failed;
+    private final AtomicReference<IOException> firstFailure = new AtomicReference<>();
 
     /**
      * @param targetIsZero whether the target reads as zeros already (a new image): zeros are skipped,
@@ -77,7 +79,13 @@ final class ImageCopier {
     /** Copies everything; on failure the first error is thrown and the other workers stop. */
     void copy() throws IOException {
         progress.total(totalSize());
-        Workers.run((int) Math.min(workers, Math.max(1, totalChunks)), "convert-worker", this::work);
+        try {
+            Workers.run((int) Math.min(workers, Math.max(1, totalChunks)), "convert-worker", this::work);
+        } catch (IOException e) {
+            // Workers stopped by the failure report that; the failure itself is the news.
+            IOException first = firstFailure.get();
+            throw first != null ? first : e;
+        }
     }
 
     private void work() throws IOException {
@@ -87,12 +95,20 @@ final class ImageCopier {
             while ((chunk = take()) >= 0) {
                 copyChunk(chunk, buffer);
             }
-        } catch (IOException | RuntimeException | Error e) {
-            failed = true;
-            synchronized (turn) {
-                turn.notifyAll();
-            }
+        } catch (IOException e) {
+            firstFailure.compareAndSet(null, e);
+            stopAll();
             throw e;
+        } catch (RuntimeException | Error e) {
+            stopAll();
+            throw e;
+        }
+    }
+
+    private void stopAll() {
+        failed = true;
+        synchronized (turn) {
+            turn.notifyAll();
         }
     }
 

@@ -23,7 +23,7 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  * holes the block status reports as zero, and reads that fail at a chosen offset.
  *
  * <p>Layout: a 512-byte header ({@code "TESTIMG\0"}, then big-endian longs: corruptions, leaks,
- * the virtual offset where reads fail or -1), then the virtual disk. A 64 KiB cluster of the disk that
+ * the virtual offset where reads fail or -1, milliseconds each read sleeps), then the virtual disk. A 64 KiB cluster of the disk that
  * is a hole in the file reads as zeros and is reported as a zero extent.
  */
 final class TestDriver implements BlockDriver {
@@ -34,6 +34,7 @@ final class TestDriver implements BlockDriver {
     static final OptionSpec<Long> CORRUPTIONS = OptionSpec.integer("corruptions", 0L, "Corruptions the check finds");
     static final OptionSpec<Long> LEAKS = OptionSpec.integer("leaks", 0L, "Leaks the check finds");
     static final OptionSpec<Long> FAIL_AT = OptionSpec.integer("fail_at", -1L, "Virtual offset where reads fail");
+    static final OptionSpec<Long> READ_DELAY = OptionSpec.integer("read_delay_ms", 0L, "Milliseconds each read takes");
 
     @Override
     public String name() {
@@ -47,14 +48,14 @@ final class TestDriver implements BlockDriver {
 
     @Override
     public List<OptionSpec<?>> createOptions() {
-        return List.of(CORRUPTIONS, LEAKS, FAIL_AT);
+        return List.of(CORRUPTIONS, LEAKS, FAIL_AT, READ_DELAY);
     }
 
     @Override
     public void create(CreateRequest request) throws IOException {
         ByteBuffer header = ByteBuffer.allocate(HEADER);
         header.put(MAGIC).putLong(request.options().get(CORRUPTIONS)).putLong(request.options().get(LEAKS))
-                .putLong(request.options().get(FAIL_AT));
+                .putLong(request.options().get(FAIL_AT)).putLong(request.options().get(READ_DELAY));
         request.file().write(header.clear(), 0);
         request.file().truncate(HEADER + request.size());
     }
@@ -68,19 +69,22 @@ final class TestDriver implements BlockDriver {
         if (!java.util.Arrays.equals(magic, MAGIC)) {
             throw new BlockException(request.file().name() + ": not a " + NAME + " image");
         }
-        return new Image(request.file(), request.readOnly(), header.getLong(), header.getLong(), header.getLong());
+        return new Image(request.file(), request.readOnly(), header.getLong(), header.getLong(), header.getLong(),
+                header.getLong());
     }
 
     private static final class Image extends AbstractBlockImage {
         private long corruptions;
         private long leaks;
         private final long failAt;
+        private final long readDelayMillis;
 
-        Image(BlockFile file, boolean readOnly, long corruptions, long leaks, long failAt) {
+        Image(BlockFile file, boolean readOnly, long corruptions, long leaks, long failAt, long readDelayMillis) {
             super(NAME, file, readOnly);
             this.corruptions = corruptions;
             this.leaks = leaks;
             this.failAt = failAt;
+            this.readDelayMillis = readDelayMillis;
         }
 
         @Override
@@ -90,6 +94,14 @@ final class TestDriver implements BlockDriver {
 
         @Override
         protected void doRead(long offset, ByteBuffer dst) throws IOException {
+            if (readDelayMillis > 0) {
+                try {
+                    Thread.sleep(readDelayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("read interrupted");
+                }
+            }
             if (failAt >= 0 && offset <= failAt && failAt < offset + dst.remaining()) {
                 throw new BlockException(name() + ": Input/output error at offset " + failAt);
             }
