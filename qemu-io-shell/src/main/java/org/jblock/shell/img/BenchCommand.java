@@ -98,10 +98,14 @@ final class BenchCommand extends ImgCommand {
                         flushInterval > 0 ? ", flush interval " + flushInterval + (noDrain ? " (without draining)" : "") : ""));
                 out().flush();
             }
-            Run run = new Run(image, (int) size, step, start, fill, flushEachWrite);
-            long began = System.nanoTime();
-            run.execute();
-            double seconds = (System.nanoTime() - began) / 1e9;
+            double seconds;
+            try (Progress progress = progress(!quiet)) {
+                progress.total(count);
+                Run run = new Run(image, (int) size, step, start, fill, flushEachWrite, progress);
+                long began = System.nanoTime();
+                run.execute();
+                seconds = (System.nanoTime() - began) / 1e9;
+            }
             if (!quiet) {
                 out().println(String.format(Locale.ROOT, "Run completed in %3.3f seconds.", seconds));
             }
@@ -131,8 +135,12 @@ final class BenchCommand extends ImgCommand {
         private final boolean flushEachWrite;
         private final long imageSize;
         private final AtomicLong issued = new AtomicLong();
+        private final Progress progress;
+        /** Requests between progress reports: a hundredth of the run, so reporting costs nothing measurable. */
+        private final long reportEvery;
 
-        Run(BlockImage image, int size, long step, long start, int fill, boolean flushEachWrite) throws IOException {
+        Run(BlockImage image, int size, long step, long start, int fill, boolean flushEachWrite, Progress progress)
+                throws IOException {
             this.image = image;
             this.size = size;
             this.step = step;
@@ -140,6 +148,8 @@ final class BenchCommand extends ImgCommand {
             this.fill = fill;
             this.flushEachWrite = flushEachWrite;
             this.imageSize = image.size();
+            this.progress = progress;
+            this.reportEvery = Math.max(1, count / 100);
         }
 
         void execute() throws IOException {
@@ -166,6 +176,9 @@ final class BenchCommand extends ImgCommand {
                         }
                     } else {
                         image.read(at, buffer);
+                    }
+                    if ((n + 1) % reportEvery == 0) {
+                        progress.advance(reportEvery);
                     }
                 } catch (IOException e) {
                     issued.set(count);

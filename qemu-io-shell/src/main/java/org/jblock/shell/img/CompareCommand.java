@@ -2,6 +2,7 @@ package org.jblock.shell.img;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 
 import org.jblock.api.BlockImage;
@@ -51,6 +52,8 @@ final class CompareCommand extends ImgCommand {
     @Parameters(index = "1", paramLabel = "filename2")
     String second;
 
+    /** The lines to print, in order. */
+    private final List<String> verdict = new ArrayList<>();
     private final ByteBuffer bufferA = ByteBuffer.allocateDirect(CHUNK);
     private final ByteBuffer bufferB = ByteBuffer.allocateDirect(CHUNK);
 
@@ -62,42 +65,54 @@ final class CompareCommand extends ImgCommand {
     @Override
     public Integer call() throws IOException {
         try (BlockImage a = open(first, firstFormat, true, forceShare);
-             BlockImage b = open(second, secondFormat, true, forceShare);
-             Progress progress = progress(showProgress && !quiet)) {
-            long sizeA = a.size();
-            long sizeB = b.size();
-            long common = Math.min(sizeA, sizeB);
-            progress.total(Math.max(sizeA, sizeB));
-            long mismatch;
+             BlockImage b = open(second, secondFormat, true, forceShare)) {
+            int exitCode;
+            try (Progress progress = progress(showProgress && !quiet)) {
+                exitCode = compare(a, b, progress);
+            }
+            // Printed after the bar is closed, so that no verdict shares a line with it.
+            if (!quiet) {
+                verdict.forEach(out()::println);
+                out().flush();
+            }
+            return exitCode;
+        }
+    }
+
+    private int compare(BlockImage a, BlockImage b, Progress progress) throws IOException {
+        long sizeA = a.size();
+        long sizeB = b.size();
+        long common = Math.min(sizeA, sizeB);
+        progress.total(Math.max(sizeA, sizeB));
+        long mismatch;
+        try {
+            mismatch = firstDifference(a, b, common, progress);
+        } catch (IOException e) {
+            err().println(JblockImg.TOOL + ": Error while reading: " + Messages.describe(e));
+            return READ_FAILED;
+        }
+        if (mismatch == STATUS_MISMATCH) {
+            return DIFFERENT;
+        }
+        if (mismatch >= 0) {
+            return report("Content mismatch at offset " + mismatch + "!", DIFFERENT);
+        }
+        if (sizeA != sizeB) {
+            if (strict) {
+                return report("Strict mode: Image size mismatch!", DIFFERENT);
+            }
+            say("Warning: Image size mismatch!");
             try {
-                mismatch = firstDifference(a, b, common, progress);
+                mismatch = firstNonZero(sizeA > sizeB ? a : b, common, Math.max(sizeA, sizeB), progress);
             } catch (IOException e) {
                 err().println(JblockImg.TOOL + ": Error while reading: " + Messages.describe(e));
                 return READ_FAILED;
             }
-            if (mismatch == STATUS_MISMATCH) {
-                return DIFFERENT;
-            }
             if (mismatch >= 0) {
                 return report("Content mismatch at offset " + mismatch + "!", DIFFERENT);
             }
-            if (sizeA != sizeB) {
-                if (strict) {
-                    return report("Strict mode: Image size mismatch!", DIFFERENT);
-                }
-                say("Warning: Image size mismatch!");
-                try {
-                    mismatch = firstNonZero(sizeA > sizeB ? a : b, common, Math.max(sizeA, sizeB), progress);
-                } catch (IOException e) {
-                    err().println(JblockImg.TOOL + ": Error while reading: " + Messages.describe(e));
-                    return READ_FAILED;
-                }
-                if (mismatch >= 0) {
-                    return report("Content mismatch at offset " + mismatch + "!", DIFFERENT);
-                }
-            }
-            return report("Images are identical.", SAME);
         }
+        return report("Images are identical.", SAME);
     }
 
     private int report(String line, int exitCode) {
@@ -106,10 +121,7 @@ final class CompareCommand extends ImgCommand {
     }
 
     private void say(String line) {
-        if (!quiet) {
-            out().println(line);
-            out().flush();
-        }
+        verdict.add(line);
     }
 
     /** @return the sector offset of the first difference in {@code [0, end)}, -1 for none, or {@link #STATUS_MISMATCH} */
