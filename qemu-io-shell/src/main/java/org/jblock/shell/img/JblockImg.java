@@ -2,6 +2,9 @@ package org.jblock.shell.img;
 
 import java.io.PrintWriter;
 import java.nio.charset.Charset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 import org.jblock.registry.DriverRegistry;
 
@@ -14,12 +17,26 @@ import picocli.CommandLine.Command;
  * output through {@link #commandLine}.
  */
 @Command(name = "jblock-img", mixinStandardHelpOptions = true, version = "jblock-img 0.1.0",
-        description = "Creates, inspects, converts, compares and benchmarks disk images (qemu-img style).",
-        subcommands = {CreateCommand.class, InfoCommand.class, CheckCommand.class, ConvertCommand.class,
-                CompareCommand.class, MapCommand.class, ResizeCommand.class, BenchCommand.class})
+        description = "Creates, inspects, converts, compares and benchmarks disk images (qemu-img style).")
 public final class JblockImg implements java.util.concurrent.Callable<Integer> {
     static final String TOOL = "jblock-img";
     private static final String[] NOT_PROVIDED = {"measure", "amend", "rebase"};
+    /** The subcommands, in the order help lists them. */
+    private static final Map<String, Supplier<ImgCommand>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("create", CreateCommand::new);
+        COMMANDS.put("info", InfoCommand::new);
+        COMMANDS.put("check", CheckCommand::new);
+        COMMANDS.put("convert", ConvertCommand::new);
+        COMMANDS.put("compare", CompareCommand::new);
+        COMMANDS.put("map", MapCommand::new);
+        COMMANDS.put("resize", ResizeCommand::new);
+        COMMANDS.put("bench", BenchCommand::new);
+        for (String name : NOT_PROVIDED) {
+            COMMANDS.put(name, () -> new NotProvidedCommand(name));
+        }
+    }
 
     private final DriverRegistry registry;
     private final boolean terminal;
@@ -36,7 +53,9 @@ public final class JblockImg implements java.util.concurrent.Callable<Integer> {
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, charset), true);
         // System.console() is non-null only when both stdin and stdout are terminals.
         boolean terminal = System.console() != null;
-        int exitCode = commandLine(DriverRegistry.load(), terminal, out, err).execute(args);
+        // Building picocli's model of a subcommand costs start-up time: only the one asked for is built.
+        String only = args.length > 0 && COMMANDS.containsKey(args[0]) ? args[0] : null;
+        int exitCode = commandLine(DriverRegistry.load(), terminal, out, err, only).execute(args);
         out.flush();
         err.flush();
         System.exit(exitCode);
@@ -48,13 +67,24 @@ public final class JblockImg implements java.util.concurrent.Callable<Integer> {
      * @param terminal whether {@code out} is a terminal (progress bars are shown only then)
      */
     static CommandLine commandLine(DriverRegistry registry, boolean terminal, PrintWriter out, PrintWriter err) {
+        return commandLine(registry, terminal, out, err, null);
+    }
+
+    /** As above, with only the subcommand {@code only} when it is not null. */
+    private static CommandLine commandLine(DriverRegistry registry, boolean terminal, PrintWriter out,
+                                           PrintWriter err, String only) {
         JblockImg tool = new JblockImg(registry, terminal);
         CommandLine cmd = new CommandLine(tool);
-        for (String name : NOT_PROVIDED) {
-            cmd.addSubcommand(name, new NotProvidedCommand(name));
+        for (Map.Entry<String, Supplier<ImgCommand>> command : COMMANDS.entrySet()) {
+            if (only == null || only.equals(command.getKey())) {
+                cmd.addSubcommand(command.getKey(), command.getValue().get());
+                cmd.getSubcommands().get(command.getKey()).getCommandSpec().mixinStandardHelpOptions(true);
+            }
         }
-        // qemu-img takes "resize img -1G" without "--": a negative size is not an option.
-        cmd.getSubcommands().get("resize").setUnmatchedOptionsArePositionalParams(true);
+        if (cmd.getSubcommands().containsKey("resize")) {
+            // qemu-img takes "resize img -1G" without "--": a negative size is not an option.
+            cmd.getSubcommands().get("resize").setUnmatchedOptionsArePositionalParams(true);
+        }
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler(new Failures());
