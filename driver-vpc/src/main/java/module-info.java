@@ -1,5 +1,34 @@
 /**
- * The VHD format ("vpc", after Microsoft Virtual PC): fixed and dynamic images.
+ * The VHD format ("vpc", after Microsoft Virtual PC): fixed and dynamic images, read and written.
+ *
+ * <h2>Open options</h2>
+ * <dl>
+ *   <dt>{@code force_size_calc=chs|current_size}</dt>
+ *   <dd>How the virtual size is computed. Unset (the default): from the CHS geometry when the
+ *       creator is Virtual PC ({@code vpc }) or QEMU ({@code qemu}), from the footer's current size
+ *       for every other creator (Hyper-V, Disk2vhd, XenServer, jblock, ...), as QEMU 10 does. The
+ *       maximum geometry 65535/16/255 always means the current size.</dd>
+ *   <dt>{@code ignore_checksums=on|off}</dt>
+ *   <dd>Default off: a wrong footer or dynamic header checksum is a corrupt-image error (a bad
+ *       footer at the end is first replaced by a valid copy at offset 0, as the specification says).
+ *       On: such an image opens read-only, so its data can be copied out.</dd>
+ * </dl>
+ *
+ * <h2>Create options</h2>
+ * <dl>
+ *   <dt>{@code subformat=dynamic|fixed}</dt>
+ *   <dd>Default dynamic: blocks are allocated as they are written. Fixed: the data area is the whole
+ *       disk (sparse where the file system allows), then the footer.</dd>
+ *   <dt>{@code force_size=on|off}</dt>
+ *   <dd>Default off: a size up to 127 GiB is rounded up to the next size the CHS geometry can express,
+ *       as qemu-img does. On: the size is kept exact (to the sector).</dd>
+ *   <dt>{@code block_size}</dt>
+ *   <dd>Dynamic images only: a power of two from 512 KiB to 256 MiB; default 2 MiB.</dd>
+ * </dl>
+ *
+ * <h2>Limits</h2>
+ * Virtual sizes up to 2040 GiB; sizes above 127 GiB use the maximum geometry and the exact size.
+ * Differencing images are refused (naming their parent) until differencing is built.
  */
 module org.jblock.driver.vpc {
     requires org.jblock.api;

@@ -6,6 +6,10 @@
 module org.jblock.tests {
     requires transitive org.jblock.api;
     requires transitive org.junit.jupiter.api;
+    requires transitive org.junit.jupiter.params;
 
-    // exports org.jblock.tests.contract; (added with the kit)
+    exports org.jblock.tests.contract;
+
+    // The probe checks include empty images of the other drivers that are present.
+    uses org.jblock.api.spi.BlockDriver;
 }

@@ -1,15 +1,40 @@
 package org.jblock.driver.vpc;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
 
 import org.jblock.api.BlockImage;
-import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.api.Options;
+import org.jblock.api.OptionSpec;
 import org.jblock.api.spi.BlockDriver;
+import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
 
-/** The VHD format. Being built: see the driver-vpc issue. */
+/**
+ * The VHD format ("vpc", after Microsoft Virtual PC): fixed and dynamic images. The options, their
+ * defaults and limits are documented on the module.
+ */
 public final class VpcDriver implements BlockDriver {
+    static final OptionSpec<String> FORCE_SIZE_CALC = OptionSpec.choice("force_size_calc", null,
+            "How to compute the virtual size: 'chs' from the CHS geometry, 'current_size' from the footer's"
+            + " current size; unset, CHS for Virtual PC and QEMU images and the current size for the rest",
+            "chs", "current_size");
+    static final OptionSpec<Boolean> IGNORE_CHECKSUMS = OptionSpec.bool("ignore_checksums", false,
+            "Open an image whose footer or dynamic header checksum is wrong, read-only, to rescue its data");
+
+    static final OptionSpec<String> SUBFORMAT = OptionSpec.choice("subformat", "dynamic",
+            "Type of virtual hard disk format: dynamic (grows as written) or fixed (preallocated, sparse)",
+            "dynamic", "fixed");
+    static final OptionSpec<Boolean> FORCE_SIZE = OptionSpec.bool("force_size", false,
+            "Keep the exact size asked for, rather than rounding it up to the next size the CHS geometry can"
+            + " express (as qemu-img does); sizes above 127 GiB are always exact");
+    static final OptionSpec<Long> BLOCK_SIZE = OptionSpec.size("block_size", (long) VhdLayout.DEFAULT_BLOCK_SIZE,
+            "Block size of a dynamic image: a power of two from 512K to 256M");
+
+    /** The score for a fixed image's footer at the end: above raw's, below a certain magic. */
+    static final int PROBE_FIXED_FOOTER = 60;
 
     public VpcDriver() {
     }
@@ -20,12 +45,71 @@ public final class VpcDriver implements BlockDriver {
     }
 
     @Override
+    public String description() {
+        return "Virtual Hard Disk (VHD): fixed and dynamic images, as Virtual PC, Hyper-V and qemu-img make them";
+    }
+
+    /**
+     * {@code conectix} at offset 0 (a dynamic image's footer copy) is certain; a valid fixed-image
+     * footer at the end (cookie, checksum and disk type 2) is likely, which QEMU cannot probe at all.
+     */
+    @Override
     public int probe(ProbeInput input) {
+        ByteBuffer head = input.head();
+        if (head.remaining() >= 8 && readLong(head, 0) == VhdFooter.COOKIE) {
+            return PROBE_CERTAIN;
+        }
+        ByteBuffer tail = input.tail();
+        if (tail.remaining() < VhdFooter.SIZE) {
+            return 0;
+        }
+        if (isFixedFooter(tail, 0, VhdFooter.SIZE)
+                || (input.fileSize() % VhdFooter.SIZE == VhdFooter.SHORT_SIZE && isFixedFooter(tail, 1, VhdFooter.SHORT_SIZE))) {
+            return PROBE_FIXED_FOOTER;
+        }
         return 0;
+    }
+
+    private static long readLong(ByteBuffer buffer, int at) {
+        byte[] bytes = new byte[8];
+        buffer.get(at, bytes);
+        return ByteBuffer.wrap(bytes).getLong();
+    }
+
+    private static boolean isFixedFooter(ByteBuffer tail, int at, int length) {
+        byte[] bytes = new byte[length];
+        tail.get(at, bytes);
+        VhdFooter footer = VhdFooter.decode(bytes);
+        return footer.hasValidCookie() && footer.diskType() == VhdFooter.TYPE_FIXED && footer.hasValidChecksum();
     }
 
     @Override
     public BlockImage open(OpenRequest request) throws IOException {
-        throw new UnsupportedFeatureException("vpc: not built yet");
+        Options options = request.options();
+        String calc = options.get(FORCE_SIZE_CALC);
+        VhdOpener.SizeMode mode = calc == null ? VhdOpener.SizeMode.AUTO
+                : calc.equals("chs") ? VhdOpener.SizeMode.CHS : VhdOpener.SizeMode.CURRENT_SIZE;
+        return VhdOpener.open(request.file(), request.readOnly(), mode, options.get(IGNORE_CHECKSUMS));
+    }
+
+    @Override
+    public void create(CreateRequest request) throws IOException {
+        Options options = request.options();
+        VhdCreator.Sizing sizing = VhdCreator.sizing(request.size(), options.get(FORCE_SIZE));
+        if ("fixed".equals(options.get(SUBFORMAT))) {
+            VhdCreator.createFixed(request.file(), sizing);
+        } else {
+            VhdCreator.createDynamic(request.file(), sizing, VhdCreator.blockSizeOption(options.get(BLOCK_SIZE)));
+        }
+    }
+
+    @Override
+    public List<OptionSpec<?>> openOptions() {
+        return List.of(FORCE_SIZE_CALC, IGNORE_CHECKSUMS);
+    }
+
+    @Override
+    public List<OptionSpec<?>> createOptions() {
+        return List.of(SUBFORMAT, FORCE_SIZE, BLOCK_SIZE);
     }
 }

@@ -1,0 +1,79 @@
+package org.jblock.driver.vpc;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The BAT in memory: one {@code int} a block, the block's sector number in the file (u32), or
+ * {@link #UNALLOCATED}. Four bytes a block and nothing else.
+ *
+ * <p>Entries are read with acquire and written with release semantics, so a reader that sees a new
+ * entry also sees the bitmap and footer written before it was published; readers take no lock.
+ * Writers are serialized by the image's allocation lock.
+ */
+final class BlockAllocationTable {
+    static final int UNALLOCATED = 0xFFFFFFFF;
+    private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(int[].class);
+
+    private final int[] entries;
+
+    private BlockAllocationTable(int[] entries) {
+        this.entries = entries;
+    }
+
+    /** A table of {@code count} unallocated entries. */
+    static BlockAllocationTable unallocated(int count) {
+        int[] entries = new int[count];
+        java.util.Arrays.fill(entries, UNALLOCATED);
+        return new BlockAllocationTable(entries);
+    }
+
+    /** Reads {@code count} big-endian entries from {@code src}'s position, advancing it. */
+    static BlockAllocationTable decode(ByteBuffer src, int count) {
+        int[] entries = new int[count];
+        src.slice(src.position(), count * 4).order(ByteOrder.BIG_ENDIAN).asIntBuffer().get(entries);
+        src.position(src.position() + count * 4);
+        return new BlockAllocationTable(entries);
+    }
+
+    /** Writes entries {@code [from, to)} big-endian at {@code dst}'s position, advancing it. */
+    void encode(ByteBuffer dst, int from, int to) {
+        ByteBuffer out = dst.order(ByteOrder.BIG_ENDIAN);
+        for (int i = from; i < to; i++) {
+            out.putInt(get(i));
+        }
+    }
+
+    int size() {
+        return entries.length;
+    }
+
+    int get(int index) {
+        return (int) ENTRY.getAcquire(entries, index);
+    }
+
+    void set(int index, int sector) {
+        ENTRY.setRelease(entries, index, sector);
+    }
+
+    boolean isAllocated(int index) {
+        return get(index) != UNALLOCATED;
+    }
+
+    /** @return the file offset of the block's sector bitmap; the entry must be allocated */
+    long blockOffset(int index) {
+        return Integer.toUnsignedLong(get(index)) << VhdLayout.SECTOR_SHIFT;
+    }
+
+    int allocatedCount() {
+        int n = 0;
+        for (int i = 0; i < entries.length; i++) {
+            if (isAllocated(i)) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

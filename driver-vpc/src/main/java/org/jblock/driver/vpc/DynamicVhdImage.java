@@ -1,0 +1,460 @@
+package org.jblock.driver.vpc;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.Extent;
+import org.jblock.api.ImageInfo;
+import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.api.spi.support.AbstractBlockImage;
+
+/**
+ * An open dynamic VHD: footer copy, dynamic header, BAT, blocks (each a sector bitmap and data),
+ * footer.
+ *
+ * <h2>Reads</h2>
+ * A request is split at block boundaries. An unallocated block reads as zeros. In an allocated block
+ * the sector bitmap decides: runs of set bits are read with one {@link BlockFile} call each, runs of
+ * clear bits are zero-filled. A block whose bitmap is all ones (every block QEMU writes, every block
+ * we have written whole) is remembered as "full" in a bit set, and is then read in one call without
+ * looking at its bitmap again. Other bitmaps sit in a small direct-mapped cache. Readers take no lock
+ * except on a cache miss of a partly written block.
+ *
+ * <h2>Writes and the order of metadata writes</h2>
+ * Data goes straight to its place in an allocated block. A write into an unallocated block that is
+ * all zeros is dropped (the block already reads as zeros). Otherwise the block is allocated under
+ * {@link #metadataLock} at {@code appendAt}, the old position of the footer, in this order:
+ * <ol>
+ *   <li>the footer is written at the new end of the file (after the new block): the file now ends
+ *       with a valid footer, and the old one is still intact;</li>
+ *   <li>the block's sector bitmap is written over the old footer, with the bits of the sectors this
+ *       write covers set;</li>
+ *   <li>the BAT entry is set in memory only and its BAT sector marked dirty; the data is then written
+ *       outside the lock;</li>
+ *   <li>{@link #doFlush()} makes the file durable (a barrier: footer, bitmaps and data reach the disk
+ *       first), then writes the dirty BAT sectors, then makes the file durable again.</li>
+ * </ol>
+ * A crash between any two writes therefore leaves a file that ends with a valid footer (or, after
+ * step 2 of an allocation whose footer write was lost, a valid footer copy at offset 0) and whose
+ * on-disk BAT points only at blocks that were complete at the last flush: the image opens, holds every
+ * byte flushed before the crash, and at worst leaks the space of an allocation that never reached its
+ * BAT entry. New blocks are always appended beyond the end of the file, so their unwritten sectors
+ * are zeros on disk, as readers that ignore the bitmap (QEMU) require.
+ *
+ * <p>Writes into an allocated block whose bitmap is not full set the bits of exactly the sectors
+ * written, under the lock, after the data write; the changed bitmap sectors are written at once. The
+ * cached bitmap is replaced, never changed in place, so lock-free readers see a consistent one.
+ */
+final class DynamicVhdImage extends AbstractBlockImage {
+    private static final byte[] ZEROS = new byte[64 * 1024];
+    private static final ByteBuffer ZERO_BUFFER = ByteBuffer.wrap(ZEROS).asReadOnlyBuffer();
+    private static final VarHandle FULL_BITS = MethodHandles.arrayElementVarHandle(long[].class);
+    /** BAT entries in one 512-byte sector of the on-disk table. */
+    private static final int ENTRIES_PER_SECTOR = VhdLayout.SECTOR / 4;
+    /** Bytes of bitmaps the cache may hold. */
+    private static final int CACHE_BYTES = 4 << 20;
+
+    private final VhdFacts facts;
+    private final DynamicHeader header;
+    private final BlockAllocationTable bat;
+    private final long virtualSize;
+    private final int blockSize;
+    private final int blockShift;
+    private final int bitmapSize;
+    private final int sectorsPerBlock;
+    private final int blockCount;
+    private final byte[] footerBytes;
+    /** One bit a block: its bitmap is known to be all ones. */
+    private final long[] fullBlocks;
+    private final AtomicReferenceArray<CachedBitmap> bitmapCache;
+
+    /** Serializes allocation, bitmap updates, cache loads and the BAT write-back. */
+    private final ReentrantLock metadataLock = new ReentrantLock();
+    /** Where the next block goes: the footer's position at the end of the file. Guarded by the lock. */
+    private long appendAt;
+    /** BAT sectors changed in memory and not yet written. Guarded by the lock. */
+    private final BitSet dirtyBatSectors = new BitSet();
+
+    /** A block's bitmap; never changed once published. */
+    private record CachedBitmap(int block, byte[] bits) {
+    }
+
+    DynamicVhdImage(BlockFile file, boolean readOnly, VhdFacts facts, DynamicHeader header,
+                    BlockAllocationTable bat, long appendAt) {
+        super("vpc", file, readOnly);
+        this.facts = facts;
+        this.header = header;
+        this.bat = bat;
+        this.virtualSize = facts.virtualSize();
+        this.blockSize = header.blockSize();
+        this.blockShift = Integer.numberOfTrailingZeros(blockSize);
+        this.bitmapSize = DynamicHeader.bitmapSize(blockSize);
+        this.sectorsPerBlock = blockSize >>> VhdLayout.SECTOR_SHIFT;
+        this.blockCount = (int) VhdLayout.ceilDiv(virtualSize, blockSize);
+        this.footerBytes = facts.footer().toBytes();
+        this.fullBlocks = new long[(blockCount + 63) >>> 6];
+        int slots = Math.max(4, Math.min(256, CACHE_BYTES / bitmapSize));
+        this.bitmapCache = new AtomicReferenceArray<>(slots);
+        this.appendAt = appendAt;
+    }
+
+    @Override
+    public long size() {
+        return virtualSize;
+    }
+
+    // ---- read -----------------------------------------------------------------------------------
+
+    @Override
+    protected void doRead(long offset, ByteBuffer dst) throws IOException {
+        long at = offset;
+        while (dst.hasRemaining()) {
+            int block = (int) (at >>> blockShift);
+            int inBlock = (int) (at & (blockSize - 1));
+            int n = (int) Math.min(dst.remaining(), blockSize - inBlock);
+            int entry = bat.get(block);
+            if (entry == BlockAllocationTable.UNALLOCATED) {
+                fillZeros(dst, n);
+            } else {
+                long data = dataOffset(entry);
+                byte[] bits = isFull(block) ? null : bitmapForRead(block, entry);
+                if (bits == null) {
+                    readFromFile(dst, n, data + inBlock);
+                } else {
+                    readHonouringBitmap(dst, bits, inBlock, n, data);
+                }
+            }
+            at += n;
+        }
+    }
+
+    private void readHonouringBitmap(ByteBuffer dst, byte[] bits, int inBlock, int n, long data) throws IOException {
+        int pos = inBlock;
+        int end = inBlock + n;
+        int endSector = (int) VhdLayout.ceilDiv(end, VhdLayout.SECTOR);
+        while (pos < end) {
+            int sector = pos >>> VhdLayout.SECTOR_SHIFT;
+            boolean set = SectorBitmap.isSet(bits, sector);
+            int runEndSector = SectorBitmap.runEnd(bits, sector, endSector, set);
+            int runEnd = (int) Math.min(end, (long) runEndSector << VhdLayout.SECTOR_SHIFT);
+            if (set) {
+                readFromFile(dst, runEnd - pos, data + pos);
+            } else {
+                fillZeros(dst, runEnd - pos);
+            }
+            pos = runEnd;
+        }
+    }
+
+    private void readFromFile(ByteBuffer dst, int n, long position) throws IOException {
+        int limit = dst.limit();
+        dst.limit(dst.position() + n);
+        try {
+            file().readFully(dst, position);
+        } finally {
+            dst.limit(limit);
+        }
+    }
+
+    private static void fillZeros(ByteBuffer dst, int n) {
+        for (int left = n; left > 0; ) {
+            int k = Math.min(left, ZEROS.length);
+            dst.put(ZEROS, 0, k);
+            left -= k;
+        }
+    }
+
+    // ---- write ----------------------------------------------------------------------------------
+
+    @Override
+    protected void doWrite(long offset, ByteBuffer src) throws IOException {
+        long at = offset;
+        while (src.hasRemaining()) {
+            int block = (int) (at >>> blockShift);
+            int inBlock = (int) (at & (blockSize - 1));
+            int n = (int) Math.min(src.remaining(), blockSize - inBlock);
+            int entry = bat.get(block);
+            if (entry == BlockAllocationTable.UNALLOCATED) {
+                if (isZero(src, n)) {
+                    src.position(src.position() + n);
+                    at += n;
+                    continue;
+                }
+                entry = allocate(block, inBlock, n);
+            }
+            writeToFile(src, n, dataOffset(entry) + inBlock);
+            if (!isFull(block)) {
+                recordWritten(block, entry, inBlock, n);
+            }
+            at += n;
+        }
+    }
+
+    /** Zeroes only allocated blocks: unallocated ones already read as zeros and stay unallocated. */
+    @Override
+    protected void doWriteZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        long at = offset;
+        long end = offset + length;
+        while (at < end) {
+            int block = (int) (at >>> blockShift);
+            int n = (int) Math.min(end - at, blockSize - (at & (blockSize - 1)));
+            if (bat.isAllocated(block)) {
+                for (int done = 0; done < n; ) {
+                    int k = Math.min(n - done, ZEROS.length);
+                    doWrite(at + done, ZERO_BUFFER.duplicate().limit(k));
+                    done += k;
+                }
+            }
+            at += n;
+        }
+    }
+
+    private void writeToFile(ByteBuffer src, int n, long position) throws IOException {
+        int limit = src.limit();
+        src.limit(src.position() + n);
+        try {
+            file().write(src, position);
+        } finally {
+            src.limit(limit);
+        }
+    }
+
+    private static boolean isZero(ByteBuffer src, int n) {
+        int start = src.position();
+        for (int done = 0; done < n; ) {
+            int k = Math.min(n - done, ZEROS.length);
+            ByteBuffer part = src.duplicate().position(start + done).limit(start + done + k);
+            if (part.mismatch(ZERO_BUFFER.duplicate().limit(k)) >= 0) {
+                return false;
+            }
+            done += k;
+        }
+        return true;
+    }
+
+    /**
+     * Appends a block for {@code block} (see the class comment for the order of writes).
+     *
+     * @return the block's BAT entry (allocated by this call or, in a race, by another writer)
+     */
+    private int allocate(int block, int inBlock, int n) throws IOException {
+        metadataLock.lock();
+        try {
+            int entry = bat.get(block);
+            if (entry != BlockAllocationTable.UNALLOCATED) {
+                return entry;
+            }
+            long at = appendAt;
+            if ((at >>> VhdLayout.SECTOR_SHIFT) > VhdLayout.MAX_BAT_SECTOR) {
+                throw new UnsupportedFeatureException(name() + ": the image file would grow past 2 TiB,"
+                        + " the most a VHD block allocation table can address");
+            }
+            long newEnd = at + bitmapSize + blockSize;
+            file().write(ByteBuffer.wrap(footerBytes), newEnd);
+            byte[] bits = new byte[bitmapSize];
+            SectorBitmap.set(bits, inBlock >>> VhdLayout.SECTOR_SHIFT,
+                    (int) VhdLayout.ceilDiv(inBlock + (long) n, VhdLayout.SECTOR));
+            file().write(ByteBuffer.wrap(bits), at);
+            appendAt = newEnd;
+            publishBitmap(block, bits);
+            int sector = (int) (at >>> VhdLayout.SECTOR_SHIFT);
+            bat.set(block, sector);
+            dirtyBatSectors.set(block / ENTRIES_PER_SECTOR);
+            return sector;
+        } finally {
+            metadataLock.unlock();
+        }
+    }
+
+    /** Sets the bitmap bits of sectors written in an allocated block, writing the changed bitmap sectors. */
+    private void recordWritten(int block, int entry, int inBlock, int n) throws IOException {
+        int first = inBlock >>> VhdLayout.SECTOR_SHIFT;
+        int end = (int) VhdLayout.ceilDiv(inBlock + (long) n, VhdLayout.SECTOR);
+        CachedBitmap cached = bitmapCache.get(slot(block));
+        if (cached != null && cached.block == block && SectorBitmap.allSet(cached.bits, first, end)) {
+            return;
+        }
+        metadataLock.lock();
+        try {
+            byte[] bits = loadBitmap(block, entry);
+            if (bits == null || SectorBitmap.allSet(bits, first, end)) {
+                return;
+            }
+            byte[] updated = bits.clone();
+            SectorBitmap.set(updated, first, end);
+            int fromByte = (first >>> 3) / VhdLayout.SECTOR * VhdLayout.SECTOR;
+            int toByte = (int) VhdLayout.roundUp(((end - 1) >>> 3) + 1, VhdLayout.SECTOR);
+            file().write(ByteBuffer.wrap(updated, fromByte, toByte - fromByte), bat.blockOffset(block) + fromByte);
+            publishBitmap(block, updated);
+        } finally {
+            metadataLock.unlock();
+        }
+    }
+
+    // ---- bitmaps --------------------------------------------------------------------------------
+
+    /** @return the block's bitmap, or null when every bit is set */
+    private byte[] bitmapForRead(int block, int entry) throws IOException {
+        CachedBitmap cached = bitmapCache.get(slot(block));
+        if (cached != null && cached.block == block) {
+            return cached.bits;
+        }
+        metadataLock.lock();
+        try {
+            return loadBitmap(block, entry);
+        } finally {
+            metadataLock.unlock();
+        }
+    }
+
+    /**
+     * Loads under the lock, so that a load never overwrites a newer bitmap a writer published.
+     *
+     * @return the block's bitmap, or null when every bit is set
+     */
+    private byte[] loadBitmap(int block, int entry) throws IOException {
+        if (isFull(block)) {
+            return null;
+        }
+        CachedBitmap cached = bitmapCache.get(slot(block));
+        if (cached != null && cached.block == block) {
+            return cached.bits;
+        }
+        byte[] bits = new byte[bitmapSize];
+        file().readFully(ByteBuffer.wrap(bits), blockOffsetOf(entry));
+        return publishBitmap(block, bits);
+    }
+
+    /** @return {@code bits}, or null when they are all set (the block is then marked full) */
+    private byte[] publishBitmap(int block, byte[] bits) {
+        if (SectorBitmap.allSet(bits, 0, sectorsIn(block))) {
+            FULL_BITS.getAndBitwiseOrRelease(fullBlocks, block >>> 6, 1L << block);
+            CachedBitmap cached = bitmapCache.get(slot(block));
+            if (cached != null && cached.block == block) {
+                bitmapCache.set(slot(block), null);
+            }
+            return null;
+        }
+        bitmapCache.set(slot(block), new CachedBitmap(block, bits));
+        return bits;
+    }
+
+    private boolean isFull(int block) {
+        return ((long) FULL_BITS.getAcquire(fullBlocks, block >>> 6) & (1L << block)) != 0;
+    }
+
+    /** @return the sectors of {@code block} inside the virtual disk (fewer for a last, partial block) */
+    private int sectorsIn(int block) {
+        long left = (virtualSize - ((long) block << blockShift)) >>> VhdLayout.SECTOR_SHIFT;
+        return (int) Math.min(sectorsPerBlock, left);
+    }
+
+    private int slot(int block) {
+        return block % bitmapCache.length();
+    }
+
+    private long blockOffsetOf(int entry) {
+        return Integer.toUnsignedLong(entry) << VhdLayout.SECTOR_SHIFT;
+    }
+
+    private long dataOffset(int entry) {
+        return blockOffsetOf(entry) + bitmapSize;
+    }
+
+    // ---- flush, status, info --------------------------------------------------------------------
+
+    @Override
+    protected void doFlush() throws IOException {
+        metadataLock.lock();
+        try {
+            if (!dirtyBatSectors.isEmpty()) {
+                file().flush();
+                writeDirtyBatSectors();
+            }
+            file().flush();
+        } finally {
+            metadataLock.unlock();
+        }
+    }
+
+    private void writeDirtyBatSectors() throws IOException {
+        for (int s = dirtyBatSectors.nextSetBit(0); s >= 0; ) {
+            int e = dirtyBatSectors.nextClearBit(s);
+            int from = s * ENTRIES_PER_SECTOR;
+            int to = (int) Math.min((long) e * ENTRIES_PER_SECTOR, bat.size());
+            ByteBuffer out = ByteBuffer.allocate((to - from) * 4);
+            bat.encode(out, from, to);
+            file().write(out.flip(), header.tableOffset() + 4L * from);
+            dirtyBatSectors.clear(s, e);
+            s = dirtyBatSectors.nextSetBit(e);
+        }
+    }
+
+    /** Allocated blocks are data at their host offset; unallocated runs are zero and not allocated. */
+    @Override
+    protected List<Extent> doBlockStatus(long offset, long length) {
+        List<Extent> extents = new ArrayList<>();
+        long at = offset;
+        long end = offset + length;
+        long zeroStart = -1;
+        while (at < end) {
+            int block = (int) (at >>> blockShift);
+            int inBlock = (int) (at & (blockSize - 1));
+            long n = Math.min(end - at, blockSize - inBlock);
+            int entry = bat.get(block);
+            if (entry == BlockAllocationTable.UNALLOCATED) {
+                if (zeroStart < 0) {
+                    zeroStart = at;
+                }
+            } else {
+                if (zeroStart >= 0) {
+                    extents.add(Extent.zero(zeroStart, at - zeroStart, false));
+                    zeroStart = -1;
+                }
+                extents.add(Extent.data(at, n, dataOffset(entry) + inBlock));
+            }
+            at += n;
+        }
+        if (zeroStart >= 0) {
+            extents.add(Extent.zero(zeroStart, end - zeroStart, false));
+        }
+        return extents;
+    }
+
+    @Override
+    protected ImageInfo doInfo() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        VhdInfo.addFooterFields(fields, facts);
+        fields.put("block-size", (long) blockSize);
+        fields.put("max-table-entries", header.maxTableEntriesUnsigned());
+        fields.put("allocated-blocks", (long) bat.allocatedCount());
+        return new ImageInfo(format(), virtualSize, blockSize, fields);
+    }
+
+    /** For tests and check: the structures as open found them. */
+    VhdFacts facts() {
+        return facts;
+    }
+
+    DynamicHeader header() {
+        return header;
+    }
+
+    BlockAllocationTable bat() {
+        return bat;
+    }
+
+    int blockCount() {
+        return blockCount;
+    }
+}

@@ -1,0 +1,122 @@
+package org.jblock.driver.vpc;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.UUID;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.InvalidOptionException;
+
+/**
+ * Writes new, empty images in QEMU's layout.
+ *
+ * <p>Dynamic: footer copy at 0, dynamic header at 512, BAT at 1536 with exactly ⌈size/block⌉ entries
+ * (all unallocated, padded to a sector with 0xFF), footer. Fixed: a sparse data area, then the footer.
+ *
+ * <h2>Size and geometry: every reader must agree</h2>
+ * QEMU 7.2 takes the size from the CHS geometry unless the creator app is one it lists or the
+ * geometry is the maximum; QEMU 10.x takes CHS only for {@code vpc } and {@code qemu}; libvhdi takes
+ * the original size; Hyper-V the current size. So:
+ * <ul>
+ *   <li>original size = current size, always;</li>
+ *   <li>the geometry is either exact (C·H·S·512 = the size) or the maximum 65535/16/255, which every
+ *       version of QEMU reads as "use the current size" — see {@link #geometryFor};</li>
+ *   <li>without {@code force_size}, a size up to 127 GiB is rounded up to the next CHS size (as
+ *       qemu-img does), so the geometry is exact; above 127 GiB the geometry is the maximum and the
+ *       size exact (rounded up to a sector);</li>
+ *   <li>with {@code force_size}, the size is exact and the geometry follows the same rule.</li>
+ * </ul>
+ * The creator app is {@code jblk}: whatever rule a reader applies to an unknown creator, it lands on
+ * the same size.
+ */
+final class VhdCreator {
+    static final int CREATOR_APP = VhdFooter.fourCC("jblk");
+    /** jblock 0.1, as major u16 / minor u16. */
+    static final int CREATOR_VERSION = 0x00000001;
+    /** Windows, as QEMU writes it: some Microsoft tools refuse other host OS codes. */
+    static final int CREATOR_OS = VhdFooter.fourCC("Wi2k");
+
+    private VhdCreator() {
+    }
+
+    /** The size and geometry a new image gets. */
+    record Sizing(long size, Geometry geometry) {
+    }
+
+    /**
+     * @param requestedSize the size asked for, in bytes
+     * @param forceSize     keep the size exact instead of rounding it up to a CHS size
+     * @return the virtual size the new image has, and its geometry
+     */
+    static Sizing sizing(long requestedSize, boolean forceSize) throws InvalidOptionException {
+        if (requestedSize < 0) {
+            throw new InvalidOptionException("Invalid image size " + requestedSize);
+        }
+        if (requestedSize > VhdLayout.MAX_VIRTUAL_SIZE) {
+            throw tooLarge();
+        }
+        long size = VhdLayout.roundUp(requestedSize, VhdLayout.SECTOR);
+        if (forceSize) {
+            return new Sizing(size, geometryFor(size));
+        }
+        Geometry geometry = Geometry.roundingUp(size / VhdLayout.SECTOR);
+        return geometry.isMax() ? new Sizing(size, geometry)
+                : new Sizing(geometry.totalSectors() * VhdLayout.SECTOR, geometry);
+    }
+
+    /** @return the exact CHS geometry of {@code size} when there is one, else the maximum geometry */
+    static Geometry geometryFor(long size) {
+        long sectors = size / VhdLayout.SECTOR;
+        Geometry exact = Geometry.forSectors(sectors);
+        return exact.totalSectors() == sectors && !exact.isMax() ? exact : Geometry.MAX;
+    }
+
+    static void createDynamic(BlockFile file, Sizing sizing, int blockSize) throws IOException {
+        checkBlockSize(blockSize);
+        long entries = VhdLayout.ceilDiv(sizing.size(), blockSize);
+        long footerAt = VhdLayout.BAT_OFFSET + VhdLayout.batBytesOnDisk(entries);
+        VhdFooter footer = footer(sizing, VhdFooter.TYPE_DYNAMIC, VhdLayout.HEADER_OFFSET);
+        DynamicHeader header = DynamicHeader.create(VhdLayout.BAT_OFFSET, (int) entries, blockSize);
+        ByteBuffer image = ByteBuffer.allocate((int) footerAt + VhdFooter.SIZE);
+        footer.encode(image);
+        header.encode(image);
+        byte[] unallocated = new byte[(int) VhdLayout.batBytesOnDisk(entries)];
+        Arrays.fill(unallocated, (byte) 0xFF);
+        image.put(unallocated);
+        footer.encode(image);
+        file.write(image.flip(), 0);
+    }
+
+    static void createFixed(BlockFile file, Sizing sizing) throws IOException {
+        VhdFooter footer = footer(sizing, VhdFooter.TYPE_FIXED, VhdFooter.NO_DATA_OFFSET);
+        file.write(ByteBuffer.wrap(footer.toBytes()), sizing.size());
+    }
+
+    private static VhdFooter footer(Sizing sizing, int type, long dataOffset) {
+        long size = sizing.size();
+        long timestamp = Instant.now().getEpochSecond() - VhdFooter.EPOCH_SECONDS;
+        VhdFooter unsummed = new VhdFooter(VhdFooter.COOKIE, VhdFooter.FEATURE_RESERVED, VhdFooter.VERSION_1_0,
+                dataOffset, (int) timestamp, CREATOR_APP, CREATOR_VERSION, CREATOR_OS, size, size, sizing.geometry(),
+                type, 0, UUID.randomUUID(), (byte) 0, new byte[0]);
+        return unsummed.withChecksum();
+    }
+
+    private static void checkBlockSize(long blockSize) throws InvalidOptionException {
+        if (Long.bitCount(blockSize) != 1 || blockSize < VhdLayout.MIN_CREATE_BLOCK_SIZE
+                || blockSize > VhdLayout.MAX_CREATE_BLOCK_SIZE) {
+            throw new InvalidOptionException("Invalid block_size " + blockSize
+                    + ": expected a power of two from 512 KiB to 256 MiB");
+        }
+    }
+
+    static int blockSizeOption(long value) throws InvalidOptionException {
+        checkBlockSize(value);
+        return (int) value;
+    }
+
+    static InvalidOptionException tooLarge() {
+        return new InvalidOptionException("Disk size is too large, max size is 2040 GiB");
+    }
+}

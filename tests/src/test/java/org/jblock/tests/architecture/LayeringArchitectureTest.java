@@ -1,0 +1,45 @@
+package org.jblock.tests.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/** The layers of DESIGN.md: shell → registry → api ← drivers, and the contract kit on the api alone. */
+@AnalyzeClasses(packages = "org.jblock", importOptions = ImportOption.DoNotIncludeTests.class)
+class LayeringArchitectureTest {
+
+    @ArchTest
+    static final ArchRule the_api_depends_on_the_jdk_alone =
+            classes().that().resideInAPackage("org.jblock.api..")
+                    .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.api..", "java..")
+                    .because("block-api is the contract every module and every third party builds on");
+
+    @ArchTest
+    static final ArchRule the_registry_depends_on_no_driver =
+            noClasses().that().resideInAPackage("org.jblock.registry..")
+                    .should().dependOnClassesThat().resideInAPackage("org.jblock.driver..")
+                    .because("the registry finds drivers through ServiceLoader and never links one");
+
+    @ArchTest
+    static final ArchRule the_shell_depends_on_no_driver_class =
+            noClasses().that().resideInAPackage("org.jblock.shell..")
+                    .should().dependOnClassesThat().resideInAPackage("org.jblock.driver..")
+                    .because("the shell reaches drivers through the registry; drivers are runtime-only");
+
+    @ArchTest
+    static final ArchRule the_contract_kit_depends_on_the_api_and_junit_alone =
+            classes().that().resideInAPackage("org.jblock.tests.contract..")
+                    .should().onlyDependOnClassesThat()
+                    .resideInAnyPackage("org.jblock.api..", "org.jblock.tests.contract..", "org.junit..", "java..")
+                    .because("a third party tests its driver with the kit without taking in jblock's own drivers");
+
+    @ArchTest
+    static final ArchRule packages_are_free_of_cycles =
+            slices().matching("org.jblock.(**)").should().beFreeOfCycles()
+                    .because("a package cycle makes a layer impossible to use, test or split off alone");
+}

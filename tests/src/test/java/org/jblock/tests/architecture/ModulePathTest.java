@@ -1,0 +1,201 @@
+package org.jblock.tests.architecture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.module.Configuration;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
+import java.lang.module.ResolvedModule;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.jar.JarFile;
+import java.util.spi.ToolProvider;
+import java.util.stream.Collectors;
+
+import org.jblock.api.spi.BlockDriver;
+import org.jblock.driver.raw.RawDriver;
+import org.jblock.driver.vpc.VpcDriver;
+import org.jblock.registry.DriverRegistry;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The JPMS wiring that ArchUnit cannot see: a {@link ModuleLayer} built from the module artifacts
+ * (jars after {@code package}, class folders before) finds the drivers through the registry's
+ * {@code uses}, the driver modules export nothing, and each driver is registered for the class path
+ * too. The tests run on the class path; only this layer runs the modules as modules.
+ */
+class ModulePathTest {
+    private static final String SERVICE = BlockDriver.class.getName();
+    private static final String REGISTRY_MODULE = "org.jblock.registry";
+    private static final String DRIVER_MODULE_PREFIX = "org.jblock.driver.";
+
+    /** Where each module's artifact is, found through a class it holds. */
+    private static Map<String, Path> artifacts;
+    private static ModuleLayer layer;
+
+    @BeforeAll
+    static void buildTheLayer() throws URISyntaxException {
+        artifacts = new TreeMap<>(Map.of(
+                "org.jblock.api", artifactOf(BlockDriver.class),
+                "org.jblock.driver.raw", artifactOf(RawDriver.class),
+                "org.jblock.driver.vpc", artifactOf(VpcDriver.class),
+                REGISTRY_MODULE, artifactOf(DriverRegistry.class)));
+        ModuleFinder finder = ModuleFinder.of(artifacts.values().toArray(Path[]::new));
+        ModuleLayer boot = ModuleLayer.boot();
+        Configuration configuration = boot.configuration().resolveAndBind(finder, ModuleFinder.of(), Set.of(REGISTRY_MODULE));
+        // The platform loader as parent: nothing may come from the class path this test runs on.
+        layer = boot.defineModulesWithOneLoader(configuration, ClassLoader.getPlatformClassLoader());
+    }
+
+    @Test
+    void the_registry_in_the_layer_finds_raw_and_vpc_as_modules() throws ReflectiveOperationException {
+        Class<?> registryType = layer.findLoader(REGISTRY_MODULE).loadClass(DriverRegistry.class.getName());
+        Class<?> driverType = layer.findLoader("org.jblock.api").loadClass(SERVICE);
+        Object registry = registryType.getMethod("load").invoke(null);
+        Map<String, Module> found = new TreeMap<>();
+        for (Object driver : (List<?>) registryType.getMethod("drivers").invoke(registry)) {
+            found.put((String) driverType.getMethod("name").invoke(driver), driver.getClass().getModule());
+        }
+        assertEquals(Set.of("raw", "vpc"), found.keySet(), "drivers the registry finds in the module layer");
+        for (Map.Entry<String, Module> driver : found.entrySet()) {
+            assertEquals(DRIVER_MODULE_PREFIX + driver.getKey(), driver.getValue().getName(),
+                    "the module the " + driver.getKey() + " driver was loaded from");
+            assertSame(layer, driver.getValue().getLayer(), "the layer of the " + driver.getKey() + " driver");
+        }
+    }
+
+    @Test
+    void service_loader_in_the_layer_lists_each_driver_module_as_a_provider() throws ClassNotFoundException {
+        Class<?> driverType = layer.findLoader("org.jblock.api").loadClass(SERVICE);
+        Set<String> providers = ServiceLoader.load(layer, driverType).stream()
+                .map(provider -> provider.type().getModule().getName() + "/" + provider.type().getName())
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(Set.of("org.jblock.driver.raw/" + RawDriver.class.getName(),
+                "org.jblock.driver.vpc/" + VpcDriver.class.getName()), providers);
+    }
+
+    @Test
+    void driver_modules_export_and_open_nothing_and_provide_the_driver_service() {
+        List<ModuleDescriptor> drivers = driverModules();
+        assertEquals(Set.of("org.jblock.driver.raw", "org.jblock.driver.vpc"),
+                drivers.stream().map(ModuleDescriptor::name).collect(Collectors.toSet()), "driver modules resolved");
+        for (ModuleDescriptor driver : drivers) {
+            assertEquals(Set.of(), driver.exports(), driver.name() + " must export no package");
+            assertEquals(Set.of(), driver.opens(), driver.name() + " must open no package");
+            assertFalse(driver.isOpen(), driver.name() + " must not be an open module");
+            assertEquals(List.of(SERVICE), driver.provides().stream().map(ModuleDescriptor.Provides::service).toList(),
+                    driver.name() + " provides the driver service, and only it");
+            assertTrue(driver.requires().stream().noneMatch(r -> r.name().startsWith(DRIVER_MODULE_PREFIX)
+                            || r.name().equals(REGISTRY_MODULE)),
+                    () -> driver.name() + " requires " + driver.requires() + ": a driver needs block-api alone");
+        }
+    }
+
+    @Test
+    void each_driver_is_registered_for_the_class_path_as_for_the_module_path() throws IOException {
+        for (ModuleDescriptor driver : driverModules()) {
+            assertEquals(providersOf(driver), servicesFileOf(artifacts.get(driver.name())),
+                    driver.name() + ": META-INF/services/" + SERVICE + " must name what module-info provides");
+        }
+    }
+
+    @Test
+    void the_jar_tool_describes_each_driver_jar_with_its_provides_line_and_no_exports(@TempDir Path folder)
+            throws IOException {
+        ToolProvider jar = ToolProvider.findFirst("jar").orElse(null);
+        assertNotNull(jar, "the JDK's jar tool is missing: run the tests on a JDK");
+        for (ModuleDescriptor driver : driverModules()) {
+            Path artifact = jarOf(jar, driver.name(), folder);
+            String description = run(jar, "--describe-module", "--file", artifact.toString());
+            String provides = "provides " + SERVICE + " with " + String.join(" ", providersOf(driver));
+            assertTrue(description.lines().anyMatch(line -> line.strip().equals(provides)),
+                    () -> "jar --describe-module " + artifact + " lacks '" + provides + "':\n" + description);
+            assertTrue(description.lines().map(String::strip).noneMatch(line -> line.startsWith("exports")
+                    || line.startsWith("opens")), () -> "jar --describe-module " + artifact + " shows an export:\n"
+                    + description);
+        }
+    }
+
+    private static List<String> providersOf(ModuleDescriptor module) {
+        return module.provides().stream().filter(provides -> provides.service().equals(SERVICE))
+                .flatMap(provides -> provides.providers().stream()).toList();
+    }
+
+    private static List<ModuleDescriptor> driverModules() {
+        return layer.configuration().modules().stream()
+                .map(ResolvedModule::reference)
+                .map(java.lang.module.ModuleReference::descriptor)
+                .filter(descriptor -> descriptor.name().startsWith(DRIVER_MODULE_PREFIX))
+                .sorted((a, b) -> a.name().compareTo(b.name()))
+                .toList();
+    }
+
+    /**
+     * The module's jar as Maven built it; when the build stopped before {@code package} (a class
+     * folder), a jar packed from that folder, so the jar tool always has one to describe.
+     */
+    private static Path jarOf(ToolProvider jar, String module, Path folder) {
+        Path artifact = artifacts.get(module);
+        if (!Files.isDirectory(artifact)) {
+            return artifact;
+        }
+        Path packed = folder.resolve(module + ".jar");
+        run(jar, "--create", "--file", packed.toString(), "-C", artifact.toString(), ".");
+        return packed;
+    }
+
+    private static String run(ToolProvider tool, String... arguments) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int status = tool.run(new PrintWriter(out), new PrintWriter(err), arguments);
+        assertEquals(0, status, () -> tool.name() + " " + String.join(" ", arguments) + " failed:\n" + err);
+        return out.toString();
+    }
+
+    /** @return the provider class names the artifact's service file lists, comments and blanks left out */
+    private static List<String> servicesFileOf(Path artifact) throws IOException {
+        String entry = "META-INF/services/" + SERVICE;
+        String text;
+        if (Files.isDirectory(artifact)) {
+            Path file = artifact.resolve(entry);
+            assertTrue(Files.isRegularFile(file), () -> artifact + " has no " + entry);
+            text = Files.readString(file);
+        } else {
+            try (JarFile jar = new JarFile(artifact.toFile())) {
+                assertNotNull(jar.getEntry(entry), () -> artifact + " has no " + entry);
+                text = new String(jar.getInputStream(jar.getEntry(entry)).readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+        List<String> providers = new ArrayList<>();
+        for (String line : text.lines().toList()) {
+            String name = line.replaceFirst("#.*", "").strip();
+            if (!name.isEmpty()) {
+                providers.add(name);
+            }
+        }
+        return providers;
+    }
+
+    private static Path artifactOf(Class<?> type) throws URISyntaxException {
+        return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+}
