@@ -6,6 +6,8 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +54,9 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  * are zeros on disk, as readers that ignore the bitmap (QEMU) require.
  *
  * <p>Writes into an allocated block whose bitmap is not full set the bits of exactly the sectors
- * written, under the lock, after the data write; the changed bitmap sectors are written at once. The
+ * written, under the lock, after the data write. The changed bitmap is kept in memory and written
+ * back by the next flush (before its barrier), or earlier when too many are waiting; until then a
+ * crash loses only the bits of writes that were never flushed, which then read as zeros. The
  * cached bitmap is replaced, never changed in place, so lock-free readers see a consistent one.
  */
 final class DynamicVhdImage extends AbstractBlockImage {
@@ -85,6 +89,12 @@ final class DynamicVhdImage extends AbstractBlockImage {
     private long appendAt;
     /** BAT sectors changed in memory and not yet written. Guarded by the lock. */
     private final BitSet dirtyBatSectors = new BitSet();
+    /**
+     * Bitmaps of allocated blocks changed in memory and not yet written, by block; at most
+     * {@link #cacheSlots} of them, then they are all written. Guarded by the lock.
+     */
+    private final Map<Integer, byte[]> dirtyBitmaps = new HashMap<>();
+    private final int cacheSlots;
 
     /** A block's bitmap; never changed once published. */
     private record CachedBitmap(int block, byte[] bits) {
@@ -106,6 +116,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
         this.fullBlocks = new long[(blockCount + 63) >>> 6];
         int slots = Math.max(4, Math.min(MAX_CACHE_SLOTS, CACHE_BYTES / bitmapSize));
         this.bitmapCache = new AtomicReferenceArray<>(slots);
+        this.cacheSlots = slots;
         this.appendAt = appendAt;
     }
 
@@ -286,10 +297,11 @@ final class DynamicVhdImage extends AbstractBlockImage {
             }
             byte[] updated = bits.clone();
             SectorBitmap.set(updated, first, end);
-            int fromByte = (first >>> 3) / VhdLayout.SECTOR * VhdLayout.SECTOR;
-            int toByte = (int) VhdLayout.roundUp(((end - 1) >>> 3) + 1, VhdLayout.SECTOR);
-            file().write(ByteBuffer.wrap(updated, fromByte, toByte - fromByte), bat.blockOffset(block) + fromByte);
+            dirtyBitmaps.put(block, updated);
             publishBitmap(block, updated);
+            if (dirtyBitmaps.size() >= cacheSlots) {
+                writeDirtyBitmaps();
+            }
         } finally {
             metadataLock.unlock();
         }
@@ -324,8 +336,11 @@ final class DynamicVhdImage extends AbstractBlockImage {
         if (cached != null && cached.block == block) {
             return cached.bits;
         }
-        byte[] bits = new byte[bitmapSize];
-        file().readFully(ByteBuffer.wrap(bits), blockOffsetOf(entry));
+        byte[] bits = dirtyBitmaps.get(block);
+        if (bits == null) {
+            bits = new byte[bitmapSize];
+            file().readFully(ByteBuffer.wrap(bits), blockOffsetOf(entry));
+        }
         return publishBitmap(block, bits);
     }
 
@@ -371,6 +386,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
     protected void doFlush() throws IOException {
         metadataLock.lock();
         try {
+            writeDirtyBitmaps();
             if (!dirtyBatSectors.isEmpty()) {
                 file().flush();
                 writeDirtyBatSectors();
@@ -378,6 +394,15 @@ final class DynamicVhdImage extends AbstractBlockImage {
             file().flush();
         } finally {
             metadataLock.unlock();
+        }
+    }
+
+    /** Writes the bitmaps changed since the last write-back, and forgets them once written. */
+    private void writeDirtyBitmaps() throws IOException {
+        for (Iterator<Map.Entry<Integer, byte[]>> it = dirtyBitmaps.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, byte[]> dirty = it.next();
+            file().write(ByteBuffer.wrap(dirty.getValue()), bat.blockOffset(dirty.getKey()));
+            it.remove();
         }
     }
 
