@@ -43,8 +43,9 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  *       write covers set;</li>
  *   <li>the BAT entry is set in memory only and its BAT sector marked dirty; the data is then written
  *       outside the lock;</li>
- *   <li>{@link #doFlush()} makes the file durable (a barrier: footer, bitmaps and data reach the disk
- *       first), then writes the dirty BAT sectors, then makes the file durable again.</li>
+ *   <li>{@link #doFlush()} writes back changed bitmaps, makes the file durable (a barrier: footer,
+ *       bitmaps and data reach the disk first), then writes the dirty BAT sectors, then makes the file
+ *       durable again.</li>
  * </ol>
  * A crash between any two writes therefore leaves a file that ends with a valid footer (or, after
  * step 2 of an allocation whose footer write was lost, a valid footer copy at offset 0) and whose
@@ -281,7 +282,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
     }
 
-    /** Sets the bitmap bits of sectors written in an allocated block, writing the changed bitmap sectors. */
+    /** Sets the bitmap bits of sectors written in an allocated block; the bitmap is written back at flush. */
     private void recordWritten(int block, int entry, int inBlock, int n) throws IOException {
         int first = inBlock >>> VhdLayout.SECTOR_SHIFT;
         int end = (int) VhdLayout.ceilDiv(inBlock + (long) n, VhdLayout.SECTOR);
