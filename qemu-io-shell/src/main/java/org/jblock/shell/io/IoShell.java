@@ -264,6 +264,29 @@ public final class IoShell implements Closeable {
     }
 
     /**
+     * Opens the image on {@code file} (memory, or a file the caller opened), printing any failure.
+     *
+     * @return whether it opened; on failure {@code file} is closed
+     */
+    public boolean open(BlockFile file, OpenSpec spec) {
+        if (image != null) {
+            err(PROGRAM + ": file open already, try 'help close'\n");
+            closeQuietly(file);
+            return false;
+        }
+        try {
+            image = registry.open(file, spec);
+            imagePath = null;
+            imageSpec = null;
+            return true;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(file);
+            err(PROGRAM + ": can't open device " + file.name() + ": " + messageText(e) + "\n");
+            return false;
+        }
+    }
+
+    /**
      * Creates a fresh in-memory VHD of {@link #DEMO_SIZE} and opens it, for a newcomer who named no
      * image; says so in one line.
      *
@@ -274,12 +297,12 @@ public final class IoShell implements Closeable {
         MemoryBlockFile file = new MemoryBlockFile(name);
         try {
             registry.create(file, "vpc", DEMO_SIZE, "");
-            image = registry.open(file, new OpenSpec("vpc", false, false, ""));
-            imagePath = null;
-            imageSpec = null;
         } catch (IOException | RuntimeException e) {
             closeQuietly(file);
             err(PROGRAM + ": could not create the in-memory demo image: " + messageText(e) + "\n");
+            return false;
+        }
+        if (!open(file, new OpenSpec("vpc", false, false, ""))) {
             return false;
         }
         out("No image given: opened a new 64 MiB in-memory VHD (" + name
