@@ -3,6 +3,7 @@ package org.jblock.shell.io;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -43,6 +44,8 @@ public final class IoShell implements Closeable {
     /** The size of the in-memory image a newcomer gets when no image is named. */
     static final long DEMO_SIZE = 64L << 20;
 
+    private static final int SECTOR = 512;
+
     private final DriverRegistry registry;
     private final PrintStream out;
     private final PrintStream err;
@@ -58,6 +61,7 @@ public final class IoShell implements Closeable {
     private BlockImage image;
     private Path imagePath;
     private OpenSpec imageSpec;
+    private boolean probedRaw;
     private boolean anyFailed;
     private boolean quitRequested;
 
@@ -253,6 +257,7 @@ public final class IoShell implements Closeable {
         }
         try {
             if ("raw".equals(image.info().format())) {
+                probedRaw = true;
                 err("WARNING: Image format was not specified for '" + path + "' and probing guessed raw.\n"
                         + "         Automatically detecting the format is dangerous for raw images,"
                         + " write operations on block 0 will be restricted.\n"
@@ -315,6 +320,7 @@ public final class IoShell implements Closeable {
         drainAio();
         BlockImage closing = image;
         image = null;
+        probedRaw = false;
         imagePath = null;
         imageSpec = null;
         try {
@@ -346,6 +352,36 @@ public final class IoShell implements Closeable {
             err(PROGRAM + ": " + messageText(e) + "\n");
             open(path.toString(), previous);
             return false;
+        }
+    }
+
+    /**
+     * Refuses a write that would make an image opened by probing as raw probe as another format
+     * next time (its first sector turning into, say, a VHD footer), as QEMU restricts block 0 of
+     * probed raw images.
+     *
+     * @throws ProbedRawWriteException when the write would change what the image probes as
+     */
+    void guardProbedRaw(long offset, byte[] data) throws IOException {
+        if (!probedRaw || offset >= SECTOR || data.length == 0) {
+            return;
+        }
+        byte[] sector = new byte[(int) Math.min(SECTOR, image.size())];
+        image.read(0, ByteBuffer.wrap(sector));
+        System.arraycopy(data, 0, sector, (int) offset, (int) Math.min(data.length, sector.length - offset));
+        try (MemoryBlockFile first = MemoryBlockFile.of(image.name(), sector)) {
+            if (!"raw".equals(registry.probe(first).name())) {
+                throw new ProbedRawWriteException(image.name());
+            }
+        }
+    }
+
+    /** A write to block 0 of a probed raw image that would change its format; the image is unchanged. */
+    static final class ProbedRawWriteException extends BlockException {
+        private static final long serialVersionUID = 1L;
+
+        ProbedRawWriteException(String name) {
+            super(name + ": writing this to block 0 would make a probed raw image look like another format");
         }
     }
 
@@ -401,7 +437,7 @@ public final class IoShell implements Closeable {
      *         it after {@code read failed:}; errors with no errno equivalent keep their own message
      */
     static String errnoText(IOException e) {
-        if (e instanceof ReadOnlyImageException) {
+        if (e instanceof ReadOnlyImageException || e instanceof ProbedRawWriteException) {
             return "Operation not permitted";
         }
         if (e instanceof ImageClosedException) {

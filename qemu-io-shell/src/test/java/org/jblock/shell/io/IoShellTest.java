@@ -252,4 +252,25 @@ class IoShellTest {
                     run.takeErr());
         }
     }
+
+    @Test
+    void block_zero_of_a_probed_raw_image_cannot_become_another_format() throws IOException {
+        Path image = dir.resolve("probed.raw");
+        Files.write(image, new byte[1 << 20]);
+        Path vhd = dir.resolve("other.vhd");
+        org.jblock.registry.DriverRegistry.load().create(vhd, "vpc", 1 << 20, "");
+        try (ShellRun run = new ShellRun()) {
+            assertTrue(run.shell.open(image.toString(), OpenSpec.readWrite()));
+            assertTrue(run.takeErr().startsWith("WARNING: Image format was not specified for '" + image + "'"));
+            assertTrue(run.shell.dispatch("write -q -s " + vhd + " 0 512") < 0);
+            assertEquals("write failed: Operation not permitted\n", run.takeOut());
+            assertEquals(0, run.shell.dispatch("write -q -s " + vhd + " 4k 512"), "block 0 only");
+            assertEquals(0, run.shell.dispatch("write -q -P 0 0 512"), "a write that keeps it raw is fine");
+            assertEquals(0, run.shell.dispatch("read -q -P 0 0 512"));
+        }
+        try (ShellRun run = new ShellRun()) {
+            assertTrue(run.shell.open(image.toString(), RAW));
+            assertEquals(0, run.shell.dispatch("write -q -s " + vhd + " 0 512"), "-f raw lifts the restriction");
+        }
+    }
 }
