@@ -69,7 +69,11 @@ class GoldenTranscriptTest {
         Path jblockDir = Files.createDirectories(work.resolve(c.name()).resolve("jblock"));
         Path qemuImage = qemuDir.resolve(c.imageFileName());
         Path jblockImage = jblockDir.resolve(c.imageFileName());
-        createWithQemuImg(c, qemuImage);
+        if (c.usesSample()) {
+            decompressSample(c, qemuImage);
+        } else {
+            createWithQemuImg(c, qemuImage);
+        }
         Files.copy(qemuImage, jblockImage);
 
         Transcript expected = runQemuIo(c, qemuDir);
@@ -89,7 +93,11 @@ class GoldenTranscriptTest {
         assertTrue(Files.exists(stored), "no checked-in transcript " + stored + "; regenerate with qemu-io");
         Path jblockDir = Files.createDirectories(work.resolve(c.name()));
         assumeDriverWorks(c);
-        createWithJblock(c, jblockDir.resolve(c.imageFileName()));
+        if (c.usesSample()) {
+            decompressSample(c, jblockDir.resolve(c.imageFileName()));
+        } else {
+            createWithJblock(c, jblockDir.resolve(c.imageFileName()));
+        }
         assertSame(Transcript.parse(Files.readString(stored)), runJblockIo(c, jblockDir));
     }
 
@@ -115,6 +123,43 @@ class GoldenTranscriptTest {
         } catch (UnsupportedFeatureException e) {
             Assumptions.abort("the " + c.format() + " driver is not built yet: " + e.getMessage());
         }
+    }
+
+    /** Unpacks a shared sample image (bzip2) with bzcat. */
+    private static void decompressSample(TranscriptCase c, Path image) throws Exception {
+        Path samples = sampleFolder();
+        String why = samples == null ? "the shared sample images are not found (JBLOCK_SHARED_DIR)"
+                : !ExternalTools.available("bzcat") ? "bzcat is not installed" : null;
+        if (why != null) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail("sample case " + c.name() + " cannot run: " + why);
+            }
+            Assumptions.abort("sample case " + c.name() + " skipped: " + why);
+        }
+        Path sample = samples.resolve(c.size());
+        assertTrue(Files.exists(sample), "missing sample image " + sample);
+        ExternalTools.Result unpacked = ExternalTools.run(image.getParent(), null, "sh", "-c",
+                "bzcat \"$0\" > \"$1\"", sample.toString(), image.toString());
+        assertEquals(0, unpacked.exitCode(), "bzcat failed: " + unpacked.stderr());
+    }
+
+    /**
+     * {@code $JBLOCK_SHARED_DIR/testdata/vhd}, or in a checkout that is not beside the shared folder
+     * (a second worktree) the nearest {@code shared/testdata/vhd} above the working directory; null
+     * when there is none.
+     */
+    private static Path sampleFolder() {
+        String shared = System.getenv("JBLOCK_SHARED_DIR");
+        if (shared != null && Files.isDirectory(Path.of(shared, "testdata", "vhd"))) {
+            return Path.of(shared, "testdata", "vhd");
+        }
+        for (Path at = Path.of("").toAbsolutePath(); at != null; at = at.getParent()) {
+            Path candidate = at.resolve("shared").resolve("testdata").resolve("vhd");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     private static void createWithQemuImg(TranscriptCase c, Path image) throws Exception {
