@@ -80,4 +80,33 @@ class JblockIoTest {
                 bad.err());
         assertEquals(1, bad.err().split("\n").length);
     }
+
+    @Test
+    void a_locked_image_is_one_line_and_exit_status_1() throws IOException {
+        Path image = dir.resolve("t.raw");
+        Files.write(image, new byte[4096]);
+        try (ShellRun writer = new ShellRun()) {
+            assertTrue(writer.shell.open(image.toString(), new org.jblock.registry.OpenSpec("raw", false, false, "")));
+            Outcome second = run("", "-f", "raw", "-c", "write 0 1", image.toString());
+            assertEquals(1, second.status());
+            assertEquals("", second.out());
+            assertTrue(second.err().startsWith("jblock-io: can't open device " + image + ": Failed to get \"write\" lock"),
+                    second.err());
+            assertEquals(1, second.err().split("\n").length, second.err());
+            Outcome reader = run("", "-f", "raw", "-r", "-U", "-c", "length", image.toString());
+            assertEquals(0, reader.status(), "-r -U takes no lock: " + reader.err());
+            assertEquals("4 KiB\n", reader.out());
+        }
+    }
+
+    @Test
+    void open_takes_a_format_with_f_as_well_as_driver_option() throws IOException {
+        Path image = dir.resolve("t.raw");
+        Files.write(image, new byte[2048]);
+        Outcome both = run("", "-c", "open -f raw " + image, "-c", "info", "-c", "close",
+                "-c", "open -o driver=raw " + image, "-c", "length");
+        assertEquals(0, both.status(), both.err());
+        assertEquals("", both.err(), "a named format prints no probing warning");
+        assertEquals("format name: raw\ncluster size: 0 bytes\nvm state offset: 0 bytes\n2 KiB\n", both.out());
+    }
 }
