@@ -133,7 +133,7 @@ public final class IoShell implements Closeable {
                 parser.parseArgs(args.toArray(String[]::new));
             }
         } catch (CommandLine.ParameterException e) {
-            problem = GetoptMessages.describe(parser.getCommandSpec(), args);
+            problem = GetoptMessages.describe(parser.getCommandSpec(), args, false);
         }
         if (problem != null) {
             err(word + ": " + problem + "\n");

@@ -68,7 +68,7 @@ public final class JblockIo {
         try {
             parser.parseArgs(args);
         } catch (CommandLine.ParameterException e) {
-            err.print(IoShell.PROGRAM + ": " + GetoptMessages.describe(parser.getCommandSpec(), List.of(args)) + "\n");
+            err.print(IoShell.PROGRAM + ": " + GetoptMessages.describe(parser.getCommandSpec(), List.of(args), true) + "\n");
             out.print(helpText());
             return 1;
         }

@@ -11,7 +11,7 @@ import java.util.List;
  * standing for the image's path and {@code DIR} for its folder) and optional stdin.
  *
  * <p>Cases are listed in {@code transcripts/cases.txt}, one a line:
- * {@code name | image | arguments [| stdin with \n for newlines]}. An image is {@code raw:SIZE},
+ * {@code name | image | arguments [| stdin with \n and \r for newlines and returns]}. An image is {@code raw:SIZE},
  * {@code vpc:SIZE} (dynamic VHD), {@code vpcfixed:SIZE}, or {@code sample:FILE.bz2}: a VHD from the
  * shared sample images (then {@code size} holds the file name). Arguments split on spaces; single
  * quotes keep a command with its spaces together.
@@ -53,7 +53,7 @@ record TranscriptCase(String name, String format, String subformat, String size,
             case "sample" -> SAMPLE;
             default -> null;
         };
-        String stdin = parts.length == 4 ? parts[3].trim().replace("\\n", "\n") : null;
+        String stdin = parts.length == 4 ? parts[3].trim().replace("\\n", "\n").replace("\\r", "\r") : null;
         return new TranscriptCase(parts[0].trim(), format, subformat, image[1], words(parts[2].trim()), stdin);
     }
 
