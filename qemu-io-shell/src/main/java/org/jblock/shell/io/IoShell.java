@@ -229,6 +229,16 @@ public final class IoShell implements Closeable {
      * @return whether it opened
      */
     public boolean open(String path, OpenSpec spec) {
+        return open(path, spec, false);
+    }
+
+    /**
+     * Opens the image at {@code path}; in snapshot mode read-only, with writes kept in memory and
+     * dropped on close (qemu-io's {@code -s}).
+     *
+     * @return whether it opened
+     */
+    public boolean open(String path, OpenSpec spec, boolean snapshot) {
         if (image != null) {
             err(PROGRAM + ": file open already, try 'help close'\n");
             return false;
@@ -239,10 +249,15 @@ public final class IoShell implements Closeable {
         }
         try {
             Path at = Path.of(path);
-            BlockImage opened = registry.open(at, spec);
-            image = opened;
-            imagePath = at;
-            imageSpec = spec;
+            if (snapshot) {
+                image = SnapshotImage.over(registry.open(at, spec.withReadOnly(true)));
+                imagePath = null;
+                imageSpec = null;
+            } else {
+                image = registry.open(at, spec);
+                imagePath = at;
+                imageSpec = spec;
+            }
         } catch (IOException | RuntimeException e) {
             err(PROGRAM + ": can't open device " + path + ": " + openFailure(path, e) + "\n");
             return false;
@@ -337,7 +352,7 @@ public final class IoShell implements Closeable {
      */
     boolean reopen(OpenSpec spec) {
         if (imagePath == null) {
-            err(PROGRAM + ": an in-memory image cannot be reopened\n");
+            err(PROGRAM + ": an in-memory or snapshot image cannot be reopened\n");
             return false;
         }
         Path path = imagePath;

@@ -273,4 +273,24 @@ class IoShellTest {
             assertEquals(0, run.shell.dispatch("write -q -s " + vhd + " 0 512"), "-f raw lifts the restriction");
         }
     }
+
+    @Test
+    void snapshot_mode_reads_its_own_writes_and_leaves_the_image_unchanged() throws IOException {
+        Path image = dir.resolve("snap.raw");
+        byte[] original = new byte[8192];
+        java.util.Arrays.fill(original, (byte) 7);
+        Files.write(image, original);
+        try (ShellRun run = new ShellRun()) {
+            assertTrue(run.shell.open(image.toString(), RAW, true));
+            run.run("write -q -P 1 100 10", "read -q -P 7 0 100", "read -q -P 1 100 10", "read -q -P 7 110 8082",
+                    "write -q -z 4095 2", "read -q -P 0 4095 2", "read -q -P 7 4097 4095", "map");
+            assertEquals("512 bytes (0x200) bytes     allocated at offset 0 bytes (0x0)\n"
+                    + "3 KiB (0xc00) bytes not allocated at offset 512 bytes (0x200)\n"
+                    + "1 KiB (0x400) bytes     allocated at offset 3.500 KiB (0xe00)\n"
+                    + "3.500 KiB (0xe00) bytes not allocated at offset 4.500 KiB (0x1200)\n", run.takeOut());
+            assertFalse(run.shell.anyCommandFailed(), run.takeErr());
+            run.run("close");
+        }
+        assertArrayEquals(original, Files.readAllBytes(image));
+    }
 }
