@@ -10,4 +10,5 @@ module org.jblock.shell {
     requires com.fasterxml.jackson.databind;
 
     opens org.jblock.shell.io to info.picocli;
+    opens org.jblock.shell.img to info.picocli;
 }
