@@ -156,7 +156,7 @@ final class ImageCopier {
         }
         int at = from;
         while (at < to) {
-            int nonZero = Zeroes.firstNonZero(buffer, at, to - at);
+            int nonZero = Zeroes.firstNonZero(buffer, at, to);
             if (nonZero < 0) {
                 return;
             }
@@ -165,7 +165,7 @@ final class ImageCopier {
             // Extend over granules until one is all zero.
             while (end < to) {
                 int granuleEnd = Math.min(to, end - end % sparseSize + sparseSize);
-                if (end > granuleStart && Zeroes.isZero(buffer, end, granuleEnd - end)) {
+                if (end > granuleStart && Zeroes.isZeroGranule(buffer, end, granuleEnd - end)) {
                     break;
                 }
                 end = granuleEnd;
