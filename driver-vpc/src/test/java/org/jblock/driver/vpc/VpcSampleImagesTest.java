@@ -70,7 +70,7 @@ class VpcSampleImagesTest {
                 ByteBuffer buffer = ByteBuffer.allocate(3 << 20);
                 for (long at : new long[] {0, image.size() / 2 + 12345, image.size() - buffer.capacity()}) {
                     image.read(at, buffer.clear());
-                    assertTrue(isZero(buffer.flip()), name + " at " + at);
+                    assertTrue(TestImages.isZero(buffer.flip()), name + " at " + at);
                 }
                 List<Extent> extents = image.blockStatus(0, image.size());
                 assertEquals(List.of(Extent.zero(0, image.size(), false)), extents);
@@ -146,14 +146,5 @@ class VpcSampleImagesTest {
             assertEquals(0L, info.get("allocated-blocks"));
             assertFalse(image.info().formatSpecific().containsKey("checksums-ignored"));
         }
-    }
-
-    static boolean isZero(ByteBuffer buffer) {
-        for (int i = buffer.position(); i < buffer.limit(); i++) {
-            if (buffer.get(i) != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -1,0 +1,229 @@
+package org.jblock.driver.vpc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.UUID;
+
+import org.jblock.api.BlockException;
+import org.jblock.api.BlockImage;
+import org.jblock.api.CorruptImageException;
+import org.jblock.api.MemoryBlockFile;
+import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.api.spi.ProbeInput;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Damaged and hostile images: one typed error each, or correct data; never anything else. */
+class VpcHostileInputTest {
+    private static final int TINY_BLOCK = 4096;
+    private static final int TINY_SIZE = 4 * TINY_BLOCK;
+
+    /**
+     * A small dynamic image built from the structures (create's smallest block is 512 KiB): 4 blocks
+     * of 4 KiB, blocks 1 and 2 allocated, so sweeps over it run in seconds.
+     */
+    private static byte[] tinyImage() throws IOException {
+        VhdFooter footer = new VhdFooter(VhdFooter.COOKIE, VhdFooter.FEATURE_RESERVED, VhdFooter.VERSION_1_0,
+                VhdLayout.HEADER_OFFSET, 0, VhdCreator.CREATOR_APP, VhdCreator.CREATOR_VERSION,
+                VhdCreator.CREATOR_OS, TINY_SIZE, TINY_SIZE, Geometry.MAX, VhdFooter.TYPE_DYNAMIC, 0,
+                new UUID(1, 2), (byte) 0, new byte[0]).withChecksum();
+        DynamicHeader header = DynamicHeader.create(VhdLayout.BAT_OFFSET, 4, TINY_BLOCK);
+        ByteBuffer image = ByteBuffer.allocate(2560);
+        footer.encode(image);
+        header.encode(image);
+        byte[] bat = new byte[512];
+        Arrays.fill(bat, (byte) 0xFF);
+        image.put(bat);
+        footer.encode(image);
+        MemoryBlockFile file = MemoryBlockFile.of("tiny.vhd", image.array());
+        try (BlockImage opened = TestImages.open(file)) {
+            opened.write(TINY_BLOCK + 100, ByteBuffer.wrap(TestImages.pattern(TINY_BLOCK + 50, 1)));
+        }
+        return file.toByteArray();
+    }
+
+    private static byte[] contentOf(byte[] image) throws IOException {
+        try (BlockImage opened = TestImages.open(MemoryBlockFile.of("t.vhd", image), true, "")) {
+            return TestImages.read(opened, 0, (int) opened.size());
+        }
+    }
+
+    /**
+     * Opens and reads the damaged image: a {@link BlockException} is fine, as is success with the
+     * expected data (or, for a changed size, its prefix); anything else fails the test.
+     *
+     * @return whether the image opened
+     */
+    private static boolean openDamaged(byte[] damaged, byte[] expected, String what) {
+        try (BlockImage opened = TestImages.open(MemoryBlockFile.of("d.vhd", damaged), true, "")) {
+            int size = (int) Math.min(opened.size(), 1 << 20);
+            byte[] content = TestImages.read(opened, 0, size);
+            int common = Math.min(size, expected.length);
+            assertArrayEquals(Arrays.copyOf(expected, common), Arrays.copyOf(content, common), what);
+            opened.blockStatus(0, opened.size());
+            opened.info();
+            return true;
+        } catch (BlockException typed) {
+            assertTrue(typed.getMessage() != null && !typed.getMessage().isBlank(), what);
+            return false;
+        } catch (Throwable other) {
+            throw new AssertionError(what + ": " + other, other);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void everyTruncationIsATypedErrorOrCorrectData() throws IOException {
+        byte[] image = tinyImage();
+        byte[] expected = contentOf(image);
+        assertTrue(expected[TINY_BLOCK + 100] != 0, "the tiny image holds data");
+        int opened = 0;
+        for (int length = 0; length < image.length; length++) {
+            opened += openDamaged(Arrays.copyOf(image, length), expected, "truncated to " + length) ? 1 : 0;
+        }
+        // A cut inside the last block's data or the footer leaves the copy at 0 and the blocks: some open.
+        assertTrue(opened > 0 && opened < image.length, opened + " of " + image.length + " truncations opened");
+    }
+
+    @Test
+    @Timeout(120)
+    void everyByteChangeOfFooterHeaderAndBatIsATypedErrorOrCorrectData() throws IOException {
+        byte[] image = tinyImage();
+        byte[] expected = contentOf(image);
+        int footerAt = image.length - 512;
+        int[][] ranges = {{footerAt, image.length}, {512, 1536}, {1536, 2048}, {0, 512}};
+        int opened = 0;
+        int refused = 0;
+        for (int[] range : ranges) {
+            for (int at = range[0]; at < range[1]; at++) {
+                for (int flip : new int[] {0x01, 0x80, 0xFF}) {
+                    byte[] damaged = image.clone();
+                    damaged[at] ^= (byte) flip;
+                    if (openDamaged(damaged, expected, "byte " + at + " xor " + flip)) {
+                        opened++;
+                    } else {
+                        refused++;
+                    }
+                }
+            }
+        }
+        assertTrue(opened > 0 && refused > 0, opened + " opened, " + refused + " refused");
+    }
+
+    @ParameterizedTest(name = "block size {0}")
+    @ValueSource(ints = {0, 128, 0x12345678, 0x80000000, 1 << 31 >>> 1 << 1})
+    void badBlockSizesAreRefusedWithQemusMessage(int blockSize) throws IOException {
+        byte[] image = TestImages.create(64 << 20, "").toByteArray();
+        // Poked as QEMU's iotest 088 does, without fixing the header checksum.
+        ByteBuffer.wrap(image).putInt(512 + DynamicHeader.OFFSET_BLOCK_SIZE, blockSize);
+        CorruptImageException e = assertThrows(CorruptImageException.class,
+                () -> TestImages.open(MemoryBlockFile.of("t.vpc", image), true, ""));
+        assertTrue(e.getMessage().contains("Invalid block size " + Integer.toUnsignedString(blockSize)), e.getMessage());
+        assertEquals("block_size", e.field());
+        assertEquals(512 + DynamicHeader.OFFSET_BLOCK_SIZE, e.offset());
+    }
+
+    @Test
+    void hugeMaxTableEntriesAreRefusedBeforeAnyAllocation() throws IOException {
+        byte[] image = TestImages.create(64 << 20, "").toByteArray();
+        ByteBuffer.wrap(image).putInt(512 + DynamicHeader.OFFSET_MAX_TABLE_ENTRIES, 0x1FFFFFFF);
+        CorruptImageException e = assertThrows(CorruptImageException.class,
+                () -> TestImages.open(MemoryBlockFile.of("t.vpc", image), true, ""));
+        assertTrue(e.getMessage().contains("outside the file"), e.getMessage());
+        ByteBuffer.wrap(image).putInt(512 + DynamicHeader.OFFSET_MAX_TABLE_ENTRIES, 3);
+        e = assertThrows(CorruptImageException.class, () -> TestImages.open(MemoryBlockFile.of("t.vpc", image), true, ""));
+        assertTrue(e.getMessage().contains("Page table too small"), e.getMessage());
+    }
+
+    @Test
+    void aBadTrailingFooterFallsBackToTheCopy() throws IOException {
+        MemoryBlockFile file = TestImages.create(8 << 20, "force_size=on");
+        try (BlockImage image = TestImages.open(file)) {
+            image.write(0, ByteBuffer.wrap(TestImages.pattern(5000, 2)));
+        }
+        byte[] bytes = file.toByteArray();
+        bytes[bytes.length - 512 + 27] ^= 1;   // the timestamp, so only the checksum tells
+        try (BlockImage image = TestImages.open(MemoryBlockFile.of("t.vhd", bytes), true, "")) {
+            assertEquals(8 << 20, image.size());
+            assertArrayEquals(TestImages.pattern(5000, 2), TestImages.read(image, 0, 5000));
+            assertTrue(image.info().formatSpecific().get("footer-source").toString().contains("copy"));
+        }
+        bytes[27] ^= 1;   // now the copy is bad too
+        CorruptImageException e = assertThrows(CorruptImageException.class,
+                () -> TestImages.open(MemoryBlockFile.of("t.vhd", bytes), true, ""));
+        assertTrue(e.getMessage().contains("Incorrect header checksum"), e.getMessage());
+        // The rescue option opens it read-only.
+        try (BlockImage image = TestImages.open(MemoryBlockFile.of("t.vhd", bytes), false, "ignore_checksums=on")) {
+            assertTrue(image.isReadOnly());
+            assertArrayEquals(TestImages.pattern(5000, 2), TestImages.read(image, 0, 5000));
+        }
+    }
+
+    @Test
+    void aBadHeaderChecksumIsAnErrorUnlessRescuing() throws IOException {
+        byte[] bytes = TestImages.create(8 << 20, "").toByteArray();
+        bytes[512 + 900] ^= 0x10;   // reserved area: only the checksum tells
+        CorruptImageException e = assertThrows(CorruptImageException.class,
+                () -> TestImages.open(MemoryBlockFile.of("t.vhd", bytes), true, ""));
+        assertTrue(e.getMessage().contains("Incorrect dynamic header checksum"), e.getMessage());
+        try (BlockImage image = TestImages.open(MemoryBlockFile.of("t.vhd", bytes), false, "ignore_checksums=on")) {
+            assertTrue(image.isReadOnly());
+            assertEquals(Boolean.TRUE, image.info().formatSpecific().get("checksums-ignored"));
+        }
+    }
+
+    @Test
+    void differencingImagesAreRefusedNamingTheParent() throws IOException {
+        byte[] bytes = TestImages.create(8 << 20, "").toByteArray();
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        DynamicHeader header = DynamicHeader.decode(buffer.slice(512, 1024));
+        byte[] name = "base image.vhd".getBytes(StandardCharsets.UTF_16BE);
+        DynamicHeader child = new DynamicHeader(header.cookie(), header.dataOffset(), header.tableOffset(),
+                header.headerVersion(), header.maxTableEntries(), header.blockSize(), 0, new UUID(3, 4), 0, 0, name,
+                header.parentLocators(), header.reserved2()).withChecksum();
+        child.encode(buffer.position(512));
+        VhdFooter footer = VhdFooter.decode(buffer.position(0));
+        VhdFooter differencing = new VhdFooter(footer.cookie(), footer.features(), footer.formatVersion(),
+                footer.dataOffset(), footer.timestamp(), footer.creatorApp(), footer.creatorVersion(), footer.creatorOs(),
+                footer.originalSize(), footer.currentSize(), footer.geometry(), VhdFooter.TYPE_DIFFERENCING, 0,
+                footer.uniqueId(), footer.savedState(), footer.reserved()).withChecksum();
+        differencing.encode(buffer.position(0));
+        differencing.encode(buffer.position(bytes.length - 512));
+        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
+                () -> TestImages.open(MemoryBlockFile.of("child.vhd", bytes), true, ""));
+        assertTrue(e.getMessage().contains("'base image.vhd'"), e.getMessage());
+        assertEquals(100, TestImages.DRIVER.probe(ProbeInput.of(bytes, "child.vhd")));
+    }
+
+    @Test
+    void sizesBeyond2040GiBAreUnsupported() throws IOException {
+        byte[] bytes = TestImages.create(1 << 20, "subformat=fixed,force_size=on").toByteArray();
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        VhdFooter footer = VhdFooter.decode(buffer.slice(1 << 20, 512));
+        footer.withSize(3L << 40, 3L << 40, Geometry.MAX).encode(buffer.position(1 << 20));
+        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
+                () -> TestImages.open(MemoryBlockFile.of("big.vhd", bytes), true, ""));
+        assertTrue(e.getMessage().contains("2040 GiB"), e.getMessage());
+    }
+
+    @Test
+    void tinyAndForeignFilesAreRefused() {
+        for (int length : new int[] {0, 100, 511, 512, 4096}) {
+            byte[] bytes = TestImages.pattern(length, 7);
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> TestImages.open(MemoryBlockFile.of("x.img", bytes), true, ""));
+            assertTrue(e.getMessage().contains(length < 511 ? "File too small for a VHD header" : "invalid VPC image"),
+                    e.getMessage());
+            assertEquals(0, TestImages.DRIVER.probe(ProbeInput.of(bytes, "x.img")));
+        }
+    }
+}
