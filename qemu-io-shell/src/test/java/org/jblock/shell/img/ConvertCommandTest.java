@@ -123,6 +123,17 @@ class ConvertCommandTest {
     }
 
     @Test
+    void minusNWritesThroughTheDestinationsOwnFormat() throws Exception {
+        Path raw = mixedRaw("a.raw", 4);
+        Path vhd = dir.resolve("existing.vhd");
+        Img.run("create", "-q", "-f", "vpc", vhd.toString(), "8M").assertSuccess();
+        Img.run("convert", "-n", "-f", "raw", raw.toString(), vhd.toString()).assertSuccess();
+        byte[] content = virtualContent(vhd, "vpc");
+        assertArrayEquals(Files.readAllBytes(raw), java.util.Arrays.copyOf(content, 4 << 20),
+                "the data went through the VHD format, which still opens");
+    }
+
+    @Test
     void aFailedConvertRemovesTheDestinationItCreated() throws Exception {
         Path src = dir.resolve("bad.img");
         Img.run("create", "-q", "-f", "testimg", "-o", "fail_at=" + (5 << 20), src.toString(), "8M").assertSuccess();
