@@ -46,6 +46,16 @@ class CreateCommandTest {
     }
 
     @Test
+    void takesTheSizeFromMinusOAsQemuImgDoes() throws Exception {
+        Path file = dir.resolve("o.img");
+        Img.Result r = Img.run("create", "-f", "testimg", "-o", "size=2M,leaks=1", file.toString()).assertSuccess();
+        assertEquals("Formatting '" + file + "', fmt=testimg size=2097152 leaks=1\n", r.out());
+        assertEquals(512 + (2 << 20), Files.size(file));
+        assertEquals(CheckCommand.LEAKS, Img.run("check", "-f", "testimg", file.toString()).exitCode(),
+                "the other options reach the driver");
+    }
+
+    @Test
     void optionHelpListsEveryCreateOptionWithItsHelp() {
         Img.Result r = Img.run("create", "-f", "raw", "-o", "help").assertSuccess();
         assertTrue(r.out().startsWith("Supported raw options:\n"), r.out());
