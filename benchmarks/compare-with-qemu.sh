@@ -4,7 +4,8 @@
 #
 # Environment: RUNS (runs of each tool per pair, default 5), SIZE_MIB (image size, default 2048),
 # WORK (scratch folder; default a folder on /dev/shm when it is a tmpfs with room, else under /tmp),
-# BENCH_COUNT (requests per bench run, default 300000).
+# BENCH_COUNT (requests per bench run, default 300000), JBLOCK_IMG (the jblock-img command line to
+# time, default bin/jblock-img; e.g. to try JVM flags: JBLOCK_IMG="java -XX:TieredStopAtLevel=1 ...").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -15,8 +16,11 @@ BENCH_COUNT=${BENCH_COUNT:-300000}
 command -v qemu-img >/dev/null || { echo "qemu-img is not installed (Debian: qemu-utils)" >&2; exit 1; }
 
 # --- jblock-img: the launcher when it is there, else the same java line on the built jars ---
-if [ -x bin/jblock-img ]; then
+if [ -n "${JBLOCK_IMG:-}" ]; then
+  read -r -a JBLOCK <<<"$JBLOCK_IMG"
+elif [ -x bin/jblock-img ]; then
   JBLOCK=("$ROOT/bin/jblock-img")
+  [ -d qemu-io-shell/target/lib ] || ./mvnw -q -o -pl qemu-io-shell -am -DskipTests package
 else
   jar=$(ls qemu-io-shell/target/qemu-io-shell-*.jar 2>/dev/null | grep -v -- '-tests\|-sources' | head -1 || true)
   if [ -z "$jar" ] || [ ! -d qemu-io-shell/target/lib ]; then
@@ -116,6 +120,7 @@ rm_vhd() { rm -f "$WORK/out-$1.vhd"; }
 rm_raw() { rm -f "$WORK/out-$1.raw"; }
 copy_vhd() { cp --sparse=always "$WORK/src.vhd" "$WORK/copy-$1.vhd"; }
 
+echo "jblock-img: ${JBLOCK[*]}"
 echo "jblock-img vs qemu-img: ${SIZE_MIB} MiB image on $fs ($WORK), $RUNS runs of each tool per pair, alternating"
 echo "| pair                               |  qemu-img   | jblock-img  | jblock/qemu   | measured |"
 echo "|------------------------------------|-------------|-------------|---------------|----------|"

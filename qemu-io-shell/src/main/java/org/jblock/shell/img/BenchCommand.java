@@ -23,6 +23,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", description = "Runs a simple I/O benchmark on an image.")
 final class BenchCommand extends ImgCommand {
+    private static final List<String> AIO_MODES = List.of("threads", "native", "io_uring");
     private static final List<String> CACHE_MODES = List.of("none", "writeback", "writethrough", "directsync", "unsafe");
 
     @Option(names = "-c", paramLabel = "count", defaultValue = "75000", description = "Requests (default 75000).")
@@ -59,6 +60,13 @@ final class BenchCommand extends ImgCommand {
             description = "Cache mode: writethrough and directsync flush after each write; the others use the page cache.")
     String cache;
 
+    @Option(names = "-i", paramLabel = "aio", description = "Accepted for compatibility (threads, native, io_uring): "
+            + "requests in flight run on threads of their own.")
+    String aio;
+
+    @Option(names = "-n", description = "Accepted for compatibility (native I/O): jblock-img uses the page cache.")
+    boolean nativeIo;
+
     @Option(names = "-q", description = "Quiet: print nothing.")
     boolean quiet;
 
@@ -83,6 +91,9 @@ final class BenchCommand extends ImgCommand {
         long step = stepSize == null ? size : CreateCommand.parseSize(stepSize);
         long start = CreateCommand.parseSize(offset);
         int fill = patternByte();
+        if (aio != null && !AIO_MODES.contains(aio)) {
+            throw new InvalidOptionException("Invalid aio option: " + aio);
+        }
         if (!CACHE_MODES.contains(cache)) {
             throw new InvalidOptionException("Invalid cache mode: " + cache);
         }

@@ -128,12 +128,17 @@ final class CompareCommand extends ImgCommand {
     private long firstDifference(BlockImage a, BlockImage b, long end, Progress progress) throws IOException {
         for (long at = 0; at < end; at += CHUNK) {
             int length = (int) Math.min(CHUNK, end - at);
-            boolean zeroA = readsAsZero(a, at, length);
-            boolean zeroB = readsAsZero(b, at, length);
-            if (strict && isAllocated(a, at, length) != isAllocated(b, at, length)) {
-                say("Strict mode: Offset " + at + " block status mismatch!");
-                return STATUS_MISMATCH;
+            List<Extent> extentsA = a.blockStatus(at, length);
+            List<Extent> extentsB = b.blockStatus(at, length);
+            if (strict) {
+                long differs = firstStatusDifference(extentsA, extentsB);
+                if (differs >= 0) {
+                    say("Strict mode: Offset " + differs + " block status mismatch!");
+                    return STATUS_MISMATCH;
+                }
             }
+            boolean zeroA = allZero(extentsA);
+            boolean zeroB = allZero(extentsB);
             if (!(zeroA && zeroB)) {
                 ByteBuffer dataA = zeroA ? Zeroes.of(length) : readChunk(a, bufferA, at, length);
                 ByteBuffer dataB = zeroB ? Zeroes.of(length) : readChunk(b, bufferB, at, length);
@@ -147,11 +152,34 @@ final class CompareCommand extends ImgCommand {
         return -1;
     }
 
+    /**
+     * Strict mode, as qemu-img: the first offset where the two images describe their storage
+     * differently (data or not, zero or not), or -1.
+     */
+    private static long firstStatusDifference(List<Extent> a, List<Extent> b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.size() && j < b.size()) {
+            Extent x = a.get(i);
+            Extent y = b.get(j);
+            if (x.data() != y.data() || x.zero() != y.zero()) {
+                return Math.max(x.start(), y.start());
+            }
+            if (x.end() <= y.end()) {
+                i++;
+            }
+            if (y.end() <= x.end()) {
+                j++;
+            }
+        }
+        return -1;
+    }
+
     /** @return the sector offset of the first non-zero byte of {@code image} in {@code [from, end)}, or -1 */
     private long firstNonZero(BlockImage image, long from, long end, Progress progress) throws IOException {
         for (long at = from; at < end; at += CHUNK) {
             int length = (int) Math.min(CHUNK, end - at);
-            if (!readsAsZero(image, at, length)) {
+            if (!allZero(image.blockStatus(at, length))) {
                 int nonZero = Zeroes.firstNonZero(readChunk(image, bufferA, at, length), 0, length);
                 if (nonZero >= 0) {
                     return at + nonZero - (at + nonZero) % SECTOR;
@@ -162,14 +190,8 @@ final class CompareCommand extends ImgCommand {
         return -1;
     }
 
-    private static boolean readsAsZero(BlockImage image, long at, int length) throws IOException {
-        List<Extent> extents = image.blockStatus(at, length);
+    private static boolean allZero(List<Extent> extents) {
         return extents.stream().allMatch(Extent::zero);
-    }
-
-    /** qemu-img's "allocated": described by this image's metadata, which a zero run counts as. */
-    private static boolean isAllocated(BlockImage image, long at, int length) throws IOException {
-        return image.blockStatus(at, length).stream().allMatch(e -> e.allocated() || e.zero());
     }
 
     private static ByteBuffer readChunk(BlockImage image, ByteBuffer buffer, long at, int length) throws IOException {

@@ -29,7 +29,8 @@ final class ConvertCommand extends ImgCommand {
     @Option(names = "-f", paramLabel = "fmt", description = "Format of the sources (probed when absent).")
     String sourceFormat;
 
-    @Option(names = "-O", paramLabel = "output_fmt", defaultValue = "raw", description = "Format of the destination (default raw).")
+    @Option(names = "-O", paramLabel = "output_fmt",
+            description = "Format of the destination (default raw; with -n, probed from the destination).")
     String targetFormat;
 
     @Option(names = "-o", paramLabel = "options", description = "Create options of the destination format; 'help' lists them.")
@@ -65,8 +66,11 @@ final class ConvertCommand extends ImgCommand {
 
     @Override
     public Integer call() throws IOException {
+        if (targetFormat == null && !noCreate) {
+            targetFormat = "raw";
+        }
         if ("help".equals(createOptions) || "?".equals(createOptions)) {
-            CreateCommand.printOptionHelp(out(), registry().driver(targetFormat));
+            CreateCommand.printOptionHelp(out(), registry().driver(targetFormat == null ? "raw" : targetFormat));
             return 0;
         }
         if (files == null || files.size() < 2) {
@@ -76,7 +80,9 @@ final class ConvertCommand extends ImgCommand {
             throw new InvalidOptionException("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16.");
         }
         int sparse = sparseGranule();
-        registry().driver(targetFormat);
+        if (targetFormat != null) {
+            registry().driver(targetFormat);
+        }
         Path destination = Path.of(files.get(files.size() - 1));
         List<String> sourceNames = files.subList(0, files.size() - 1);
         refuseSourceAsDestination(sourceNames, destination);
@@ -129,6 +135,7 @@ final class ConvertCommand extends ImgCommand {
         }
     }
 
+    /** With {@code -n}: an existing image of its own format (probed unless {@code -O} says), never reformatted. */
     private void copyInto(List<BlockImage> sources, Path destination, long total, int sparse) throws IOException {
         try (BlockImage target = open(destination.toString(), targetFormat, false, false)) {
             if (target.size() < total) {

@@ -28,6 +28,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "create", description = "Creates a new, empty image.")
 final class CreateCommand extends ImgCommand {
+    /** qemu-img also takes the size as {@code -o size=...}. */
+    private static final OptionSpec<Long> SIZE = OptionSpec.size("size", null, "Virtual disk size");
+
     @Option(names = "-f", paramLabel = "fmt", defaultValue = "raw", description = "Format (default raw).")
     String format;
 
@@ -53,18 +56,24 @@ final class CreateCommand extends ImgCommand {
         if (filename == null) {
             throw new BlockException("Expecting image file name");
         }
-        if (size == null) {
+        List<OptionSpec<?>> specs = new ArrayList<>(driver.createOptions());
+        specs.add(SIZE);
+        Options parsed = Options.parse(options, specs);
+        long bytes;
+        if (size != null) {
+            bytes = parseSize(size);
+        } else if (parsed.isSet(SIZE)) {
+            bytes = parsed.get(SIZE);
+        } else {
             throw new BlockException(filename + ": Image creation needs a size parameter");
         }
-        long bytes = parseSize(size);
-        Options parsed = Options.parse(options, driver.createOptions());
         Path path = Path.of(filename);
         refuseIfInUse(path);
         if (!quiet) {
             out().println("Formatting '" + filename + "', fmt=" + format + " size=" + bytes + describe(parsed, driver));
             out().flush();
         }
-        registry().create(path, format, bytes, options == null ? "" : options);
+        registry().create(path, format, bytes, withoutSize(parsed, driver));
         noteRounding(path, bytes);
         return 0;
     }
@@ -79,14 +88,30 @@ final class CreateCommand extends ImgCommand {
         }
     }
 
+    /**
+     * The driver's options as {@code key=value,...} for the registry: {@code -o size=} is qemu-img's
+     * other way to give the size, not a driver option. Commas in values are doubled, as in {@code -o}.
+     */
+    private static String withoutSize(Options parsed, BlockDriver driver) {
+        List<String> items = new ArrayList<>();
+        for (OptionSpec<?> spec : driver.createOptions()) {
+            if (parsed.isSet(spec)) {
+                items.add(spec.name() + "=" + text(parsed.get(spec)).replace(",", ",,"));
+            }
+        }
+        return String.join(",", items);
+    }
+
+    private static String text(Object value) {
+        return value instanceof Boolean ? ((Boolean) value ? "on" : "off") : String.valueOf(value);
+    }
+
     /** The options given, in the driver's order, as qemu-img prints them after the size. */
     private static String describe(Options parsed, BlockDriver driver) {
         StringBuilder text = new StringBuilder();
         for (OptionSpec<?> spec : driver.createOptions()) {
             if (parsed.isSet(spec)) {
-                Object value = parsed.get(spec);
-                text.append(' ').append(spec.name()).append('=')
-                        .append(value instanceof Boolean ? ((Boolean) value ? "on" : "off") : value);
+                text.append(' ').append(spec.name()).append('=').append(text(parsed.get(spec)));
             }
         }
         return text.toString();
@@ -122,12 +147,11 @@ final class CreateCommand extends ImgCommand {
     /** Lists the create options of {@code driver}, as qemu-img's {@code -o help} does. */
     static void printOptionHelp(PrintWriter out, BlockDriver driver) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"size=<size>", "Virtual disk size"});
+        rows.add(new String[] {SIZE.name() + "=" + typeLabel(SIZE), SIZE.help()});
         for (OptionSpec<?> spec : driver.createOptions()) {
             String help = spec.help();
             if (spec.defaultValue() != null) {
-                help += " (default: " + (spec.defaultValue() instanceof Boolean
-                        ? ((Boolean) spec.defaultValue() ? "on" : "off") : spec.defaultValue()) + ")";
+                help += " (default: " + text(spec.defaultValue()) + ")";
             }
             rows.add(new String[] {spec.name() + "=" + typeLabel(spec), help});
         }

@@ -19,13 +19,15 @@ import org.jblock.api.Extent;
  * <p>Each worker takes the next chunk, asks the source's block status (runs the source knows to be
  * zero are not read), reads the rest into its own direct buffer and splits it into granules of
  * {@code sparseSize} bytes; runs of non-zero granules are written with one request each. In order
- * (the default) writes happen in chunk order, so a format that allocates at its end lays the target
- * out in disk order while reads still run ahead; out of order ({@code -W}) each worker writes as soon
- * as its chunk is read.
+ * (the default) the first write into each chunk happens in chunk order, so a format that allocates
+ * space at its end on a first write lays the target out in disk order, while reads and the rest of
+ * the writes run in parallel; out of order ({@code -W}) each worker writes as soon as its chunk is read.
  */
 final class ImageCopier {
     /** Bytes per unit of work: a VHD block, so a chunk never splits one block between workers. */
     static final int CHUNK = 2 << 20;
+    /** Bytes of a chunk written in chunk order when writes are in order (see {@link #copyChunk}). */
+    private static final int FIRST_WRITE = 4096;
 
     private final List<BlockImage> sources;
     private final long[] sourceStarts;
@@ -139,13 +141,61 @@ final class ImageCopier {
             splitData(buffer, from, from + (int) e.length(), runs);
         }
 
-        awaitTurn(chunk, runs.isEmpty() && targetIsZero);
+        List<Request> requests = requests(runs, length);
+        awaitTurn(chunk, requests.isEmpty());
+        int next = 0;
         try {
-            writeRuns(buffer, targetOffset, length, runs);
+            if (!requests.isEmpty()) {
+                // Only the first write into a chunk needs the turn: a format that allocates space on
+                // the first write (VHD) then lays its blocks out in disk order, while the rest of the
+                // chunk is written in parallel with the other workers' chunks.
+                Request head = requests.get(0);
+                int headEnd = outOfOrder || head.zero() ? head.to() : Math.min(head.to(), head.from() + FIRST_WRITE);
+                issue(buffer, targetOffset, new Request(head.from(), headEnd, head.zero()));
+                if (headEnd < head.to()) {
+                    requests.set(0, new Request(headEnd, head.to(), false));
+                } else {
+                    next = 1;
+                }
+            }
         } finally {
             done(chunk);
         }
+        for (Request request : requests.subList(next, requests.size())) {
+            issue(buffer, targetOffset, request);
+        }
         progress.advance(length);
+    }
+
+    /** A write of {@code buffer[from, to)}, or of zeros over that range. */
+    private record Request(int from, int to, boolean zero) {
+    }
+
+    /** The requests that make the target's chunk of {@code length} bytes hold the data {@code runs}. */
+    private List<Request> requests(List<long[]> runs, int length) {
+        List<Request> requests = new ArrayList<>(runs.size() * 2 + 1);
+        int at = 0;
+        for (long[] run : runs) {
+            int from = (int) run[0];
+            if (!targetIsZero && from > at) {
+                requests.add(new Request(at, from, true));
+            }
+            requests.add(new Request(from, (int) run[1], false));
+            at = (int) run[1];
+        }
+        if (!targetIsZero && at < length) {
+            requests.add(new Request(at, length, true));
+        }
+        return requests;
+    }
+
+    private void issue(ByteBuffer buffer, long targetOffset, Request request) throws IOException {
+        if (request.zero()) {
+            target.writeZeroes(targetOffset + request.from(), request.to() - request.from(), true);
+        } else {
+            target.write(targetOffset + request.from(),
+                    buffer.clear().position(request.from()).limit(request.to()).slice());
+        }
     }
 
     /** Adds to {@code runs} the {@code [from, to)} runs of non-zero granules of {@code buffer[from, to)}. */
@@ -156,7 +206,7 @@ final class ImageCopier {
         }
         int at = from;
         while (at < to) {
-            int nonZero = Zeroes.firstNonZero(buffer, at, to - at);
+            int nonZero = Zeroes.firstNonZero(buffer, at, to);
             if (nonZero < 0) {
                 return;
             }
@@ -165,7 +215,7 @@ final class ImageCopier {
             // Extend over granules until one is all zero.
             while (end < to) {
                 int granuleEnd = Math.min(to, end - end % sparseSize + sparseSize);
-                if (end > granuleStart && Zeroes.isZero(buffer, end, granuleEnd - end)) {
+                if (end > granuleStart && Zeroes.isZeroGranule(buffer, end, granuleEnd - end)) {
                     break;
                 }
                 end = granuleEnd;
@@ -184,22 +234,6 @@ final class ImageCopier {
         }
     }
 
-    private void writeRuns(ByteBuffer buffer, long targetOffset, int length, List<long[]> runs) throws IOException {
-        int at = 0;
-        for (long[] run : runs) {
-            int from = (int) run[0];
-            int to = (int) run[1];
-            if (!targetIsZero && from > at) {
-                target.writeZeroes(targetOffset + at, from - at, true);
-            }
-            target.write(targetOffset + from, buffer.clear().position(from).limit(to).slice());
-            at = to;
-        }
-        if (!targetIsZero && at < length) {
-            target.writeZeroes(targetOffset + at, length - at, true);
-        }
-    }
-
     private int sourceOf(long chunk) {
         int i = 0;
         while (chunkStarts[i + 1] <= chunk) {
@@ -208,7 +242,7 @@ final class ImageCopier {
         return i;
     }
 
-    /** Waits until every earlier chunk is written, unless writes may go out of order or there is nothing to write. */
+    /** Waits until every earlier chunk has had its first write, unless writes may go out of order or there is nothing to write. */
     private void awaitTurn(long chunk, boolean nothingToWrite) throws IOException {
         if (outOfOrder || nothingToWrite) {
             return;

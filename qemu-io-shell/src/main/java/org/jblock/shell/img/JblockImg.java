@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 import org.jblock.registry.DriverRegistry;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jblock-img", mixinStandardHelpOptions = true, version = "jblock-img 0.1.0",
         description = "Creates, inspects, converts, compares and benchmarks disk images (qemu-img style).")
-public final class JblockImg implements java.util.concurrent.Callable<Integer> {
+public final class JblockImg implements Callable<Integer> {
     static final String TOOL = "jblock-img";
     private static final String[] NOT_PROVIDED = {"measure", "amend", "rebase"};
     /** The subcommands, in the order help lists them. */
@@ -55,7 +56,14 @@ public final class JblockImg implements java.util.concurrent.Callable<Integer> {
         boolean terminal = System.console() != null;
         // Building picocli's model of a subcommand costs start-up time: only the one asked for is built.
         String only = args.length > 0 && COMMANDS.containsKey(args[0]) ? args[0] : null;
-        int exitCode = commandLine(DriverRegistry.load(), terminal, out, err, only).execute(args);
+        int exitCode;
+        try {
+            exitCode = commandLine(DriverRegistry.load(), terminal, out, err, only).execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli hands exceptions to the handler but lets errors through: still one line.
+            err.println(TOOL + ": out of memory (" + e.getMessage() + ")");
+            exitCode = 1;
+        }
         out.flush();
         err.flush();
         System.exit(exitCode);

@@ -56,8 +56,15 @@ class BenchCommandTest {
         Img.run("bench", "-c", "ten", file.toString()).assertOneLineError(1);
         Img.run("bench", "--pattern", "300", file.toString()).assertOneLineError(1);
         Img.run("bench", "-t", "fast", file.toString()).assertOneLineError(1);
+        Img.run("bench", "-i", "carrier-pigeon", file.toString()).assertOneLineError(1);
         Img.run("bench", "--flush-interval", "2", file.toString()).assertOneLineError(1);
         Img.run("bench", dir.resolve("absent").toString()).assertOneLineError(1);
+    }
+
+    @Test
+    void acceptsQemuImgsIoOptions() throws Exception {
+        Path file = Files.write(dir.resolve("i.raw"), new byte[4096]);
+        Img.run("bench", "-q", "-c", "5", "-i", "native", "-n", "-t", "none", "-f", "raw", file.toString()).assertSuccess();
     }
 
     @Test

@@ -76,6 +76,21 @@ class CompareCommandTest {
     }
 
     @Test
+    void strictModeFailsWhereTheStorageDiffersThoughTheContentIsTheSame() throws Exception {
+        byte[] data = new byte[4 * TestDriver.CLUSTER];
+        System.arraycopy(random(TestDriver.CLUSTER), 0, data, 0, TestDriver.CLUSTER);
+        Path raw = file("a.raw", data);
+        Path img = dir.resolve("a.img");
+        Img.run("convert", "-O", "testimg", raw.toString(), img.toString()).assertSuccess();
+        Img.run("compare", "-F", "testimg", raw.toString(), img.toString()).assertSuccess();
+        Img.Result strict = Img.run("compare", "-s", "-F", "testimg", raw.toString(), img.toString());
+        assertEquals(CompareCommand.DIFFERENT, strict.exitCode());
+        assertEquals("Strict mode: Offset " + TestDriver.CLUSTER + " block status mismatch!\n", strict.out(),
+                "raw stores the zeros as data, the test format does not");
+        Img.run("compare", "-s", "-f", "testimg", "-F", "testimg", img.toString(), img.toString()).assertSuccess();
+    }
+
+    @Test
     void anImageThatDoesNotOpenExitsTwoAndAFailedReadExitsFour() throws Exception {
         Path a = file("a", random(4096));
         Img.Result r = Img.run("compare", a.toString(), dir.resolve("missing").toString())

@@ -54,6 +54,27 @@ class ConvertCommandTest {
     }
 
     @Test
+    void inOrderWritesLayAVhdsBlocksOutInDiskOrder() throws Exception {
+        Path raw = mixedRaw("a.raw", 24);
+        Path vhd = dir.resolve("a.vhd");
+        Img.run("convert", "-m", "8", "-f", "raw", "-O", "vpc", raw.toString(), vhd.toString()).assertSuccess();
+        try (BlockImage image = Img.registry().open(vhd, new OpenSpec("vpc", true, false, ""))) {
+            long previous = -1;
+            int dataExtents = 0;
+            for (org.jblock.api.Extent e : image.blockStatus(0, image.size())) {
+                if (e.data()) {
+                    long host = e.hostOffset().orElseThrow();
+                    assertTrue(host > previous, "block at " + e.start() + " is stored before an earlier one");
+                    previous = host;
+                    dataExtents++;
+                }
+            }
+            assertEquals(6, dataExtents, "a block for each MiB of data that starts a 4 MiB step");
+        }
+        assertArrayEquals(Files.readAllBytes(raw), java.util.Arrays.copyOf(virtualContent(vhd, "vpc"), 24 << 20));
+    }
+
+    @Test
     void outputIsSparse() throws Exception {
         Path raw = mixedRaw("a.raw", 16);
         Path copy = dir.resolve("copy.raw");
@@ -99,6 +120,17 @@ class ConvertCommandTest {
         assertArrayEquals(Files.readAllBytes(raw), java.util.Arrays.copyOf(after, 2 << 20),
                 "zeros of the source overwrite the old data too");
         assertEquals(0x77, after[(3 << 20) - 1]);
+    }
+
+    @Test
+    void minusNWritesThroughTheDestinationsOwnFormat() throws Exception {
+        Path raw = mixedRaw("a.raw", 4);
+        Path vhd = dir.resolve("existing.vhd");
+        Img.run("create", "-q", "-f", "vpc", vhd.toString(), "8M").assertSuccess();
+        Img.run("convert", "-n", "-f", "raw", raw.toString(), vhd.toString()).assertSuccess();
+        byte[] content = virtualContent(vhd, "vpc");
+        assertArrayEquals(Files.readAllBytes(raw), java.util.Arrays.copyOf(content, 4 << 20),
+                "the data went through the VHD format, which still opens");
     }
 
     @Test

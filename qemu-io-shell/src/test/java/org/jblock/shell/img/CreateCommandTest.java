@@ -27,11 +27,32 @@ class CreateCommandTest {
     }
 
     @Test
+    void saysWhenTheFormatRoundedTheSize() throws Exception {
+        Path file = dir.resolve("t.vhd");
+        Img.Result r = Img.run("create", "-f", "vpc", file.toString(), "64M").assertSuccess();
+        assertEquals("Formatting '" + file + "', fmt=vpc size=67108864\n"
+                + "Note: the vpc format rounded the virtual size up to 67125248 bytes (64 MiB)\n", r.out());
+        Path exact = dir.resolve("exact.vhd");
+        assertEquals("Formatting '" + exact + "', fmt=vpc size=67108864 force_size=on\n",
+                Img.run("create", "-f", "vpc", "-o", "force_size=on", exact.toString(), "64M").assertSuccess().out());
+    }
+
+    @Test
     void printsTheOptionsGivenInTheDriversOrder() throws Exception {
         Path file = dir.resolve("t.img");
         Img.Result r = Img.run("create", "-f", "testimg", "-o", "leaks=2,corruptions=1", file.toString(), "1M")
                 .assertSuccess();
         assertEquals("Formatting '" + file + "', fmt=testimg size=1048576 corruptions=1 leaks=2\n", r.out());
+    }
+
+    @Test
+    void takesTheSizeFromMinusOAsQemuImgDoes() throws Exception {
+        Path file = dir.resolve("o.img");
+        Img.Result r = Img.run("create", "-f", "testimg", "-o", "size=2M,leaks=1", file.toString()).assertSuccess();
+        assertEquals("Formatting '" + file + "', fmt=testimg size=2097152 leaks=1\n", r.out());
+        assertEquals(512 + (2 << 20), Files.size(file));
+        assertEquals(CheckCommand.LEAKS, Img.run("check", "-f", "testimg", file.toString()).exitCode(),
+                "the other options reach the driver");
     }
 
     @Test
