@@ -1,8 +1,10 @@
 package org.jblock.api;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -31,21 +33,40 @@ public final class Options {
      *                                or a value that does not parse
      */
     public static Options parse(String text, Collection<? extends OptionSpec<?>> specs) throws InvalidOptionException {
-        Map<String, String> raw = new LinkedHashMap<>();
-        if (text != null && !text.isBlank()) {
-            for (String item : splitItems(text)) {
-                int eq = item.indexOf('=');
-                String key = (eq < 0 ? item : item.substring(0, eq)).trim();
-                String value = eq < 0 ? "on" : item.substring(eq + 1);
-                if (key.isEmpty()) {
-                    throw new InvalidOptionException("Invalid option list: '" + text + "'");
-                }
-                if (raw.putIfAbsent(key, value) != null) {
-                    throw new InvalidOptionException("Option '" + key + "' is given more than once");
-                }
+        return of(split(text), specs);
+    }
+
+    /**
+     * Splits an option list {@code key=value,key=value} into its pairs, in order, without checking
+     * them against any spec: a bare {@code key} means {@code key=on}, and {@code ,,} stands for a
+     * comma inside a value, as in QEMU. For tools that take some keys for themselves and pass the
+     * rest on.
+     *
+     * @throws InvalidOptionException for an empty key or a key given twice
+     */
+    public static Map<String, String> split(String text) throws InvalidOptionException {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        if (text == null || text.isBlank()) {
+            return pairs;
+        }
+        for (String item : splitItems(text)) {
+            int eq = item.indexOf('=');
+            String key = (eq < 0 ? item : item.substring(0, eq)).trim();
+            String value = eq < 0 ? "on" : item.substring(eq + 1);
+            if (key.isEmpty()) {
+                throw new InvalidOptionException("Invalid option list: '" + text + "'");
+            }
+            if (pairs.putIfAbsent(key, value) != null) {
+                throw new InvalidOptionException("Option '" + key + "' is given more than once");
             }
         }
-        return of(raw, specs);
+        return pairs;
+    }
+
+    /** @return {@code pairs} written back as an option list, commas in values escaped */
+    public static String join(Map<String, String> pairs) {
+        return pairs.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().replace(",", ",,"))
+                .collect(Collectors.joining(","));
     }
 
     /** Checks already-split values, given as text or as typed values, against {@code specs}. */
@@ -68,8 +89,8 @@ public final class Options {
         return new Options(values);
     }
 
-    private static java.util.List<String> splitItems(String text) {
-        java.util.List<String> items = new java.util.ArrayList<>();
+    private static List<String> splitItems(String text) {
+        List<String> items = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);

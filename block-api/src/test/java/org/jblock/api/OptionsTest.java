@@ -87,6 +87,16 @@ class OptionsTest {
     }
 
     @Test
+    void splits_a_list_into_raw_pairs_without_specs_and_joins_it_back() throws Exception {
+        Map<String, String> pairs = Options.split("driver=vpc,label=a,,b,force_size");
+
+        assertEquals(List.of("driver", "label", "force_size"), List.copyOf(pairs.keySet()));
+        assertEquals("a,b", pairs.get("label"));
+        assertEquals("on", pairs.get("force_size"));
+        assertEquals(pairs, Options.split(Options.join(pairs)));
+    }
+
+    @Test
     void refuses_an_unknown_key_listing_the_accepted_ones() {
         assertRefused("blocksize=1M",
                 "Invalid parameter 'blocksize' (accepted: block_size, force_size, subformat, count, label)");

@@ -1,9 +1,12 @@
 package org.jblock.shell.io;
 
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
+import org.jblock.api.InvalidOptionException;
+import org.jblock.api.Options;
 import org.jblock.registry.OpenSpec;
 
 /**
@@ -43,12 +46,17 @@ final class OpenArguments {
         String driver = format;
         String file = path;
         boolean ro = readOnly;
-        List<String> driverOptions = new ArrayList<>();
+        Map<String, String> driverOptions = new LinkedHashMap<>();
         for (String text : optionTexts) {
-            for (String item : items(text)) {
-                int eq = item.indexOf('=');
-                String key = eq < 0 ? item : item.substring(0, eq);
-                String value = eq < 0 ? "on" : item.substring(eq + 1);
+            Map<String, String> pairs;
+            try {
+                pairs = Options.split(text);
+            } catch (InvalidOptionException e) {
+                throw new BadOpenException(e.getMessage());
+            }
+            for (Map.Entry<String, String> pair : pairs.entrySet()) {
+                String key = pair.getKey();
+                String value = pair.getValue();
                 switch (key) {
                     case "driver" -> driver = value;
                     case "file.filename", "filename" -> file = file == null ? value : file;
@@ -58,11 +66,11 @@ final class OpenArguments {
                         }
                     }
                     case "read-only" -> ro = isOn(value);
-                    default -> driverOptions.add(item.replace(",", ",,"));
+                    default -> driverOptions.put(key, value);
                 }
             }
         }
-        return new Target(file, new OpenSpec(driver, ro, forceShare, String.join(",", driverOptions)));
+        return new Target(file, new OpenSpec(driver, ro, forceShare, Options.join(driverOptions)));
     }
 
     /** @throws BadOpenException naming the cache mode when it is not one of QEMU's */
@@ -91,26 +99,5 @@ final class OpenArguments {
             case "on", "true", "yes" -> true;
             default -> false;
         };
-    }
-
-    /** Splits {@code a=b,c=d} on single commas; {@code ,,} stands for a comma inside a value. */
-    private static List<String> items(String text) {
-        List<String> items = new ArrayList<>();
-        StringBuilder current = new StringBuilder();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == ',' && i + 1 < text.length() && text.charAt(i + 1) == ',') {
-                current.append(',');
-                i++;
-            } else if (c == ',') {
-                items.add(current.toString());
-                current.setLength(0);
-            } else {
-                current.append(c);
-            }
-        }
-        items.add(current.toString());
-        items.removeIf(String::isEmpty);
-        return items;
     }
 }
