@@ -113,7 +113,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
     }
 
     @Override
-    public long size() {
+    public long size() throws IOException {
+        ensureOpen();
         return virtualSize;
     }
 

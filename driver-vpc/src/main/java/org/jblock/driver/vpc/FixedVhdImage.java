@@ -38,7 +38,8 @@ final class FixedVhdImage extends AbstractBlockImage {
     }
 
     @Override
-    public long size() {
+    public long size() throws IOException {
+        ensureOpen();
         return facts.virtualSize();
     }
 
@@ -58,7 +59,7 @@ final class FixedVhdImage extends AbstractBlockImage {
     }
 
     @Override
-    protected ImageInfo doInfo() {
+    protected ImageInfo doInfo() throws IOException {
         Map<String, Object> fields = new LinkedHashMap<>();
         VhdInfo.addFooterFields(fields, facts);
         return new ImageInfo(format(), size(), 0, fields);
