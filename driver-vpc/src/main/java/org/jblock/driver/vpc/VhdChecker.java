@@ -200,8 +200,8 @@ final class VhdChecker {
 
     /** @return whether a footer to go on with was found */
     private boolean checkFooters() throws IOException {
-        trailingAt = fileSize - VhdFooter.SIZE;
-        VhdFooter trailing = readFooter(file, trailingAt, VhdFooter.SIZE);
+        trailingAt = Math.max(0, fileSize - VhdFooter.SIZE);
+        VhdFooter trailing = readFooter(file, trailingAt, (int) Math.min(VhdFooter.SIZE, fileSize));
         if (!trailing.hasValidCookie() && fileSize % VhdFooter.SIZE == VhdFooter.SHORT_SIZE) {
             trailingAt = fileSize - VhdFooter.SHORT_SIZE;
             trailing = readFooter(file, trailingAt, VhdFooter.SHORT_SIZE);
