@@ -61,6 +61,8 @@ final class VhdChecker {
     /** A timestamp this far in the future is suspicious (vhd-util's margin). */
     private static final long FUTURE_MARGIN_SECONDS = 1800;
     private static final int COPY_CHUNK = 1 << 20;
+    /** Bad BAT entries reported one by one; the rest are counted in one finding. */
+    private static final int MAX_LISTED_ENTRIES = 1000;
     private static final int CREATOR_VPC = VhdFooter.fourCC("vpc ");
     private static final int CREATOR_QEMU = VhdFooter.fourCC("qemu");
     private static final int OFFSET_FEATURES = 8;
@@ -88,6 +90,7 @@ final class VhdChecker {
         final long offset;
         final Repair repair;
         boolean repaired;
+        String done;
 
         Item(Severity severity, String message, long offset, Repair repair) {
             this.severity = severity;
@@ -116,6 +119,7 @@ final class VhdChecker {
     private long metadataEnd;
     private int[] entries;
     private final TreeSet<Integer> dropped = new TreeSet<>();
+    private long firstUnlistedAt = -1;
     private long span;
     private final List<long[]> holes = new ArrayList<>();
     private final Map<Integer, Integer> changed = new LinkedHashMap<>();
@@ -183,7 +187,8 @@ final class VhdChecker {
     private Outcome outcome() {
         CheckReport.Builder builder = new CheckReport.Builder();
         for (Item item : items) {
-            builder.add(item.severity, item.message, item.offset, item.repaired);
+            builder.add(item.severity, item.repaired ? item.message + "; repaired: " + item.done : item.message,
+                    item.offset, item.repaired);
         }
         builder.imageEndOffset(imageEnd >= 0 ? imageEnd : fileSize);
         builder.clusters(totalClusters, allocatedClusters, fragmentedClusters);
@@ -460,6 +465,7 @@ final class VhdChecker {
             }
             kept.add(index);
         }
+        summarizeDropped();
         for (int index : kept) {
             if (index >= needed) {
                 add(Severity.WARNING, "Block " + index + " is allocated beyond the virtual size (" + needed
@@ -479,7 +485,20 @@ final class VhdChecker {
 
     private void drop(int index, String message, long entryAt) {
         dropped.add(index);
-        add(Severity.CORRUPTION, message, entryAt, Repair.DROP_ENTRY);
+        if (dropped.size() <= MAX_LISTED_ENTRIES) {
+            add(Severity.CORRUPTION, message, entryAt, Repair.DROP_ENTRY);
+        } else if (firstUnlistedAt < 0) {
+            firstUnlistedAt = entryAt;
+        }
+    }
+
+    /** One finding for the bad entries beyond those listed, so that a garbage BAT cannot flood the report. */
+    private void summarizeDropped() {
+        int unlisted = dropped.size() - MAX_LISTED_ENTRIES;
+        if (unlisted > 0) {
+            add(Severity.CORRUPTION, unlisted + " more BAT entries are bad in the same ways (not listed one by one)",
+                    firstUnlistedAt, Repair.DROP_ENTRY);
+        }
     }
 
     private long blockStart(int index) {
@@ -619,10 +638,12 @@ final class VhdChecker {
         return asked && (mode == CheckMode.REPAIR_ALL || !corrupt);
     }
 
-    private void markRepaired(Repair repair) {
+    /** Marks the findings that asked for {@code repair} as repaired, saying what was done. */
+    private void markRepaired(Repair repair, String done) {
         for (Item item : items) {
             if (item.repair == repair) {
                 item.repaired = true;
+                item.done = done;
             }
         }
     }
@@ -634,18 +655,18 @@ final class VhdChecker {
                 writeEntry(index);
             }
             file.flush();
-            markRepaired(Repair.DROP_ENTRY);
+            markRepaired(Repair.DROP_ENTRY, "the entry is set to unallocated");
         }
         boolean moved = false;
         if (allowed(Repair.FILL_HOLE)) {
-            fillHoles();
+            int moves = fillHoles();
             moved = true;
-            markRepaired(Repair.FILL_HOLE);
+            markRepaired(Repair.FILL_HOLE, moves + " block(s) moved into the unused space");
         }
         if (allowed(Repair.HEADER_CHECKSUM)) {
             file.write(ByteBuffer.wrap(header.withChecksum().toBytes()), headerAt);
             file.flush();
-            markRepaired(Repair.HEADER_CHECKSUM);
+            markRepaired(Repair.HEADER_CHECKSUM, "checksum rewritten");
         }
         if (allowed(Repair.PLACE_FOOTER) || (moved && trailingValid)) {
             long at = footerPosition(entries == null ? List.of() : allocatedByPosition());
@@ -656,12 +677,12 @@ final class VhdChecker {
             file.flush();
             footerPlacedAt = at;
             imageEnd = at + VhdFooter.SIZE;
-            markRepaired(Repair.PLACE_FOOTER);
+            markRepaired(Repair.PLACE_FOOTER, "footer written at " + at + ", file trimmed to " + imageEnd + " bytes");
         }
         if (allowed(Repair.FOOTER_COPY)) {
             file.write(ByteBuffer.wrap(goodFooter.toBytes()), 0);
             file.flush();
-            markRepaired(Repair.FOOTER_COPY);
+            markRepaired(Repair.FOOTER_COPY, "copy rewritten from the footer");
         }
     }
 
@@ -676,13 +697,15 @@ final class VhdChecker {
      * (bitmap and data), makes it durable, then points the BAT entry at the copy and makes that
      * durable, so a crash leaves either the old or the new copy referenced and the other leaked.
      */
-    private void fillHoles() throws IOException {
+    private int fillHoles() throws IOException {
+        int moves = 0;
         for (long[] hole : holes) {
             for (long at = hole[0]; at + span <= hole[0] + hole[1]; at += span) {
                 int last = lastBlock();
                 if (last < 0 || blockStart(last) < at) {
-                    return;
+                    return moves;
                 }
+                moves++;
                 copyBlock(blockStart(last), at);
                 file.flush();
                 entries[last] = (int) (at >>> VhdLayout.SECTOR_SHIFT);
@@ -690,6 +713,7 @@ final class VhdChecker {
                 file.flush();
             }
         }
+        return moves;
     }
 
     private int lastBlock() {

@@ -343,6 +343,9 @@ class VpcCheckTest {
         byte[] image = withEntry(5, 1L << 30);
         assertThrows(CorruptImageException.class, () -> TestImages.open(MemoryBlockFile.of("t.vhd", image)));
         assertRepaired(image, Severity.CORRUPTION, TABLE_AT + 20, "points outside the file", content());
+        Checked repaired = check(image, CheckMode.REPAIR_ALL);
+        assertTrue(repaired.report().findings().get(0).message().endsWith("repaired: the entry is set to unallocated"),
+                describe(repaired.report()));
     }
 
     @Test
@@ -370,6 +373,21 @@ class VpcCheckTest {
         byte[] image = withEntry(2, BLOCK0_AT + 4096);
         assertRepaired(image, Severity.CORRUPTION, TABLE_AT + 8, "entries 0 and 2 point at overlapping blocks",
                 content());
+    }
+
+    @Test
+    void aBatFullOfGarbageIsReportedInBoundedSpaceAndDropped() throws IOException {
+        // 32 GiB of 512 KiB blocks: 65,536 entries, every one pointing far outside the file.
+        MemoryBlockFile file = TestImages.create(32L << 30, "force_size=on,block_size=512K");
+        byte[] image = file.toByteArray();
+        for (int i = 0; i < 65536; i++) {
+            putInt(image, TABLE_AT + 4L * i, 0x7000_0000 + i);
+        }
+        Checked checked = check(image, CheckMode.REPAIR_ALL);
+        assertEquals(1001, checked.report().findings().size());
+        assertFinding(checked.report(), Severity.CORRUPTION, TABLE_AT + 4000,
+                "64536 more BAT entries are bad in the same ways (not listed one by one); repaired");
+        assertEquals(List.of(), check(checked.image(), CheckMode.REPORT, "").report().findings());
     }
 
     @Test
@@ -417,18 +435,27 @@ class VpcCheckTest {
         assertEquals(0, found.report().count(Severity.CORRUPTION));
         Checked repaired = check(image, CheckMode.REPAIR_LEAKS, "");
         assertEquals(1, repaired.report().repaired(Severity.LEAK));
+        assertTrue(repaired.report().findings().get(0).message().endsWith("repaired: footer written at " + FOOTER_AT
+                + ", file trimmed to " + (FOOTER_AT + 512) + " bytes"), describe(repaired.report()));
         assertArrayEquals(baseImage(), repaired.image());
     }
 
-    @Test
-    void leakBetweenBlocksIsReclaimedByMovingTheLastBlock() throws IOException {
+    /** A crashed allocation, then block 6 written after the leak it left: the leak is between blocks. */
+    private static MemoryBlockFile leakBetweenBlocks(byte[] expected) throws IOException {
         MemoryBlockFile file = MemoryBlockFile.of("leak.vhd", crashedAllocation());
-        byte[] expected = content();
         byte[] more = TestImages.pattern(BLOCK, 8);
         System.arraycopy(more, 0, expected, 6 * BLOCK, BLOCK);
         try (BlockImage image = TestImages.open(file)) {
             image.write(6L * BLOCK, ByteBuffer.wrap(more));
         }
+        return file;
+    }
+
+    @Test
+    void leakBetweenBlocksIsReclaimedByMovingTheLastBlock() throws IOException {
+        byte[] expected = content();
+        MemoryBlockFile file = leakBetweenBlocks(expected);
+        byte[] more = TestImages.pattern(BLOCK, 8);
         Checked found = check(file.toByteArray(), CheckMode.REPORT, "");
         assertFinding(found.report(), Severity.LEAK, FOOTER_AT, "between blocks");
         try (BlockImage image = TestImages.open(file)) {
@@ -445,6 +472,36 @@ class VpcCheckTest {
         assertEquals(List.of(), again.report().findings(), describe(again.report()));
         try (BlockImage image = TestImages.open(file, true, "")) {
             assertArrayEquals(expected, TestImages.read(image, 0, SIZE));
+        }
+    }
+
+    @Test
+    void reclaimingALeakBetweenBlocksSurvivesACrashAtEveryWrite() throws IOException {
+        byte[] expected = content();
+        byte[] leaky = leakBetweenBlocks(expected).toByteArray();
+        CrashingBlockFile counter = new CrashingBlockFile(MemoryBlockFile.of("count.vhd", leaky), Integer.MAX_VALUE);
+        try (BlockImage image = TestImages.open(counter, "")) {
+            assertEquals(1, image.check(CheckMode.REPAIR_LEAKS).repaired(Severity.LEAK));
+        }
+        // the block copy, its BAT entry, the footer, the trim
+        assertEquals(4, counter.writes());
+        for (int n = 0; n <= counter.writes(); n++) {
+            MemoryBlockFile storage = MemoryBlockFile.of("crash.vhd", leaky);
+            BlockImage image = TestImages.open(new CrashingBlockFile(storage.reopen(false), n), "");
+            try {
+                image.check(CheckMode.REPAIR_LEAKS);
+            } catch (IOException expectedPowerLoss) {
+                // abandoned as a crashed process leaves it
+            }
+            String at = "after a crash at write " + n;
+            try (BlockImage reopened = TestImages.open(storage)) {
+                assertArrayEquals(expected, TestImages.read(reopened, 0, SIZE), at);
+                CheckReport report = reopened.check(CheckMode.REPORT);
+                assertEquals(0, report.count(Severity.CORRUPTION), at + ": " + describe(report));
+                reopened.check(CheckMode.REPAIR_LEAKS);
+                assertEquals(List.of(), reopened.check(CheckMode.REPORT).findings(), at);
+                assertArrayEquals(expected, TestImages.read(reopened, 0, SIZE), at);
+            }
         }
     }
 
