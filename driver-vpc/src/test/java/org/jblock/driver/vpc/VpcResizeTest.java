@@ -260,6 +260,33 @@ class VpcResizeTest {
         }
     }
 
+    @Test
+    void hyperVSampleGrowsPastItsTableAndQemuImgAgrees() throws Exception {
+        Path vhd = dir.resolve("grown.vhd");
+        Files.copy(SampleImages.decompress(SampleImages.HYPER_V, dir), vhd);
+        long newSize = 200L << 30;
+        byte[] data = new byte[3 << 20];
+        Arrays.fill(data, (byte) 0x5a);
+        try (BlockImage image = TestImages.open(LocalBlockFile.open(vhd, false), "")) {
+            image.resize(newSize);
+            image.write(newSize - data.length, ByteBuffer.wrap(data));
+        }
+        try (BlockImage image = TestImages.open(LocalBlockFile.open(vhd, true), "")) {
+            assertEquals(newSize, image.size());
+            assertArrayEquals(data, TestImages.read(image, newSize - data.length, data.length));
+            assertTrue(TestImages.isZero(TestImages.read(image, 0, 1 << 20), 0, 1 << 20));
+            assertEquals(List.of(), image.check(CheckMode.REPORT).findings());
+            assertEquals("win ", image.info().formatSpecific().get("creator-app"));
+        }
+        Path tool = qemuImg();
+        String info = run(tool, "info", "-f", "vpc", "--output=json", vhd.toString());
+        assertTrue(info.contains("\"virtual-size\": " + newSize), info);
+        Path qemuIo = tool.resolveSibling("qemu-io");
+        String read = run(qemuIo, "-f", "vpc", "-r", "-c", "read -P 0x5a " + (newSize - data.length) + " "
+                + data.length, "-c", "read -P 0 0 1M", vhd.toString());
+        assertTrue(read.contains("read 3145728/3145728 bytes") && !read.contains("verification failed"), read);
+    }
+
     // ---- qemu-img reads the result ------------------------------------------------------------------
 
     private static Path qemuImg() {
