@@ -174,7 +174,7 @@ final class VhdChecker {
         if (checkFooters()) {
             if (goodFooter.diskType() == VhdFooter.TYPE_DYNAMIC) {
                 checkDynamic();
-            } else {
+            } else if (goodFooter.diskType() == VhdFooter.TYPE_FIXED) {
                 checkFixed();
             }
         }
