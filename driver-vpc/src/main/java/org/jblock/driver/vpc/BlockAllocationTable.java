@@ -1,9 +1,12 @@
 package org.jblock.driver.vpc;
 
+import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+
+import org.jblock.api.BlockFile;
 
 /**
  * The BAT in memory: one {@code int} a block, the block's sector number in the file (u32), or
@@ -15,6 +18,7 @@ import java.nio.ByteOrder;
  */
 final class BlockAllocationTable {
     static final int UNALLOCATED = 0xFFFFFFFF;
+    private static final int READ_CHUNK = 64 * 1024;
     private static final VarHandle ENTRY = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final int[] entries;
@@ -35,6 +39,23 @@ final class BlockAllocationTable {
         int[] entries = new int[count];
         src.slice(src.position(), count * 4).order(ByteOrder.BIG_ENDIAN).asIntBuffer().get(entries);
         src.position(src.position() + count * 4);
+        return new BlockAllocationTable(entries);
+    }
+
+    /**
+     * Reads {@code count} entries at {@code position} in chunks, so the only allocation proportional
+     * to the table is the table itself.
+     */
+    static BlockAllocationTable read(BlockFile file, long position, int count) throws IOException {
+        int[] entries = new int[count];
+        ByteBuffer chunk = ByteBuffer.allocate(READ_CHUNK).order(ByteOrder.BIG_ENDIAN);
+        for (int done = 0; done < count; ) {
+            int n = Math.min(count - done, READ_CHUNK / 4);
+            chunk.clear().limit(n * 4);
+            file.readFully(chunk, position + 4L * done);
+            chunk.flip().asIntBuffer().get(entries, done, n);
+            done += n;
+        }
         return new BlockAllocationTable(entries);
     }
 

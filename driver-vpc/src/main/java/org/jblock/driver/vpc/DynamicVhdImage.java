@@ -65,6 +65,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
     private static final int ENTRIES_PER_SECTOR = VhdLayout.SECTOR / 4;
     /** Bytes of bitmaps the cache may hold. */
     private static final int CACHE_BYTES = 4 << 20;
+    /** With 2 MiB blocks: the bitmaps of 16 GiB of partly written disk. */
+    private static final int MAX_CACHE_SLOTS = 8192;
 
     private volatile VhdFacts facts;
     private volatile DynamicHeader header;
@@ -107,7 +109,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
         this.blockCount = (int) VhdLayout.ceilDiv(virtualSize, blockSize);
         this.footerBytes = facts.footer().toBytes();
         this.fullBlocks = new long[(blockCount + 63) >>> 6];
-        int slots = Math.max(4, Math.min(256, CACHE_BYTES / bitmapSize));
+        int slots = Math.max(4, Math.min(MAX_CACHE_SLOTS, CACHE_BYTES / bitmapSize));
         this.bitmapCache = new AtomicReferenceArray<>(slots);
         this.appendAt = appendAt;
     }
@@ -144,21 +146,13 @@ final class DynamicVhdImage extends AbstractBlockImage {
     }
 
     private void readHonouringBitmap(ByteBuffer dst, byte[] bits, int inBlock, int n, long data) throws IOException {
-        int pos = inBlock;
-        int end = inBlock + n;
-        int endSector = (int) VhdLayout.ceilDiv(end, VhdLayout.SECTOR);
-        while (pos < end) {
-            int sector = pos >>> VhdLayout.SECTOR_SHIFT;
-            boolean set = SectorBitmap.isSet(bits, sector);
-            int runEndSector = SectorBitmap.runEnd(bits, sector, endSector, set);
-            int runEnd = (int) Math.min(end, (long) runEndSector << VhdLayout.SECTOR_SHIFT);
+        SectorBitmap.forEachRun(bits, inBlock, inBlock + n, (from, to, set) -> {
             if (set) {
-                readFromFile(dst, runEnd - pos, data + pos);
+                readFromFile(dst, to - from, data + from);
             } else {
-                fillZeros(dst, runEnd - pos);
+                fillZeros(dst, to - from);
             }
-            pos = runEnd;
-        }
+        });
     }
 
     private void readFromFile(ByteBuffer dst, int n, long position) throws IOException {
@@ -405,9 +399,13 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
     }
 
-    /** Allocated blocks are data at their host offset; unallocated runs are zero and not allocated. */
+    /**
+     * Allocated sectors are data at their host offset; sectors whose bitmap bit is clear read as zeros
+     * and are described by this image (allocated, no data); unallocated runs are zero and not
+     * allocated.
+     */
     @Override
-    protected List<Extent> doBlockStatus(long offset, long length) {
+    protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
         List<Extent> extents = new ArrayList<>();
         long at = offset;
         long end = offset + length;
@@ -415,7 +413,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
         while (at < end) {
             int block = (int) (at >>> blockShift);
             int inBlock = (int) (at & (blockSize - 1));
-            long n = Math.min(end - at, blockSize - inBlock);
+            int n = (int) Math.min(end - at, blockSize - inBlock);
             int entry = bat.get(block);
             if (entry == BlockAllocationTable.UNALLOCATED) {
                 if (zeroStart < 0) {
@@ -426,7 +424,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
                     extents.add(Extent.zero(zeroStart, at - zeroStart, false));
                     zeroStart = -1;
                 }
-                extents.add(Extent.data(at, n, dataOffset(entry) + inBlock));
+                addAllocatedExtents(extents, block, entry, at, inBlock, n);
             }
             at += n;
         }
@@ -435,6 +433,21 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
         return extents;
     }
+
+    private void addAllocatedExtents(List<Extent> extents, int block, int entry, long at, int inBlock, int n)
+            throws IOException {
+        long data = dataOffset(entry);
+        byte[] bits = isFull(block) ? null : bitmapForRead(block, entry);
+        if (bits == null) {
+            extents.add(Extent.data(at, n, data + inBlock));
+            return;
+        }
+        SectorBitmap.forEachRun(bits, inBlock, inBlock + n, (from, to, set) -> {
+            long start = at + (from - inBlock);
+            extents.add(set ? Extent.data(start, to - from, data + from) : Extent.zero(start, to - from, true));
+        });
+    }
+
 
     @Override
     protected ImageInfo doInfo() {

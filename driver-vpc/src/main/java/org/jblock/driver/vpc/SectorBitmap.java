@@ -1,5 +1,7 @@
 package org.jblock.driver.vpc;
 
+import java.io.IOException;
+
 /**
  * Operations on a block's sector bitmap: one bit a sector, most significant bit first (sector 0 is
  * 0x80 of byte 0), as every implementation reads it. A set bit means the sector holds data.
@@ -8,7 +10,29 @@ package org.jblock.driver.vpc;
  * at most a few hundred steps and no I/O.
  */
 final class SectorBitmap {
+    /** Receives the runs of a byte range in which every sector's bit is the same. */
+    @FunctionalInterface
+    interface RunConsumer {
+        /** @param from first byte in the block, @param to end byte, @param set whether the run holds data */
+        void accept(int from, int to, boolean set) throws IOException;
+    }
+
     private SectorBitmap() {
+    }
+
+    /**
+     * Splits the bytes {@code [from, to)} of a block into runs of sectors whose bits agree, in order;
+     * the first and last run may start or end inside a sector.
+     */
+    static void forEachRun(byte[] bits, int from, int to, RunConsumer consumer) throws IOException {
+        int endSector = (int) ((to + (long) VhdLayout.SECTOR - 1) >>> VhdLayout.SECTOR_SHIFT);
+        for (int pos = from; pos < to; ) {
+            int sector = pos >>> VhdLayout.SECTOR_SHIFT;
+            boolean set = isSet(bits, sector);
+            int runEnd = (int) Math.min(to, (long) runEnd(bits, sector, endSector, set) << VhdLayout.SECTOR_SHIFT);
+            consumer.accept(pos, runEnd, set);
+            pos = runEnd;
+        }
     }
 
     static boolean isSet(byte[] bits, int sector) {

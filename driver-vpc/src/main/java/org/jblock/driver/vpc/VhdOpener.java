@@ -80,10 +80,9 @@ final class VhdOpener {
         if (type == VhdFooter.TYPE_FIXED && chosen.trailingOffset < 0) {
             throw new CorruptImageException(name, FOOTER, "invalid VPC image: a fixed image has no footer copy");
         }
-        long[] size = new long[1];
-        String sizeSource = virtualSize(footer, mode, chosen, size);
-        long virtualSize = size[0];
-        VhdFacts facts = new VhdFacts(footer, chosen.trailingOffset, chosen.source, virtualSize, sizeSource,
+        VirtualSize size = virtualSize(footer, mode);
+        long virtualSize = size.bytes;
+        VhdFacts facts = new VhdFacts(footer, chosen.trailingOffset, chosen.source, virtualSize, size.source,
                 checksumsIgnored, notes);
         if (type == VhdFooter.TYPE_FIXED) {
             if (virtualSize > chosen.trailingOffset) {
@@ -172,8 +171,7 @@ final class VhdOpener {
      * size for every other creator (Hyper-V, Disk2vhd, XenServer, Azure, qemu-img with force_size,
      * jblock); the maximum geometry always means the current size.
      */
-    private String virtualSize(VhdFooter footer, SizeMode mode, ChosenFooter chosen, long[] out)
-            throws IOException {
+    private VirtualSize virtualSize(VhdFooter footer, SizeMode mode) throws IOException {
         Geometry geometry = footer.geometry();
         String creator = "creator '" + footer.creatorAppText() + "'";
         boolean creatorUsesChs = footer.creatorApp() == CREATOR_VPC || footer.creatorApp() == CREATOR_QEMU;
@@ -195,8 +193,11 @@ final class VhdOpener {
             source = "current-size (" + (mode == SizeMode.CURRENT_SIZE ? "forced"
                     : geometry.isMax() ? "maximum geometry" : creator) + ")";
         }
-        out[0] = size;
-        return source;
+        return new VirtualSize(size, source);
+    }
+
+    /** A virtual size and how it was computed. */
+    private record VirtualSize(long bytes, String source) {
     }
 
     // ---- dynamic --------------------------------------------------------------------------------
@@ -288,9 +289,14 @@ final class VhdOpener {
             facts = new VhdFacts(facts.footer(), facts.footerOffset(), facts.footerSource(), virtualSize,
                     facts.sizeSource(), true, notes);
         }
-        ByteBuffer table = ByteBuffer.allocate((int) tableBytes);
-        file.readFully(table, tableAt);
-        BlockAllocationTable bat = BlockAllocationTable.decode(table.flip(), (int) entries);
+        // The table fits in the file, but a sparse file costs nothing to make: refuse a table the
+        // heap cannot hold with a clear error rather than an OutOfMemoryError.
+        if (tableBytes > Runtime.getRuntime().maxMemory() / 4) {
+            throw new UnsupportedFeatureException(name + ": the block allocation table has " + entries
+                    + " entries (" + (tableBytes >> 20) + " MiB), more than a quarter of this JVM's heap; run with"
+                    + " a larger -Xmx to open it");
+        }
+        BlockAllocationTable bat = BlockAllocationTable.read(file, tableAt, (int) entries);
         int bitmapSize = DynamicHeader.bitmapSize((int) blockSize);
         long dataEnd = checkBlocks(bat, tableAt, tableEnd, headerAt, blockSize + bitmapSize, fileSize);
         long appendAt = Math.max(Math.max(tableEnd, headerAt + DynamicHeader.SIZE), dataEnd);
@@ -307,9 +313,8 @@ final class VhdOpener {
      */
     private long checkBlocks(BlockAllocationTable bat, long tableAt, long tableEnd, long headerAt, long span,
                              long fileSize) throws IOException {
-        int allocated = bat.allocatedCount();
-        // Each key is the block's sector number above its index, so sorting keeps the index at hand.
-        long[] keys = new long[allocated];
+        // Sector numbers with the sign bit flipped sort as the unsigned numbers they are.
+        int[] starts = new int[bat.allocatedCount()];
         int k = 0;
         long dataEnd = 0;
         for (int i = 0; i < bat.size(); i++) {
@@ -331,21 +336,31 @@ final class VhdOpener {
                         + " and the table", "a block at " + start);
             }
             dataEnd = Math.max(dataEnd, end);
-            keys[k++] = (Integer.toUnsignedLong(bat.get(i)) << 31) | i;
+            starts[k++] = bat.get(i) ^ Integer.MIN_VALUE;
         }
-        Arrays.sort(keys);
-        for (int j = 1; j < keys.length; j++) {
-            long previousStart = (keys[j - 1] >>> 31) << VhdLayout.SECTOR_SHIFT;
-            long start = (keys[j] >>> 31) << VhdLayout.SECTOR_SHIFT;
+        Arrays.sort(starts);
+        for (int j = 1; j < starts.length; j++) {
+            long previousStart = Integer.toUnsignedLong(starts[j - 1] ^ Integer.MIN_VALUE) << VhdLayout.SECTOR_SHIFT;
+            long start = Integer.toUnsignedLong(starts[j] ^ Integer.MIN_VALUE) << VhdLayout.SECTOR_SHIFT;
             if (start < previousStart + span) {
-                int previous = (int) (keys[j - 1] & Integer.MAX_VALUE);
-                int current = (int) (keys[j] & Integer.MAX_VALUE);
+                int previous = indexOf(bat, previousStart, -1);
+                int current = indexOf(bat, start, previous);
                 throw new CorruptImageException(name, BAT, "entry " + current, tableAt + 4L * current,
                         "blocks " + previous + " and " + current + " overlap", "blocks at least " + span
                         + " bytes apart", "blocks at " + previousStart + " and " + start);
             }
         }
         return dataEnd;
+    }
+
+    /** @return the first allocated entry other than {@code except} whose block starts at {@code offset} */
+    private static int indexOf(BlockAllocationTable bat, long offset, int except) {
+        for (int i = 0; i < bat.size(); i++) {
+            if (i != except && bat.isAllocated(i) && bat.blockOffset(i) == offset) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean overlaps(long start, long end, long otherStart, long otherEnd) {

@@ -105,10 +105,14 @@ class VpcHostileInputTest {
         int refused = 0;
         for (int[] range : ranges) {
             for (int at = range[0]; at < range[1]; at++) {
-                for (int flip : new int[] {0x01, 0x80, 0xFF}) {
+                // Every single-bit flip, and the byte replaced by 0x00 and by 0xFF.
+                for (int change = 0; change < 10; change++) {
                     byte[] damaged = image.clone();
-                    damaged[at] ^= (byte) flip;
-                    if (openDamaged(damaged, expected, "byte " + at + " xor " + flip)) {
+                    damaged[at] = change < 8 ? (byte) (damaged[at] ^ (1 << change)) : change == 8 ? 0 : (byte) 0xFF;
+                    if (damaged[at] == image[at]) {
+                        continue;
+                    }
+                    if (openDamaged(damaged, expected, "byte " + at + " changed to " + (damaged[at] & 0xFF))) {
                         opened++;
                     } else {
                         refused++;
@@ -130,6 +134,43 @@ class VpcHostileInputTest {
         assertTrue(e.getMessage().contains("Invalid block size " + Integer.toUnsignedString(blockSize)), e.getMessage());
         assertEquals("block_size", e.field());
         assertEquals(512 + DynamicHeader.OFFSET_BLOCK_SIZE, e.offset());
+    }
+
+    @Test
+    void eachDamageIsNamedWithItsOwnMessage() throws IOException {
+        byte[] image = tinyImage();
+        byte[] badMagic = image.clone();
+        badMagic[512] = 'X';
+        assertRefused(badMagic, "Invalid header magic", "cookie");
+
+        // A cut inside the last block: the footer copy opens the image, and the BAT entry points past the end.
+        assertRefused(Arrays.copyOf(image, image.length - 1024),
+                "free_data_block_offset points after the end of file. The image has been truncated.", "entry 2");
+
+        byte[] badType = image.clone();
+        ByteBuffer buffer = ByteBuffer.wrap(badType);
+        VhdFooter footer = VhdFooter.decode(buffer.slice(badType.length - 512, 512));
+        new VhdFooter(footer.cookie(), footer.features(), footer.formatVersion(), footer.dataOffset(),
+                footer.timestamp(), footer.creatorApp(), footer.creatorVersion(), footer.creatorOs(),
+                footer.originalSize(), footer.currentSize(), footer.geometry(), 5, 0, footer.uniqueId(),
+                footer.savedState(), footer.reserved()).withChecksum().encode(buffer.position(badType.length - 512));
+        assertRefused(badType, "Unknown disk type 5", "disk_type");
+
+        byte[] overlapping = image.clone();
+        ByteBuffer.wrap(overlapping).putInt(1536 + 8, ByteBuffer.wrap(overlapping).getInt(1536 + 4) + 1);
+        assertRefused(overlapping, "blocks 1 and 2 overlap", "entry 2");
+
+        byte[] intoMetadata = image.clone();
+        ByteBuffer.wrap(intoMetadata).putInt(1536 + 4, 2);
+        assertRefused(intoMetadata, "block 1 overlaps the image metadata", "entry 1");
+    }
+
+    private static void assertRefused(byte[] image, String message, String field) {
+        CorruptImageException e = assertThrows(CorruptImageException.class,
+                () -> TestImages.open(MemoryBlockFile.of("bad.vhd", image), true, ""));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+        assertEquals(field, e.field(), e.getMessage());
+        assertTrue(e.offset() >= 0 && e.getMessage().startsWith("bad.vhd: corrupt "), e.getMessage());
     }
 
     @Test

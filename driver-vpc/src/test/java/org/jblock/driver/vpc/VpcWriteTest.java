@@ -129,7 +129,9 @@ class VpcWriteTest {
     void blockStatusShowsDataWithHostOffsetsAndMergedZeros() throws IOException {
         MemoryBlockFile file = TestImages.create(10 << 20, "force_size=on");
         try (BlockImage image = TestImages.open(file)) {
-            image.write(BLOCK * 2L + 5, ByteBuffer.wrap(new byte[] {7}));
+            byte[] block = TestImages.pattern(BLOCK, 6);
+            block[5] = 7;
+            image.write(BLOCK * 2L, ByteBuffer.wrap(block));
             List<Extent> extents = image.blockStatus(100, (10 << 20) - 200);
             assertEquals(3, extents.size(), extents.toString());
             assertEquals(Extent.zero(100, BLOCK * 2L - 100, false), extents.get(0));
@@ -142,6 +144,21 @@ class VpcWriteTest {
             file.reopen(true).readFully(ByteBuffer.wrap(one), host + 5);
             assertEquals(7, one[0]);
             assertFalse(extents.get(2).data());
+        }
+    }
+
+    @Test
+    void blockStatusFollowsTheBitmapInsideAPartlyWrittenBlock() throws IOException {
+        MemoryBlockFile file = TestImages.create(8 << 20, "force_size=on");
+        try (BlockImage image = TestImages.open(file)) {
+            image.write(4096 + 10, ByteBuffer.wrap(TestImages.pattern(1000, 8)));   // sectors 8 and 9
+            long host = ((DynamicVhdImage) image).bat().blockOffset(0) + 512;
+            List<Extent> extents = image.blockStatus(0, 3L * BLOCK);
+            assertEquals(List.of(Extent.zero(0, 4096, true), Extent.data(4096, 1024, host + 4096),
+                    Extent.zero(5120, BLOCK - 5120, true), Extent.zero(BLOCK, 2L * BLOCK, false)), extents);
+            // A request that starts and ends inside sectors is described exactly.
+            assertEquals(List.of(Extent.zero(4000, 96, true), Extent.data(4096, 904, host + 4096)),
+                    image.blockStatus(4000, 1000));
         }
     }
 
