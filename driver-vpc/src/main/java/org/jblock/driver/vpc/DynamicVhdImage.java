@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -495,7 +496,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
                     virtualSize).resize(newSize);
             int oldLastBlock = blockCount - 1;
             boolean lastBlockGrows = newSize > virtualSize && (virtualSize & (blockSize - 1)) != 0;
-            long[] full = java.util.Arrays.copyOf(fullBlocks, (int) ((VhdLayout.ceilDiv(newSize, blockSize) + 63) >>> 6));
+            int newCount = (int) VhdLayout.ceilDiv(newSize, blockSize);
+            long[] full = Arrays.copyOf(fullBlocks, (newCount + 63) >>> 6);
             if (lastBlockGrows) {
                 // Its bitmap was "full" for fewer sectors: look at it again before trusting it.
                 full[oldLastBlock >>> 6] &= ~(1L << oldLastBlock);
@@ -506,7 +508,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
             header = result.header();
             footerBytes = result.footer().toBytes();
             appendAt = result.footerOffset();
-            blockCount = (int) VhdLayout.ceilDiv(newSize, blockSize);
+            blockCount = newCount;
             facts = new VhdFacts(result.footer(), result.footerOffset(), facts.footerSource(), newSize,
                     "resized to current-size", facts.checksumsIgnored(), facts.notes());
             virtualSize = newSize;

@@ -14,6 +14,7 @@ import org.jblock.api.BlockFile;
 import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.CheckReport.Severity;
+import org.jblock.api.UnsupportedFeatureException;
 
 /**
  * Checks a VHD's metadata straight from its file, whether or not the image would open, and repairs
@@ -117,7 +118,7 @@ final class VhdChecker {
     private DynamicHeader header;
     private long headerAt;
     private long metadataEnd;
-    private int[] entries;
+    private BlockAllocationTable entries;
     private final TreeSet<Integer> dropped = new TreeSet<>();
     private long firstUnlistedAt = -1;
     private long span;
@@ -387,10 +388,12 @@ final class VhdChecker {
                     + " vs expected " + hex(header.computeChecksum()), headerAt + DynamicHeader.OFFSET_CHECKSUM,
                     Repair.HEADER_CHECKSUM);
         }
-        ByteBuffer table = ByteBuffer.allocate((int) (maxEntries * 4));
-        file.readFully(table, tableAt);
-        entries = new int[(int) maxEntries];
-        table.flip().asIntBuffer().get(entries);
+        // Entries and their sort keys: 12 bytes an entry, refused (as open refuses its 4) beyond the heap.
+        if (maxEntries * 12 > Runtime.getRuntime().maxMemory() / 4) {
+            throw new UnsupportedFeatureException(file.name() + ": the block allocation table has " + maxEntries
+                    + " entries, too many to check in this JVM's heap; run with a larger -Xmx");
+        }
+        entries = BlockAllocationTable.read(file, tableAt, (int) maxEntries);
         span = blockSize + DynamicHeader.bitmapSize((int) blockSize);
         totalClusters = needed;
         metadataEnd = Math.max(tableEnd, headerAt + DynamicHeader.SIZE);
@@ -425,10 +428,10 @@ final class VhdChecker {
      */
     private void checkBlocks(long tableAt, long tableEnd, long needed) throws IOException {
         long limit = trailingValid ? trailingAt : fileSize;
-        long[] keys = new long[entries.length];
+        long[] keys = new long[entries.size()];
         int k = 0;
-        for (int i = 0; i < entries.length; i++) {
-            if (entries[i] == BlockAllocationTable.UNALLOCATED) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i) == BlockAllocationTable.UNALLOCATED) {
                 continue;
             }
             long start = blockStart(i);
@@ -441,7 +444,7 @@ final class VhdChecker {
                     || overlaps(start, start + span, tableAt, tableEnd)) {
                 drop(i, "BAT entry " + i + " points into the image metadata (a block at " + start + ")", entryAt);
             } else {
-                keys[k++] = ((long) entries[i] & 0xFFFFFFFFL) << 31 | i;
+                keys[k++] = ((long) entries.get(i) & 0xFFFFFFFFL) << 31 | i;
             }
         }
         keys = Arrays.copyOf(keys, k);
@@ -502,7 +505,7 @@ final class VhdChecker {
     }
 
     private long blockStart(int index) {
-        return Integer.toUnsignedLong(entries[index]) << VhdLayout.SECTOR_SHIFT;
+        return Integer.toUnsignedLong(entries.get(index)) << VhdLayout.SECTOR_SHIFT;
     }
 
     private void countClusters(List<Integer> kept, long needed) {
@@ -575,8 +578,8 @@ final class VhdChecker {
     /** @return the allocated entries, sorted by position */
     private List<Integer> allocatedByPosition() {
         List<Integer> allocated = new ArrayList<>();
-        for (int i = 0; i < entries.length; i++) {
-            if (entries[i] != BlockAllocationTable.UNALLOCATED) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i) != BlockAllocationTable.UNALLOCATED) {
                 allocated.add(i);
             }
         }
@@ -651,7 +654,7 @@ final class VhdChecker {
     private void repair() throws IOException {
         if (allowed(Repair.DROP_ENTRY)) {
             for (int index : dropped) {
-                entries[index] = BlockAllocationTable.UNALLOCATED;
+                entries.set(index, BlockAllocationTable.UNALLOCATED);
                 writeEntry(index);
             }
             file.flush();
@@ -687,9 +690,9 @@ final class VhdChecker {
     }
 
     private void writeEntry(int index) throws IOException {
-        ByteBuffer entry = ByteBuffer.allocate(4).putInt(0, entries[index]);
+        ByteBuffer entry = ByteBuffer.allocate(4).putInt(0, entries.get(index));
         file.write(entry, header.tableOffset() + 4L * index);
-        changed.put(index, entries[index]);
+        changed.put(index, entries.get(index));
     }
 
     /**
@@ -708,7 +711,7 @@ final class VhdChecker {
                 moves++;
                 copyBlock(blockStart(last), at);
                 file.flush();
-                entries[last] = (int) (at >>> VhdLayout.SECTOR_SHIFT);
+                entries.set(last, (int) (at >>> VhdLayout.SECTOR_SHIFT));
                 writeEntry(last);
                 file.flush();
             }
@@ -718,8 +721,8 @@ final class VhdChecker {
 
     private int lastBlock() {
         int last = -1;
-        for (int i = 0; i < entries.length; i++) {
-            if (entries[i] != BlockAllocationTable.UNALLOCATED && (last < 0 || blockStart(i) > blockStart(last))) {
+        for (int i = 0; i < entries.size(); i++) {
+            if (entries.get(i) != BlockAllocationTable.UNALLOCATED && (last < 0 || blockStart(i) > blockStart(last))) {
                 last = i;
             }
         }

@@ -44,7 +44,7 @@ class VpcCheckHostileTest {
                 || ((sparseHeader || batPadding) && at % 7 == 0);
     }
 
-    /** @return the report of a check of {@code image} in {@code mode}, or null when it was refused with a typed error */
+    /** @return the report of a check in {@code mode}, or null when it was refused with a typed error */
     private static CheckReport check(MemoryBlockFile file, CheckMode mode, String what) {
         try (BlockImage image = TestImages.open(file, false, "check=on")) {
             return image.check(mode);

@@ -89,7 +89,8 @@ class VpcCheckTest {
     }
 
     private static String describe(CheckReport report) {
-        return report.findings().stream().map(f -> f.severity() + "@" + f.offset() + (f.repaired() ? "(repaired) " : " ")
+        return report.findings().stream()
+                .map(f -> f.severity() + "@" + f.offset() + (f.repaired() ? "(repaired) " : " ")
                 + f.message()).collect(Collectors.joining("; ", "[", "]"));
     }
 
@@ -172,8 +173,8 @@ class VpcCheckTest {
     void missingFooterIsRestoredFromTheCopy() throws IOException {
         byte[] image = baseImage();
         Arrays.fill(image, (int) FOOTER_AT, image.length, (byte) 0);
-        byte[] repaired = assertRepaired(image, Severity.CORRUPTION, FOOTER_AT, "footer at the end of the file is missing",
-                content());
+        byte[] repaired = assertRepaired(image, Severity.CORRUPTION, FOOTER_AT,
+                "footer at the end of the file is missing", content());
         assertArrayEquals(baseImage(), repaired);
     }
 
@@ -201,7 +202,8 @@ class VpcCheckTest {
     void missingFooterCopyIsRewritten() throws IOException {
         byte[] image = baseImage();
         Arrays.fill(image, 0, 512, (byte) 0);
-        byte[] repaired = assertRepaired(image, Severity.CORRUPTION, 0, "footer copy at offset 0 is missing", content());
+        byte[] repaired = assertRepaired(image, Severity.CORRUPTION, 0, "footer copy at offset 0 is missing",
+                content());
         assertArrayEquals(baseImage(), repaired);
     }
 
