@@ -676,6 +676,9 @@ final class VhdChecker {
             // The new footer first: until the trim, the file still ends with the old one.
             file.write(ByteBuffer.wrap(goodFooter.toBytes()), at);
             file.flush();
+            if (trailingValid && trailingAt < at && header != null) {
+                zeroOldFooterInsideABlock();
+            }
             file.truncate(at + VhdFooter.SIZE);
             file.flush();
             footerPlacedAt = at;
@@ -686,6 +689,32 @@ final class VhdChecker {
             file.write(ByteBuffer.wrap(goodFooter.toBytes()), 0);
             file.flush();
             markRepaired(Repair.FOOTER_COPY, "copy rewritten from the footer");
+        }
+    }
+
+    /**
+     * The footer a block ran over is now inside that block's data. Where the bitmap calls those
+     * sectors unwritten, they must hold zeros (QEMU reads them regardless of the bitmap); where it
+     * calls them written, they are the block's data as any reader sees it, and stay.
+     */
+    private void zeroOldFooterInsideABlock() throws IOException {
+        int bitmapSize = (int) (span - header.blockSizeUnsigned());
+        for (int index : allocatedByPosition()) {
+            long dataAt = blockStart(index) + bitmapSize;
+            long from = Math.max(trailingAt, dataAt);
+            long to = Math.min(trailingAt + VhdFooter.SIZE, blockStart(index) + span);
+            if (from >= to) {
+                continue;
+            }
+            byte[] bits = new byte[bitmapSize];
+            file.readFully(ByteBuffer.wrap(bits), blockStart(index));
+            for (long sector = (from - dataAt) >>> VhdLayout.SECTOR_SHIFT; dataAt + sector * VhdLayout.SECTOR < to;
+                 sector++) {
+                if (!SectorBitmap.isSet(bits, (int) sector)) {
+                    file.write(ByteBuffer.allocate(VhdLayout.SECTOR), dataAt + sector * VhdLayout.SECTOR);
+                }
+            }
+            file.flush();
         }
     }
 

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -19,9 +21,11 @@ import org.jblock.api.CheckReport;
 import org.jblock.api.CheckReport.Finding;
 import org.jblock.api.CheckReport.Severity;
 import org.jblock.api.CorruptImageException;
+import org.jblock.api.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.ReadOnlyImageException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each check item on a real jblock image damaged in exactly that way: the finding (severity, offset),
@@ -415,6 +419,26 @@ class VpcCheckTest {
         Arrays.fill(expected, 3 * BLOCK, 3 * BLOCK + 512, (byte) 0);
         byte[] repaired = assertRepaired(image, Severity.CORRUPTION, BLOCK3_AT + 512, "runs over the footer", expected);
         assertEquals(FOOTER_AT + 512, repaired.length);
+    }
+
+    @Test
+    void qemuImgReadsARepairedImageAsJblockDoes(@TempDir Path dir) throws Exception {
+        RealTools.require("qemu-img");
+        // Block 3 runs over a footer written inside it, and the copy differs: both repaired.
+        byte[] image = Arrays.copyOf(baseImage(), (int) (BLOCK3_AT + 1024));
+        System.arraycopy(baseImage(), (int) FOOTER_AT, image, (int) BLOCK3_AT + 512, 512);
+        putInt(image, 24, 777);
+        resumFooter(image, 0);
+        Path vhd = dir.resolve("repaired.vhd");
+        Files.write(vhd, check(image, CheckMode.REPAIR_ALL).image());
+        byte[] expected;
+        try (BlockImage repaired = TestImages.open(LocalBlockFile.open(vhd, true), "")) {
+            expected = TestImages.read(repaired, 0, SIZE);
+        }
+        Path raw = dir.resolve("expected.raw");
+        Files.write(raw, expected);
+        String compare = RealTools.run("qemu-img", "compare", "-f", "vpc", "-F", "raw", vhd.toString(), raw.toString());
+        assertTrue(compare.contains("Images are identical"), compare);
     }
 
     // ---- leaks ----------------------------------------------------------------------------------

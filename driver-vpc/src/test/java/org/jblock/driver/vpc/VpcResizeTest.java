@@ -284,6 +284,20 @@ class VpcResizeTest {
     // ---- qemu-img reads the result ------------------------------------------------------------------
 
     @Test
+    void libvhdiSeesTheNewSizeAndContent() throws Exception {
+        RealTools.require("vhdiinfo");
+        byte[] expected = new byte[(int) MOVING_SIZE];
+        Path vhd = dir.resolve("grown.vhd");
+        Files.write(vhd, imageWithData(expected).toByteArray());
+        try (BlockImage image = TestImages.open(LocalBlockFile.open(vhd, false), "")) {
+            image.resize(MOVING_SIZE);
+        }
+        // libvhdi takes the size from the original-size field, which resize keeps equal to the current size.
+        String info = RealTools.run("vhdiinfo", vhd.toString());
+        assertTrue(info.contains("(" + MOVING_SIZE + " bytes)"), info);
+    }
+
+    @Test
     void qemuImgReadsResizedImagesAsJblockDoes() throws Exception {
         RealTools.require("qemu-img");
         for (long newSize : new long[] {ROOMY_SIZE, MOVING_SIZE, 4L * BLOCK}) {
