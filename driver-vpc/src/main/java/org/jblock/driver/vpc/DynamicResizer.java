@@ -86,6 +86,9 @@ final class DynamicResizer {
             throw new UnsupportedFeatureException(name + ": the image is in a saved state (Virtual PC), which"
                     + " forbids resizing it");
         }
+        if (newSize == oldSize) {
+            return new Result(footer, header, bat, footerAt);
+        }
         long newBlocks = VhdLayout.ceilDiv(newSize, blockSize);
         if (newBlocks > VhdLayout.MAX_TABLE_ENTRIES) {
             throw new UnsupportedFeatureException(name + ": " + newSize + " bytes need " + newBlocks + " blocks of "

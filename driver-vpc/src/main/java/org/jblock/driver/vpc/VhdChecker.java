@@ -52,11 +52,13 @@ import org.jblock.api.UnsupportedFeatureException;
  *   <li>the footer is put where it belongs, right after the last block: this restores a missing or
  *       damaged footer from its copy (or rewrites its checksum), moves it past a block that runs
  *       over it, and cuts off a leak at the end (the new footer is written before the file is
- *       trimmed, so the file always ends with a valid footer);</li>
+ *       trimmed, so the file always ends with a valid footer); a footer left inside a block is
+ *       zeroed in the sectors the block's bitmap marks unwritten, so that every reader agrees;</li>
  *   <li>the footer copy at offset 0 is rewritten from the footer.</li>
  * </ol>
- * {@link CheckMode#REPAIR_LEAKS} makes only the repairs whose every reason is a leak;
- * {@link CheckMode#REPAIR_ALL} makes them all. Nothing that a valid BAT entry reaches is changed.
+ * {@link CheckMode#REPAIR_LEAKS} makes only the repairs whose every reason is a leak, and only on an
+ * image with no corruption; {@link CheckMode#REPAIR_ALL} makes them all. No byte that a valid BAT
+ * entry and its bitmap make readable is changed.
  */
 final class VhdChecker {
     /** A timestamp this far in the future is suspicious (vhd-util's margin). */
@@ -738,7 +740,7 @@ final class VhdChecker {
                     return moves;
                 }
                 moves++;
-                copyBlock(blockStart(last), at);
+                copy(file, blockStart(last), at, span);
                 file.flush();
                 entries.set(last, (int) (at >>> VhdLayout.SECTOR_SHIFT));
                 writeEntry(last);
@@ -756,10 +758,6 @@ final class VhdChecker {
             }
         }
         return last;
-    }
-
-    private void copyBlock(long from, long to) throws IOException {
-        copy(file, from, to, span);
     }
 
     /** Copies {@code length} bytes of {@code file} from {@code from} to {@code to} (ranges apart). */

@@ -589,5 +589,8 @@ class VpcCheckTest {
             assertThrows(ReadOnlyImageException.class, () -> opened.check(CheckMode.REPAIR_ALL));
             assertEquals(1, opened.check(CheckMode.REPORT).count(Severity.CORRUPTION));
         }
+        try (BlockImage sound = TestImages.open(MemoryBlockFile.of("s.vhd", baseImage()), true, "check=on")) {
+            assertArrayEquals(content(), TestImages.read(sound, 0, SIZE), "a sound image opens as usual");
+        }
     }
 }
