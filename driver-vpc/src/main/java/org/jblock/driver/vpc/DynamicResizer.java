@@ -44,6 +44,7 @@ import org.jblock.api.UnsupportedFeatureException;
  * the image must not run meanwhile.
  */
 final class DynamicResizer {
+    private static final int FILL_CHUNK = 1 << 20;
     private final BlockFile file;
     private final String name;
     private final VhdFooter footer;
@@ -94,6 +95,11 @@ final class DynamicResizer {
             throw new UnsupportedFeatureException(name + ": " + newSize + " bytes need " + newBlocks + " blocks of "
                     + blockSize + " bytes, more than a block allocation table may hold ("
                     + VhdLayout.MAX_TABLE_ENTRIES + ")");
+        }
+        // The old and the new table are both in memory for a moment, 4 bytes an entry each.
+        if (newBlocks * 8 > Runtime.getRuntime().maxMemory() / 4) {
+            throw new UnsupportedFeatureException(name + ": " + newSize + " bytes need a block allocation table of "
+                    + newBlocks + " entries, more than this JVM's heap should hold; run with a larger -Xmx");
         }
         if (newSize < oldSize) {
             refuseShrinkOverData(newSize);
@@ -162,9 +168,11 @@ final class DynamicResizer {
         }
         zeroTailOfLastBlock();
         // The space the table grows into: unused now, filled with unallocated entries.
-        byte[] unallocated = new byte[(int) (newTableEnd - oldTableEnd)];
+        byte[] unallocated = new byte[(int) Math.min(newTableEnd - oldTableEnd, FILL_CHUNK)];
         Arrays.fill(unallocated, (byte) 0xFF);
-        file.write(ByteBuffer.wrap(unallocated), oldTableEnd);
+        for (long at = oldTableEnd; at < newTableEnd; at += unallocated.length) {
+            file.write(ByteBuffer.wrap(unallocated, 0, (int) Math.min(unallocated.length, newTableEnd - at)), at);
+        }
         file.flush();
         DynamicHeader grown = withMaxTableEntries(newEntries);
         file.write(ByteBuffer.wrap(grown.toBytes()), headerAt);
@@ -227,12 +235,12 @@ final class DynamicResizer {
                 h.parentLocators(), h.reserved2()).withChecksum();
     }
 
+    /** @return a table of {@code entries} entries: those of {@code table}, then unallocated ones */
     private static BlockAllocationTable withEntries(BlockAllocationTable table, int entries) {
-        ByteBuffer bytes = ByteBuffer.allocate(entries * 4);
-        table.encode(bytes, 0, table.size());
-        while (bytes.hasRemaining()) {
-            bytes.putInt(BlockAllocationTable.UNALLOCATED);
+        BlockAllocationTable grown = BlockAllocationTable.unallocated(entries);
+        for (int i = 0; i < table.size(); i++) {
+            grown.set(i, table.get(i));
         }
-        return BlockAllocationTable.decode(bytes.flip(), entries);
+        return grown;
     }
 }

@@ -114,6 +114,26 @@ class VpcResizeTest {
     }
 
     @Test
+    void growToTheLargestVhdAndNoFurther() throws IOException {
+        byte[] expected = new byte[SIZE];
+        MemoryBlockFile file = TestImages.create(SIZE, "force_size=on");
+        try (BlockImage image = TestImages.open(file)) {
+            write(image, expected, 3000, TestImages.pattern(3 << 20, 12));
+            long largest = VhdLayout.MAX_VIRTUAL_SIZE;
+            UnsupportedFeatureException tooLarge = assertThrows(UnsupportedFeatureException.class,
+                    () -> image.resize(largest + 512));
+            assertTrue(tooLarge.getMessage().contains("max size is 2040 GiB"), tooLarge.getMessage());
+            image.resize(largest);
+            byte[] tail = TestImages.pattern(4096, 13);
+            image.write(largest - tail.length, ByteBuffer.wrap(tail));
+            assertArrayEquals(expected, TestImages.read(image, 0, SIZE));
+            assertArrayEquals(tail, TestImages.read(image, largest - tail.length, tail.length));
+        }
+        assertEquals(1_044_480, headerOf(file).maxTableEntries());
+        assertCleanWithNoFinding(file);
+    }
+
+    @Test
     void growOfAnEmptyImageMovesOnlyTheFooter() throws IOException {
         MemoryBlockFile file = TestImages.create(SIZE, "force_size=on,block_size=512K");
         byte[] expected = new byte[(int) MOVING_SIZE];
