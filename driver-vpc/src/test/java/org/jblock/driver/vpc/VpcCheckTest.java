@@ -574,6 +574,13 @@ class VpcCheckTest {
             assertArrayEquals(data, TestImages.read(opened, 0, 1 << 20));
         }
 
+        byte[] offset = file.toByteArray();
+        putLong(offset, (1 << 20) + 16, 512);
+        resumFooter(offset, 1 << 20);
+        Checked warned = check(offset, CheckMode.REPORT, "");
+        assertFinding(warned.report(), Severity.WARNING, (1 << 20) + 16, "data offset should be all ones");
+        assertTrue(warned.report().isClean());
+
         byte[] cut = Arrays.copyOfRange(file.toByteArray(), 4096, (1 << 20) + 512);
         assertFinding(check(cut, CheckMode.REPORT).report(), Severity.CORRUPTION, cut.length - 512, "truncated");
     }
