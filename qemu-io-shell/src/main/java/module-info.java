@@ -8,4 +8,7 @@ module org.jblock.shell {
     requires info.picocli;
     requires org.jline;
     requires com.fasterxml.jackson.databind;
+
+    opens org.jblock.shell.io to info.picocli;
+    opens org.jblock.shell.img to info.picocli;
 }

@@ -67,6 +67,31 @@ public interface BlockFile extends Closeable {
      */
     void truncate(long size) throws IOException;
 
+    /**
+     * Like {@code lseek(SEEK_DATA)}: the first offset at or after {@code position} that may hold
+     * data, as far as the storage can tell without reading it.
+     *
+     * <p>Only what the storage knows for sure counts as a hole: a storage that cannot tell cheaply
+     * reports everything as data (the default), never the other way round.
+     *
+     * @return {@code position} when it may hold data, the start of the next run that may hold data,
+     *         or {@link #size()} when only holes follow (also when {@code position >= size()})
+     */
+    default long seekData(long position) throws IOException {
+        return Math.min(Math.max(position, 0), size());
+    }
+
+    /**
+     * Like {@code lseek(SEEK_HOLE)}: the first offset at or after {@code position} that is known to
+     * be a hole (reads as zeros with no storage behind it).
+     *
+     * @return {@code position} when it is in a hole, the start of the next known hole, or
+     *         {@link #size()} when none follows (the default)
+     */
+    default long seekHole(long position) throws IOException {
+        return size();
+    }
+
     /** Makes every completed write durable (for a local file: {@code fsync}). */
     void flush() throws IOException;
 

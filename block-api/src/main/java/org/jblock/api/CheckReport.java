@@ -63,6 +63,9 @@ public record CheckReport(List<Finding> findings, long imageEndOffset, long tota
         private long allocatedClusters;
         private long fragmentedClusters;
 
+        public Builder() {
+        }
+
         public Builder add(Severity severity, String message, long offset, boolean repaired) {
             findings.add(new Finding(severity, message, offset, repaired));
             return this;

@@ -4,6 +4,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -17,9 +18,15 @@ import java.nio.file.Path;
  *
  * <p>{@link #lock(LockMode)} takes an OS lock (seen by other processes) and a lock in this process's
  * own table (POSIX locks cannot tell two opens of one process apart).
+ *
+ * <p>It reports no holes ({@link #seekData}/{@link #seekHole} keep their all-data defaults): the JDK
+ * offers no {@code SEEK_HOLE}, and the cheap substitute, the file's allocated block count, is not
+ * to be trusted (a file whose data sits in its inode, or whose blocks a file system has not yet
+ * counted, shows none), and calling data zeros would lose it for anyone who copies by holes.
  */
 public final class LocalBlockFile implements BlockFile {
     private final Path path;
+    private final Object fileKey;
     private final String name;
     private final RandomAccessFile file;
     private final FileChannel channel;
@@ -27,8 +34,9 @@ public final class LocalBlockFile implements BlockFile {
     private FileLocks.Held lock;
     private volatile boolean closed;
 
-    private LocalBlockFile(Path path, RandomAccessFile file, boolean readOnly) {
+    private LocalBlockFile(Path path, RandomAccessFile file, boolean readOnly) throws IOException {
         this.path = path;
+        this.fileKey = FileLocks.identity(path);
         this.name = path.toString();
         this.file = file;
         this.channel = file.getChannel();
@@ -48,11 +56,22 @@ public final class LocalBlockFile implements BlockFile {
         if (Files.isDirectory(path)) {
             throw new BlockException(path + ": Is a directory");
         }
+        RandomAccessFile file;
         try {
-            return new LocalBlockFile(path, new RandomAccessFile(path.toFile(), readOnly ? "r" : "rw"), readOnly);
+            file = new RandomAccessFile(path.toFile(), readOnly ? "r" : "rw");
         } catch (FileNotFoundException e) {
             throw new AccessDeniedException(path.toString(), null,
                     readOnly ? "Permission denied" : "Permission denied (open for writing)");
+        }
+        return wrap(path, file, readOnly);
+    }
+
+    private static LocalBlockFile wrap(Path path, RandomAccessFile file, boolean readOnly) throws IOException {
+        try {
+            return new LocalBlockFile(path, file, readOnly);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
         }
     }
 
@@ -61,13 +80,20 @@ public final class LocalBlockFile implements BlockFile {
         if (Files.isDirectory(path)) {
             throw new BlockException(path + ": Is a directory");
         }
+        RandomAccessFile file;
         try {
-            RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw");
-            raf.setLength(0);
-            return new LocalBlockFile(path, raf, false);
+            file = new RandomAccessFile(path.toFile(), "rw");
         } catch (FileNotFoundException e) {
             throw new AccessDeniedException(path.toString(), null, "Could not create file: " + e.getMessage());
         }
+        LocalBlockFile created = wrap(path, file, false);
+        try {
+            created.truncate(0);
+        } catch (IOException | RuntimeException e) {
+            created.close();
+            throw e;
+        }
+        return created;
     }
 
     /** @return the path this file was opened from */
@@ -91,7 +117,7 @@ public final class LocalBlockFile implements BlockFile {
                 total += n;
             }
         } catch (ClosedChannelException e) {
-            throw new ImageClosedException(name);
+            throw closed(e);
         }
         return total;
     }
@@ -111,7 +137,7 @@ public final class LocalBlockFile implements BlockFile {
                 at += channel.write(src, at);
             }
         } catch (ClosedChannelException e) {
-            throw new ImageClosedException(name);
+            throw closed(e);
         }
     }
 
@@ -152,9 +178,18 @@ public final class LocalBlockFile implements BlockFile {
         return name;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Asking again for the mode held is harmless; asking for the other mode gives up the held
+     * lock first. An exclusive lock needs a file opened for writing.
+     */
     @Override
     public synchronized void lock(LockMode mode) throws IOException {
         ensureOpen();
+        if (readOnly && mode == LockMode.EXCLUSIVE) {
+            throw new InvalidRequestException(name + ": cannot take the \"write\" lock on a file opened read-only");
+        }
         if (lock != null) {
             if (lock.mode() == mode) {
                 return;
@@ -162,7 +197,7 @@ public final class LocalBlockFile implements BlockFile {
             lock.release();
             lock = null;
         }
-        lock = FileLocks.acquire(path, channel, mode, name);
+        lock = FileLocks.acquire(fileKey, channel, mode, name);
     }
 
     @Override
@@ -177,8 +212,19 @@ public final class LocalBlockFile implements BlockFile {
                 lock = null;
             }
         } finally {
-            file.close();
+            FileLocks.close(fileKey, file);
         }
+    }
+
+    /**
+     * The channel is closed under us: by {@link #close()}, or by the JDK when a thread was
+     * interrupted during I/O on it (which closes the channel for every thread).
+     */
+    private BlockException closed(ClosedChannelException e) {
+        if (e instanceof ClosedByInterruptException) {
+            return new BlockException(name + ": I/O interrupted; the file is closed", e);
+        }
+        return new ImageClosedException(name);
     }
 
     private void ensureOpen() throws ImageClosedException {

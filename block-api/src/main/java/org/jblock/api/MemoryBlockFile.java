@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MemoryBlockFile implements BlockFile {
     private static final int PAGE_SHIFT = 16;
     private static final int PAGE_SIZE = 1 << PAGE_SHIFT;
+    private static final byte[] ZERO_PAGE = new byte[PAGE_SIZE];
 
     /** The bytes, shared by every handle of one memory file. */
     private static final class Content {
@@ -96,9 +97,7 @@ public final class MemoryBlockFile implements BlockFile {
     }
 
     private static void fillZeros(ByteBuffer dst, int n) {
-        for (int i = 0; i < n; i++) {
-            dst.put((byte) 0);
-        }
+        dst.put(ZERO_PAGE, 0, n);
     }
 
     @Override
@@ -156,6 +155,51 @@ public final class MemoryBlockFile implements BlockFile {
             }
             content.size = newSize;
         }
+    }
+
+    /** Pages never written (or dropped by a truncate) are holes; every written page is data. */
+    @Override
+    public long seekData(long position) throws IOException {
+        return seek(position, true);
+    }
+
+    @Override
+    public long seekHole(long position) throws IOException {
+        return seek(position, false);
+    }
+
+    /** @return the first offset from {@code position} on whose page is written ({@code data}) or not */
+    private long seek(long position, boolean data) throws IOException {
+        ensureOpen();
+        long end = content.size;
+        long from = Math.max(position, 0);
+        if (from >= end) {
+            return end;
+        }
+        long page = from >>> PAGE_SHIFT;
+        if (content.pages.containsKey(page) == data) {
+            return from;
+        }
+        long found = data ? firstWrittenPageAfter(page) : firstUnwrittenPageAfter(page);
+        return found > (end >>> PAGE_SHIFT) ? end : Math.min(found << PAGE_SHIFT, end);
+    }
+
+    private long firstWrittenPageAfter(long page) {
+        long next = Long.MAX_VALUE;
+        for (long index : content.pages.keySet()) {
+            if (index > page && index < next) {
+                next = index;
+            }
+        }
+        return next;
+    }
+
+    private long firstUnwrittenPageAfter(long page) {
+        long next = page + 1;
+        while (content.pages.containsKey(next)) {
+            next++;
+        }
+        return next;
     }
 
     @Override

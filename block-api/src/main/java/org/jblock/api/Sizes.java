@@ -60,18 +60,21 @@ public final class Sizes {
     }
 
     /**
-     * @return {@code bytes} in the largest binary unit that keeps it readable, as qemu-img prints
-     *         sizes: three significant digits, e.g. {@code 64 MiB}, {@code 1.99 TiB}, {@code 512 B}
+     * @return {@code bytes} as qemu-img prints sizes: three significant digits in the binary unit
+     *         that keeps the number below 1000, e.g. {@code 64 MiB}, {@code 1.99 TiB}, {@code 512 B},
+     *         {@code 0.977 KiB} (1000 bytes)
      */
     public static String human(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
         double value = bytes;
         int unit = 0;
-        while (value >= 1024 && unit < units.length - 1) {
+        // Like qemu-img: move up a unit from 1000 on.
+        while (value >= 1000 && unit < units.length - 1) {
             value /= 1024;
             unit++;
         }
-        return String.format(Locale.ROOT, "%.3g", value).replaceAll("(\\.[0-9]*?)0+$", "$1")
-                .replaceAll("\\.$", "") + " " + units[unit];
+        // C's "%g" drops trailing zeros (also before an exponent: 999.5 KiB is "1e+03 KiB" in qemu-img).
+        return String.format(Locale.ROOT, "%.3g", value).replaceAll("(\\.[0-9]*?)0+(?=e|$)", "$1")
+                .replaceAll("\\.(?=e|$)", "") + " " + units[unit];
     }
 }

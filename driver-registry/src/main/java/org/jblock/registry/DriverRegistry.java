@@ -1,18 +1,27 @@
 package org.jblock.registry;
 
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.Spliterator;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
+import org.jblock.api.InvalidOptionException;
 import org.jblock.api.LocalBlockFile;
 import org.jblock.api.Options;
 import org.jblock.api.spi.BlockDriver;
@@ -23,15 +32,79 @@ import org.jblock.api.spi.ProbeInput;
 /**
  * The drivers jblock can use, and the one way to open or create an image with them.
  *
+ * <h2>Discovery</h2>
+ * Drivers are {@link BlockDriver} services found by {@link ServiceLoader}: in this module's layer
+ * when it runs on the module path, on the class path otherwise ({@link #load()}). Each provider is
+ * isolated: one that fails to load or to start, or whose name is not acceptable, is logged (through
+ * {@link System.Logger}, at WARNING) and listed by {@link #problems()}; the others are registered.
+ * <ul>
+ *   <li>A name is lower-case letters, digits, '-' and '_', starting with a letter.</li>
+ *   <li>Two drivers with one name: the first found is registered, the second is a problem.</li>
+ *   <li>The built-in names {@code raw} and {@code vpc} belong to jblock's own drivers: a driver
+ *       may use one only when its class is in the package {@code org.jblock.driver.<name>} (and, on
+ *       the module path, in the module of that name). Such a driver is <em>built-in</em>.</li>
+ * </ul>
+ *
+ * <h2>Opening</h2>
+ * With a format name ({@link OpenSpec#format()}), that driver opens the image; an unknown name
+ * fails with {@link UnknownFormatException}, which lists the names that exist. Without one, the
+ * format is probed:
+ * <ol>
+ *   <li>every driver scores the file's first and last bytes, size and name (a driver whose probe
+ *       throws scores 0);</li>
+ *   <li>drivers are ranked by score (highest first), then built-in before third-party, then by
+ *       name;</li>
+ *   <li>only the drivers that share the highest score are tried, in that order; the first that
+ *       opens the image wins. A lower score is never tried after a higher one fails, so a damaged
+ *       image of a format with magic bytes never opens as raw;</li>
+ *   <li>when a single driver was tried, its failure is thrown as it is (a corrupt VHD gives its
+ *       {@link org.jblock.api.CorruptImageException}); when several tied and all failed, or when no
+ *       driver scored above 0, a {@link NoUsableDriverException} lists each driver's reason.</li>
+ * </ol>
+ * An image probed as raw and opened writable refuses a write to the bytes a probe sees (the first
+ * {@value ProbeInput#HEAD_BYTES} and the last {@value ProbeInput#TAIL_BYTES}), or a resize, that would
+ * make a probe pick another format: QEMU's guard against a guest turning a raw disk into an image
+ * that points at host files. Naming the format lifts it.
+ *
+ * <h2>Locking</h2>
+ * {@link #open(Path, OpenSpec)} locks the file: writers exclusively, readers shared, against opens
+ * in this process and in others. A second writer gets {@link org.jblock.api.ImageLockedException}
+ * ({@code Failed to get "write" lock}). {@link OpenSpec#forceShare()} skips locking, for read-only
+ * opens only.
+ *
  * <p>Immutable and safe for concurrent use.
  */
 public final class DriverRegistry {
-    private final Map<String, BlockDriver> drivers;
+    private static final System.Logger LOG = System.getLogger(DriverRegistry.class.getName());
 
-    private DriverRegistry(List<BlockDriver> found) {
-        Map<String, BlockDriver> byName = new LinkedHashMap<>();
-        found.stream().sorted(Comparator.comparing(BlockDriver::name)).forEach(d -> byName.put(d.name(), d));
-        this.drivers = byName;
+    private static final Set<String> BUILT_IN_NAMES = Set.of("raw", "vpc");
+    private static final String BUILT_IN_PACKAGE_PREFIX = "org.jblock.driver.";
+    private static final String RAW = "raw";
+    private static final Pattern VALID_NAME = Pattern.compile("[a-z][a-z0-9_-]*");
+    /** A service lookup that keeps failing is abandoned after this many failures in a row. */
+    private static final int LOOKUP_FAILURES_IN_A_ROW = 100;
+
+    private static final Comparator<Scored> RANKING = Comparator.comparingInt(Scored::score).reversed()
+            .thenComparing(s -> !s.entry().builtIn())
+            .thenComparing(s -> s.entry().driver().name());
+
+    /** A registered driver. */
+    private record Entry(BlockDriver driver, boolean builtIn) {
+        String name() {
+            return driver.name();
+        }
+    }
+
+    /** A driver's probe score, and why it is 0 when its probe failed. */
+    private record Scored(Entry entry, int score, RuntimeException failure) {
+    }
+
+    private final Map<String, Entry> drivers;
+    private final List<DriverProblem> problems;
+
+    private DriverRegistry(Registration registration) {
+        this.drivers = Collections.unmodifiableMap(registration.byName);
+        this.problems = List.copyOf(registration.problems);
     }
 
     /** The drivers visible to this module (its layer on the module path, or the class path). */
@@ -53,19 +126,110 @@ public final class DriverRegistry {
     }
 
     private static DriverRegistry from(ServiceLoader<BlockDriver> loader) {
-        List<BlockDriver> found = new ArrayList<>();
-        loader.forEach(found::add);
-        return new DriverRegistry(found);
+        Registration registration = new Registration();
+        // The stream's spliterator lets a lookup failure (a provider class that is missing or of the
+        // wrong type) be caught per provider: the next tryAdvance goes on with the next one.
+        Spliterator<ServiceLoader.Provider<BlockDriver>> providers = loader.stream().spliterator();
+        int failuresInARow = 0;
+        boolean more = true;
+        while (more && failuresInARow < LOOKUP_FAILURES_IN_A_ROW) {
+            try {
+                more = providers.tryAdvance(registration::add);
+                failuresInARow = 0;
+            } catch (ServiceConfigurationError e) {
+                registration.problem("service lookup", "a driver could not be loaded: " + e.getMessage(), e);
+                failuresInARow++;
+            }
+        }
+        return new DriverRegistry(registration);
     }
 
-    /** A registry of exactly these drivers (for tests and embedding). */
+    /** A registry of exactly these drivers (for tests and embedding), checked as loaded ones are. */
     public static DriverRegistry of(BlockDriver... drivers) {
-        return new DriverRegistry(List.of(drivers));
+        Registration registration = new Registration();
+        for (BlockDriver driver : drivers) {
+            registration.add(driver);
+        }
+        return new DriverRegistry(registration);
     }
 
-    /** @return every driver, sorted by name */
+    /** Collects drivers while a registry is built, refusing those that break the rules. */
+    private static final class Registration {
+        final Map<String, Entry> byName = new TreeMap<>();
+        final List<DriverProblem> problems = new ArrayList<>();
+
+        void add(ServiceLoader.Provider<BlockDriver> provider) {
+            BlockDriver driver;
+            try {
+                driver = provider.get();
+            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                problem(provider.type().getName(), "the driver could not be started: " + cause, e);
+                return;
+            }
+            add(driver);
+        }
+
+        void add(BlockDriver driver) {
+            String provider = driver.getClass().getName();
+            String name;
+            try {
+                name = driver.name();
+            } catch (RuntimeException e) {
+                problem(provider, "the driver's name() failed: " + e, e);
+                return;
+            }
+            if (name == null || !VALID_NAME.matcher(name).matches()) {
+                problem(provider, "'" + name + "' is not a format name (lower-case letters, digits, '-' and '_',"
+                        + " starting with a letter); the driver is not registered", null);
+                return;
+            }
+            boolean builtIn = isBuiltIn(driver.getClass(), name);
+            if (BUILT_IN_NAMES.contains(name) && !builtIn) {
+                problem(provider, "the name '" + name + "' is reserved for jblock's own driver in the package "
+                        + BUILT_IN_PACKAGE_PREFIX + name + "; the driver is not registered", null);
+                return;
+            }
+            Entry taken = byName.get(name);
+            if (taken != null) {
+                problem(provider, "the name '" + name + "' is already taken by " + taken.driver().getClass().getName()
+                        + "; the driver is not registered", null);
+                return;
+            }
+            byName.put(name, new Entry(driver, builtIn));
+            LOG.log(Level.DEBUG, () -> "registered driver '" + name + "' (" + provider + ")");
+        }
+
+        void problem(String provider, String message, Throwable cause) {
+            problems.add(new DriverProblem(provider, message, cause));
+            LOG.log(Level.WARNING, "Driver " + provider + " ignored: " + message, cause);
+        }
+    }
+
+    /** Built-in: a reserved name, from its own package (and its own module, on the module path). */
+    private static boolean isBuiltIn(Class<?> type, String name) {
+        String home = BUILT_IN_PACKAGE_PREFIX + name;
+        Module module = type.getModule();
+        return BUILT_IN_NAMES.contains(name) && type.getPackageName().equals(home)
+                && (!module.isNamed() || module.getName().equals(home));
+    }
+
+    /** @return every registered driver, sorted by name */
     public List<BlockDriver> drivers() {
-        return List.copyOf(drivers.values());
+        return drivers.values().stream().map(Entry::driver).collect(Collectors.toUnmodifiableList());
+    }
+
+    /** @return every registered driver with its options, sorted by name */
+    public List<DriverInfo> describe() {
+        return drivers.values().stream()
+                .map(e -> new DriverInfo(e.name(), e.driver().description(), e.builtIn(),
+                        e.driver().openOptions(), e.driver().createOptions()))
+                .collect(Collectors.toUnmodifiableList());
+    }
+
+    /** @return the providers that were found but not registered, in the order found */
+    public List<DriverProblem> problems() {
+        return problems;
     }
 
     /**
@@ -73,34 +237,74 @@ public final class DriverRegistry {
      * @throws UnknownFormatException listing the names that exist
      */
     public BlockDriver driver(String name) throws UnknownFormatException {
-        BlockDriver driver = drivers.get(name);
-        if (driver == null) {
+        Entry entry = name == null ? null : drivers.get(name);
+        if (entry == null) {
             throw new UnknownFormatException("Unknown driver '" + name + "' (known formats: "
                     + String.join(", ", drivers.keySet()) + ")");
         }
-        return driver;
+        return entry.driver();
     }
 
-    /** @return the driver whose probe scores highest for {@code file} */
+    /**
+     * @return the driver that wins the probe of {@code file} (see the class comment for the order)
+     * @throws NoUsableDriverException when no driver recognises it, with each driver's reason
+     */
     public BlockDriver probe(BlockFile file) throws IOException {
-        ProbeInput input = ProbeInput.read(file);
-        BlockDriver best = null;
-        int bestScore = 0;
-        for (BlockDriver driver : drivers.values()) {
-            int score = driver.probe(input);
-            if (score > bestScore) {
-                best = driver;
-                bestScore = score;
+        List<Scored> ranked = rank(ProbeInput.read(file));
+        if (ranked.isEmpty() || ranked.get(0).score() == 0) {
+            throw unrecognised(file.name(), ranked);
+        }
+        return ranked.get(0).entry().driver();
+    }
+
+    /** Every driver's score for {@code input}, best first. */
+    private List<Scored> rank(ProbeInput input) {
+        List<Scored> scores = new ArrayList<>(drivers.size());
+        for (Entry entry : drivers.values()) {
+            try {
+                int score = entry.driver().probe(input);
+                scores.add(new Scored(entry, Math.max(0, Math.min(BlockDriver.PROBE_CERTAIN, score)), null));
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "Driver '" + entry.name() + "' failed to probe " + input.fileName(), e);
+                scores.add(new Scored(entry, 0, e));
             }
         }
-        if (best == null) {
-            throw new BlockException(file.name() + ": Could not determine the image format");
-        }
-        return best;
+        scores.sort(RANKING);
+        return scores;
     }
 
-    /** Opens the image at {@code path}. */
+    /** @return the name of the format a probe of {@code input} picks, if any driver recognises it */
+    Optional<String> winner(ProbeInput input) {
+        List<Scored> ranked = rank(input);
+        return ranked.isEmpty() || ranked.get(0).score() == 0 ? Optional.empty()
+                : Optional.of(ranked.get(0).entry().name());
+    }
+
+    private static NoUsableDriverException unrecognised(String fileName, List<Scored> ranked) {
+        List<BlockException> reasons = new ArrayList<>();
+        for (Scored s : ranked) {
+            reasons.add(s.failure() == null
+                    ? new BlockException(s.entry().name() + ": not its format (probe score 0)")
+                    : new BlockException(s.entry().name() + ": its probe failed: " + s.failure(), s.failure()));
+        }
+        return new NoUsableDriverException(fileName + ": Could not determine the image format: no driver recognises it"
+                + (ranked.isEmpty() ? " (no drivers are registered)" : " (" + joined(reasons) + ")"), reasons);
+    }
+
+    private static String joined(List<? extends Throwable> reasons) {
+        return reasons.stream().map(Throwable::getMessage).collect(Collectors.joining("; "));
+    }
+
+    /**
+     * Opens the image at {@code path}, locking the file as {@code spec} says.
+     *
+     * @throws InvalidOptionException when force-share is asked of a writable open
+     * @throws org.jblock.api.ImageLockedException when another open holds a conflicting lock
+     */
     public BlockImage open(Path path, OpenSpec spec) throws IOException {
+        if (spec.forceShare() && !spec.readOnly()) {
+            throw new InvalidOptionException("force-share=on can only be used with read-only images");
+        }
         LocalBlockFile file = LocalBlockFile.open(path, spec.readOnly());
         try {
             if (!spec.forceShare()) {
@@ -108,42 +312,131 @@ public final class DriverRegistry {
             }
             return open(file, spec);
         } catch (IOException | RuntimeException e) {
-            file.close();
+            closeAfterFailure(file, e);
             throw e;
         }
-    }
-
-    /** Opens the image on {@code file}; on success the image owns the file. */
-    public BlockImage open(BlockFile file, OpenSpec spec) throws IOException {
-        BlockDriver driver = spec.format() != null ? driver(spec.format()) : probe(file);
-        Options options = Options.parse(spec.options(), driver.openOptions());
-        return driver.open(new OpenRequest(file, spec.readOnly() || file.isReadOnly(), options));
     }
 
     /**
-     * Creates an image of {@code format} at {@code path} (replacing a file that is there).
+     * Opens the image on {@code file} (no locking: the caller owns the file). On success the image
+     * owns the file; on failure the caller closes it.
+     */
+    public BlockImage open(BlockFile file, OpenSpec spec) throws IOException {
+        boolean readOnly = spec.readOnly() || file.isReadOnly();
+        if (spec.format() != null) {
+            return openWith(driver(spec.format()), file, readOnly, spec);
+        }
+        List<Scored> ranked = rank(ProbeInput.read(file));
+        if (ranked.isEmpty() || ranked.get(0).score() == 0) {
+            throw unrecognised(file.name(), ranked);
+        }
+        int best = ranked.get(0).score();
+        List<Scored> tied = ranked.stream().filter(s -> s.score() == best).collect(Collectors.toList());
+        if (tied.size() == 1) {
+            return guarded(tied.get(0).entry(), openWith(tied.get(0).entry().driver(), file, readOnly, spec), readOnly);
+        }
+        List<IOException> failures = new ArrayList<>();
+        for (Scored candidate : tied) {
+            try {
+                return guarded(candidate.entry(), openWith(candidate.entry().driver(), file, readOnly, spec), readOnly);
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        }
+        StringBuilder reasons = new StringBuilder();
+        for (int i = 0; i < tied.size(); i++) {
+            reasons.append(i == 0 ? "" : "; ").append(tied.get(i).entry().name()).append(": ")
+                    .append(failures.get(i).getMessage());
+        }
+        throw new NoUsableDriverException(file.name() + ": Could not open the image: every driver that recognises it"
+                + " (score " + best + ") failed (" + reasons + ")", failures);
+    }
+
+    /** A probed raw image opened writable is guarded against writes that would change its format. */
+    private BlockImage guarded(Entry winner, BlockImage image, boolean readOnly) {
+        return winner.builtIn() && winner.name().equals(RAW) && !readOnly ? new ProbedRawImage(image, this) : image;
+    }
+
+    private static BlockImage openWith(BlockDriver driver, BlockFile file, boolean readOnly, OpenSpec spec)
+            throws IOException {
+        Options options = Options.parse(spec.options(), driver.openOptions());
+        try {
+            return driver.open(new OpenRequest(file, readOnly, options));
+        } catch (RuntimeException e) {
+            throw driverBug(driver, "open " + file.name(), e);
+        }
+    }
+
+    /** A driver broke its contract by throwing an unchecked exception: report it as a typed error. */
+    private static BlockException driverBug(BlockDriver driver, String what, RuntimeException e) {
+        return new BlockException("Format driver '" + driver.name() + "' failed to " + what + ": " + e, e);
+    }
+
+    /**
+     * Creates an image of {@code format} at {@code path}, replacing a file that is there.
+     *
+     * <p>The file is locked before anything is written, so an image in use (here or in another
+     * process) is left alone. When creation fails, a file this call created is deleted; a file that
+     * was there before stays, as the driver left it.
      *
      * @param options the driver's create options as {@code key=value,...}
+     * @throws UnknownFormatException listing the names that exist
+     * @throws InvalidOptionException for a negative size or an option the driver refuses
+     * @throws org.jblock.api.ImageLockedException when the file is in use
      */
     public void create(Path path, String format, long size, String options) throws IOException {
         BlockDriver driver = driver(format);
-        Options parsed = Options.parse(options, driver.createOptions());
+        Options parsed = checkedCreateOptions(driver, size, options);
         boolean existed = Files.exists(path);
-        try (LocalBlockFile file = LocalBlockFile.create(path)) {
+        LocalBlockFile file = existed ? LocalBlockFile.open(path, false) : LocalBlockFile.create(path);
+        try {
             file.lock(BlockFile.LockMode.EXCLUSIVE);
-            driver.create(new CreateRequest(file, size, parsed));
+            if (existed) {
+                file.truncate(0);
+            }
+            createIn(driver, file, size, parsed);
             file.flush();
         } catch (IOException | RuntimeException e) {
+            closeAfterFailure(file, e);
             if (!existed) {
-                Files.deleteIfExists(path);
+                try {
+                    Files.deleteIfExists(path);
+                } catch (IOException deleteFailure) {
+                    e.addSuppressed(deleteFailure);
+                }
             }
             throw e;
         }
+        file.close();
     }
 
     /** Creates an image of {@code format} in {@code file}, which stays open. */
     public void create(BlockFile file, String format, long size, String options) throws IOException {
         BlockDriver driver = driver(format);
-        driver.create(new CreateRequest(file, size, Options.parse(options, driver.createOptions())));
+        createIn(driver, file, size, checkedCreateOptions(driver, size, options));
+    }
+
+    private static Options checkedCreateOptions(BlockDriver driver, long size, String options) throws IOException {
+        if (size < 0) {
+            throw new InvalidOptionException("Invalid image size " + size + ": it must be between 0 and "
+                    + Long.MAX_VALUE + " bytes");
+        }
+        return Options.parse(options, driver.createOptions());
+    }
+
+    private static void createIn(BlockDriver driver, BlockFile file, long size, Options options) throws IOException {
+        try {
+            driver.create(new CreateRequest(file, size, options));
+        } catch (RuntimeException e) {
+            throw driverBug(driver, "create " + file.name(), e);
+        }
+    }
+
+    private static void closeAfterFailure(BlockFile file, Throwable failure) {
+        try {
+            file.close();
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 }

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 import org.jblock.api.BlockImage;
+import org.jblock.api.InvalidOptionException;
 import org.jblock.api.OptionSpec;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.api.spi.CreateRequest;
@@ -45,6 +46,10 @@ public final class RawDriver implements BlockDriver {
     @Override
     public void create(CreateRequest request) throws IOException {
         long size = request.size();
+        if (size < 0) {
+            throw new InvalidOptionException("Invalid image size " + size
+                    + ": it must be between 0 and " + Long.MAX_VALUE + " bytes");
+        }
         if ("full".equals(request.options().get(PREALLOCATION))) {
             ByteBuffer zeros = ByteBuffer.allocate(FILL_CHUNK);
             for (long at = 0; at < size; at += FILL_CHUNK) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.Extent;
@@ -31,10 +32,29 @@ final class RawImage extends AbstractBlockImage {
         file().write(src, offset);
     }
 
+    /**
+     * Data wherever the storage may hold data; zero only where it reports a hole it knows for sure
+     * ({@link BlockFile#seekHole}), so data is never reported as zeros.
+     */
     @Override
     protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
         List<Extent> extents = new ArrayList<>(1);
-        extents.add(Extent.data(offset, length, offset));
+        long end = offset + length;
+        long at = offset;
+        while (at < end) {
+            long data = Math.min(Math.max(file().seekData(at), at), end);
+            if (data > at) {
+                extents.add(new Extent(at, data - at, false, true, true, OptionalLong.of(at)));
+            }
+            if (data == end) {
+                break;
+            }
+            long hole = Math.min(file().seekHole(data), end);
+            // A storage whose hole report does not move on is taken at its word for nothing: data.
+            long dataEnd = hole > data ? hole : end;
+            extents.add(Extent.data(data, dataEnd - data, data));
+            at = dataEnd;
+        }
         return extents;
     }
 

@@ -178,7 +178,7 @@ final class DynamicResizer {
         file.write(ByteBuffer.wrap(grown.toBytes()), headerAt);
         file.flush();
         writeFooters(resized, footerAtNow);
-        return new Result(resized, grown, withEntries(table, newEntries), footerAtNow);
+        return new Result(resized, grown, table.resized(newEntries), footerAtNow);
     }
 
     /** @return the allocated blocks that intersect {@code [from, to)}, by position */
@@ -233,14 +233,5 @@ final class DynamicResizer {
         return new DynamicHeader(h.cookie(), h.dataOffset(), h.tableOffset(), h.headerVersion(), entries,
                 h.blockSize(), 0, h.parentUniqueId(), h.parentTimestamp(), h.reserved1(), h.parentName(),
                 h.parentLocators(), h.reserved2()).withChecksum();
-    }
-
-    /** @return a table of {@code entries} entries: those of {@code table}, then unallocated ones */
-    private static BlockAllocationTable withEntries(BlockAllocationTable table, int entries) {
-        BlockAllocationTable grown = BlockAllocationTable.unallocated(entries);
-        for (int i = 0; i < table.size(); i++) {
-            grown.set(i, table.get(i));
-        }
-        return grown;
     }
 }

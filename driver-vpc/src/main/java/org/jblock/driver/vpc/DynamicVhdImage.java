@@ -77,7 +77,6 @@ final class DynamicVhdImage extends AbstractBlockImage {
     private final int blockShift;
     private final int bitmapSize;
     private final int sectorsPerBlock;
-    private volatile int blockCount;
     private volatile byte[] footerBytes;
     /** One bit a block: its bitmap is known to be all ones. Replaced (not changed) by resize. */
     private volatile long[] fullBlocks;
@@ -107,8 +106,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
         this.blockShift = Integer.numberOfTrailingZeros(blockSize);
         this.bitmapSize = DynamicHeader.bitmapSize(blockSize);
         this.sectorsPerBlock = blockSize >>> VhdLayout.SECTOR_SHIFT;
-        this.blockCount = (int) VhdLayout.ceilDiv(virtualSize, blockSize);
         this.footerBytes = facts.footer().toBytes();
+        int blockCount = (int) VhdLayout.ceilDiv(virtualSize, blockSize);
         this.fullBlocks = new long[(blockCount + 63) >>> 6];
         int slots = Math.max(4, Math.min(MAX_CACHE_SLOTS, CACHE_BYTES / bitmapSize));
         this.bitmapCache = new AtomicReferenceArray<>(slots);
@@ -494,7 +493,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
             doFlush();
             DynamicResizer.Result result = new DynamicResizer(file(), name(), facts.footer(), header, bat, appendAt,
                     virtualSize).resize(newSize);
-            int oldLastBlock = blockCount - 1;
+            int oldLastBlock = (int) ((virtualSize - 1) >>> blockShift);
             boolean lastBlockGrows = newSize > virtualSize && (virtualSize & (blockSize - 1)) != 0;
             int newCount = (int) VhdLayout.ceilDiv(newSize, blockSize);
             long[] full = Arrays.copyOf(fullBlocks, (newCount + 63) >>> 6);
@@ -508,7 +507,6 @@ final class DynamicVhdImage extends AbstractBlockImage {
             header = result.header();
             footerBytes = result.footer().toBytes();
             appendAt = result.footerOffset();
-            blockCount = newCount;
             facts = new VhdFacts(result.footer(), result.footerOffset(), facts.footerSource(), newSize,
                     "resized to current-size", facts.checksumsIgnored(), facts.notes());
             virtualSize = newSize;
@@ -517,20 +515,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
     }
 
-    /** For tests and check: the structures as open found them. */
-    VhdFacts facts() {
-        return facts;
-    }
-
-    DynamicHeader header() {
-        return header;
-    }
-
+    /** The block allocation table in use (for tests, and for check to build on). */
     BlockAllocationTable bat() {
         return bat;
-    }
-
-    int blockCount() {
-        return blockCount;
     }
 }

@@ -109,8 +109,4 @@ final class FixedVhdImage extends AbstractBlockImage {
             return VhdChecker.check(file(), mode, false).report();
         }
     }
-
-    VhdFacts facts() {
-        return facts;
-    }
 }

@@ -71,6 +71,7 @@ final class VhdChecker {
     private static final int OFFSET_FEATURES = 8;
     private static final int OFFSET_VERSION = 12;
     private static final int OFFSET_TIMESTAMP = 24;
+    private static final int OFFSET_GEOMETRY = 56;
     private static final int OFFSET_UNIQUE_ID = 68;
     private static final int OFFSET_SAVED_STATE = 84;
     private static final int OFFSET_RESERVED = 85;
@@ -312,7 +313,7 @@ final class VhdChecker {
         if (!geometry.isMax() && geometry.totalSectors() * VhdLayout.SECTOR > footer.currentSize()) {
             add(Severity.WARNING, "The geometry " + geometry + " describes "
                     + geometry.totalSectors() * VhdLayout.SECTOR + " bytes, more than the current size "
-                    + footer.currentSize(), at + VhdFooter.OFFSET_GEOMETRY, Repair.NONE);
+                    + footer.currentSize(), at + OFFSET_GEOMETRY, Repair.NONE);
         }
     }
 

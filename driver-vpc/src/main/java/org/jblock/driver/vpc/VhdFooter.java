@@ -54,7 +54,6 @@ record VhdFooter(long cookie, int features, int formatVersion, long dataOffset, 
 
     static final int OFFSET_DATA_OFFSET = 16;
     static final int OFFSET_CURRENT_SIZE = 48;
-    static final int OFFSET_GEOMETRY = 56;
     static final int OFFSET_DISK_TYPE = 60;
     static final int OFFSET_CHECKSUM = 64;
     private static final int RESERVED_OFFSET = 85;

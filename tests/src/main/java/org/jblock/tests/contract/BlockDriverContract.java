@@ -25,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
@@ -110,6 +111,7 @@ public abstract class BlockDriverContract {
     private static final int MAX_MODEL_SIZE = 256 << 20;
     private static final int READ_CHUNK = 1 << 20;
     private static final int SECTOR = 512;
+    private static final int SHORT_REQUEST = 256 * 1024;
     private static final int RANDOM_ROUNDS = 150;
     private static final int THREADS = 8;
     private static final int ROUNDS_PER_THREAD = 25;
@@ -360,7 +362,82 @@ public abstract class BlockDriverContract {
     @ParameterizedTest(name = "on {0}")
     @EnumSource(Storage.class)
     public void probeScoresOtherFilesBelowAClaim(Storage storage) throws IOException {
+        int index = 0;
+        for (Map.Entry<String, byte[]> file : otherFiles(random()).entrySet()) {
+            ImageStore store = storeHolding(storage, "other-" + index++ + ".img", file.getValue());
+            int score = probe(store);
+            assertTrue(score >= 0 && score < PROBE_CLAIM, () -> driver().name() + " scores " + file.getKey()
+                    + " at " + score + "; a file that is not its image must score in [0, " + PROBE_CLAIM + ")");
+        }
+    }
+
+    // ---------------------------------------------------------------- hostile files
+
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(Storage.class)
+    public void foreignAndTruncatedFilesFailWithATypedError(Storage storage) throws IOException {
         Random random = random();
+        Map<String, byte[]> files = otherFiles(random);
+        ImageStore own = store(storage, "own.img");
+        createWithRandomData(own, random);
+        byte[] image = own.bytes();
+        int[] cuts = {0, 1, 8, SECTOR - 1, SECTOR, 2 * SECTOR, image.length / 2, image.length - SECTOR, image.length - 1};
+        for (int cut : cuts) {
+            if (cut >= 0 && cut < image.length) {
+                files.put("its own image cut to " + cut + " of " + image.length + " bytes", Arrays.copyOf(image, cut));
+            }
+        }
+        int index = 0;
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            boolean foreign = !file.getKey().startsWith("its own image");
+            assertOpensOrFailsWithATypedError(storeHolding(storage, "hostile-" + index++ + ".img", file.getValue()),
+                    file.getKey(), foreign && recognisesContent());
+        }
+    }
+
+    /**
+     * Opening {@code store} read-only either fails with a {@link BlockException} that says why, or
+     * gives an image whose every byte reads or fails with an {@link IOException}: never an unchecked
+     * exception or an error. {@code mustRefuse}: a file that is not of this format must not open.
+     */
+    private void assertOpensOrFailsWithATypedError(ImageStore store, String what, boolean mustRefuse)
+            throws IOException {
+        String context = driver().name() + " opening " + what;
+        BlockImage image;
+        try {
+            image = open(store, true);
+        } catch (BlockException refused) {
+            assertTrue(refused.getMessage() != null && !refused.getMessage().isBlank(),
+                    () -> context + ": the error has no message");
+            return;
+        } catch (IOException | RuntimeException | Error other) {
+            fail(context + " failed with " + other + "; bad input must give a BlockException ["
+                    + reproduce() + "]", other);
+            return;
+        }
+        try (image) {
+            assertFalse(mustRefuse, () -> context + " succeeded; a file of another format must be refused");
+            readEverything(image, context);
+        }
+    }
+
+    /** Reads every byte; a read may fail as I/O where the file lacks data, but never crash. */
+    private void readEverything(BlockImage image, String context) {
+        try {
+            long size = image.size();
+            ByteBuffer chunk = ByteBuffer.allocate(READ_CHUNK);
+            for (long at = 0; at < size; at += READ_CHUNK) {
+                image.read(at, chunk.clear().limit((int) Math.min(READ_CHUNK, size - at)));
+            }
+        } catch (IOException missingData) {
+            // Allowed: the image opened, but some of its data is not in the file.
+        } catch (RuntimeException | Error crash) {
+            fail(context + ": a read crashed with " + crash + " [" + reproduce() + "]", crash);
+        }
+    }
+
+    /** Files that are not images of this driver's format, by what they are. */
+    private Map<String, byte[]> otherFiles(Random random) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("an all-zero file of 1 MiB", new byte[1 << 20]);
         files.put("an all-zero file of 512 bytes", new byte[SECTOR]);
@@ -371,16 +448,15 @@ public abstract class BlockDriverContract {
         for (ForeignImage other : ForeignImages.except(driver().name())) {
             files.put(other.toString(), other.content());
         }
-        int index = 0;
-        for (Map.Entry<String, byte[]> file : files.entrySet()) {
-            ImageStore store = store(storage, "other-" + index++ + ".img");
-            try (BlockFile out = store.create()) {
-                out.write(ByteBuffer.wrap(file.getValue()), 0);
-            }
-            int score = probe(store);
-            assertTrue(score >= 0 && score < PROBE_CLAIM, () -> driver().name() + " scores " + file.getKey()
-                    + " at " + score + "; a file that is not its image must score in [0, " + PROBE_CLAIM + ")");
+        return files;
+    }
+
+    private ImageStore storeHolding(Storage storage, String fileName, byte[] content) throws IOException {
+        ImageStore store = store(storage, fileName);
+        try (BlockFile out = store.create()) {
+            out.write(ByteBuffer.wrap(content), 0);
         }
+        return store;
     }
 
     // ---------------------------------------------------------------- close
@@ -599,35 +675,45 @@ public abstract class BlockDriverContract {
 
     /**
      * A non-empty range of a disk of {@code size} bytes: across an allocation-unit boundary, up to
-     * the end of the disk, on the sector grid, or anywhere, with equal chances.
+     * the end of the disk, on the sector grid or anywhere, each short (at most
+     * {@value #SHORT_REQUEST} bytes, so that large units keep the checks quick); or, one time in
+     * eight, a long one over up to three whole units.
      */
     private Range randomRange(Random random, int size) {
         int unit = granularity();
-        int longest = (int) Math.min(size, 3L * unit);
+        int shortest = (int) Math.min(size, Math.min(3L * unit, SHORT_REQUEST));
         int boundaries = (size - 1) / unit;
-        switch (random.nextInt(4)) {
+        switch (random.nextInt(8)) {
             case 0:
+            case 1:
                 if (boundaries > 0) {
                     int boundary = unit * (1 + random.nextInt(boundaries));
-                    int before = 1 + random.nextInt(Math.min(boundary, unit));
-                    int after = 1 + random.nextInt(Math.min(size - boundary, unit));
+                    int side = Math.min(unit, SHORT_REQUEST / 2);
+                    int before = 1 + random.nextInt(Math.min(boundary, side));
+                    int after = 1 + random.nextInt(Math.min(size - boundary, side));
                     return new Range(boundary - before, before + after);
                 }
                 return randomRange(random, size);
-            case 1: {
-                int length = 1 + random.nextInt(longest);
+            case 2:
+            case 3: {
+                int length = 1 + random.nextInt(shortest);
                 return new Range(size - length, length);
             }
-            case 2:
+            case 4:
                 if (size >= SECTOR) {
                     int offset = SECTOR * random.nextInt(size / SECTOR);
-                    int sectors = Math.max(1, Math.min(longest, size - offset) / SECTOR);
+                    int sectors = Math.max(1, Math.min(shortest, size - offset) / SECTOR);
                     return new Range(offset, SECTOR * (1 + random.nextInt(sectors)));
                 }
                 return randomRange(random, size);
+            case 5: {
+                int offset = random.nextInt(size);
+                long longest = Math.min(3L * unit, size - offset);
+                return new Range(offset, 1 + random.nextInt((int) longest));
+            }
             default: {
                 int offset = random.nextInt(size);
-                return new Range(offset, 1 + random.nextInt(Math.min(longest, size - offset)));
+                return new Range(offset, 1 + random.nextInt(Math.min(shortest, size - offset)));
             }
         }
     }

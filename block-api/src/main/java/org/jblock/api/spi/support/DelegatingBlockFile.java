@@ -38,6 +38,16 @@ public class DelegatingBlockFile implements BlockFile {
     }
 
     @Override
+    public long seekData(long position) throws IOException {
+        return delegate.seekData(position);
+    }
+
+    @Override
+    public long seekHole(long position) throws IOException {
+        return delegate.seekHole(position);
+    }
+
+    @Override
     public void flush() throws IOException {
         delegate.flush();
     }

@@ -1,0 +1,104 @@
+package org.jblock.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalBlockFileTest extends AbstractBlockFileTest {
+    private static final AtomicInteger FILES = new AtomicInteger();
+
+    @TempDir
+    Path dir;
+
+    @Override
+    BlockFile newFile(byte[] content) throws IOException {
+        Path path = dir.resolve("file" + FILES.incrementAndGet() + ".img");
+        Files.write(path, content);
+        return LocalBlockFile.open(path, false);
+    }
+
+    @Override
+    BlockFile reopenReadOnly(BlockFile file) throws IOException {
+        return LocalBlockFile.open(((LocalBlockFile) file).path(), true);
+    }
+
+    /** @return the bytes the file occupies on disk, as {@code stat} reports them (the JDK has no attribute for it) */
+    static long allocatedBytes(Path path) throws IOException, InterruptedException {
+        Process stat = new ProcessBuilder("stat", "-c", "%b %B", path.toString()).redirectErrorStream(true).start();
+        String out = new String(stat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        Assumptions.assumeTrue(stat.waitFor() == 0, "stat -c '%b %B' is not available here: " + out);
+        String[] blocksAndUnit = out.split(" ");
+        return Long.parseLong(blocksAndUnit[0]) * Long.parseLong(blocksAndUnit[1]);
+    }
+
+    @Test
+    void growing_by_truncate_is_sparse() throws Exception {
+        Path path = dir.resolve("sparse.img");
+        try (LocalBlockFile file = LocalBlockFile.create(path)) {
+            file.truncate(1L << 30);
+            file.flush();
+        }
+        assertEquals(1L << 30, Files.size(path));
+        long used = allocatedBytes(path);
+        assertTrue(used < (1 << 20), "a 1 GiB sparse file occupies " + used + " bytes");
+    }
+
+    @Test
+    void create_empties_a_file_that_exists() throws Exception {
+        Path path = dir.resolve("old.img");
+        Files.write(path, pattern(4096, 30));
+        try (LocalBlockFile file = LocalBlockFile.create(path)) {
+            assertEquals(0, file.size());
+            assertEquals(path, file.path());
+            assertEquals(path.toString(), file.name());
+        }
+        assertEquals(0, Files.size(path));
+    }
+
+    @Test
+    void opening_a_missing_file_names_it() {
+        Path path = dir.resolve("missing.img");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> LocalBlockFile.open(path, true));
+        assertEquals(path + ": No such file or directory", e.getMessage());
+    }
+
+    @Test
+    void opening_or_creating_a_directory_is_refused() {
+        BlockException open = assertThrows(BlockException.class, () -> LocalBlockFile.open(dir, true));
+        assertEquals(dir + ": Is a directory", open.getMessage());
+        assertThrows(BlockException.class, () -> LocalBlockFile.create(dir));
+    }
+
+    @Test
+    void a_read_only_file_cannot_take_the_write_lock() throws Exception {
+        try (BlockFile writable = newFile(pattern(10, 32)); BlockFile reader = reopenReadOnly(writable)) {
+            InvalidRequestException e = assertThrows(InvalidRequestException.class,
+                    () -> reader.lock(BlockFile.LockMode.EXCLUSIVE));
+            assertEquals(reader.name() + ": cannot take the \"write\" lock on a file opened read-only", e.getMessage());
+        }
+    }
+
+    @Test
+    void a_thread_interrupted_during_io_gets_a_typed_error() throws Exception {
+        try (BlockFile file = newFile(pattern(4096, 33))) {
+            Thread.currentThread().interrupt();
+            try {
+                BlockException e = assertThrows(BlockException.class, () -> file.read(ByteBuffer.allocate(16), 0));
+                assertEquals(file.name() + ": I/O interrupted; the file is closed", e.getMessage());
+            } finally {
+                Thread.interrupted();
+            }
+        }
+    }
+}

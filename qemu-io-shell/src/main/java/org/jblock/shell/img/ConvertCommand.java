@@ -1,0 +1,211 @@
+package org.jblock.shell.img;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jblock.api.BlockException;
+import org.jblock.api.BlockImage;
+import org.jblock.api.InvalidOptionException;
+import org.jblock.api.Sizes;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code convert [-f fmt] [-O fmt] [-o options] [-p] [-q] [-n] [-W] [-m n] [-S size] src... dst}: copies
+ * the concatenation of the sources into a new (or, with {@code -n}, an existing) image, writing no
+ * zeros into a new one. A destination it created is removed again when the copy fails or the
+ * process is interrupted.
+ */
+@Command(name = "convert", description = "Converts images to another format (sources are concatenated).")
+final class ConvertCommand extends ImgCommand {
+    private static final int DEFAULT_WORKERS = 8;
+    private static final int MAX_WORKERS = 16;
+
+    @Option(names = "-f", paramLabel = "fmt", description = "Format of the sources (probed when absent).")
+    String sourceFormat;
+
+    @Option(names = "-O", paramLabel = "output_fmt", defaultValue = "raw", description = "Format of the destination (default raw).")
+    String targetFormat;
+
+    @Option(names = "-o", paramLabel = "options", description = "Create options of the destination format; 'help' lists them.")
+    String createOptions;
+
+    @Option(names = "-p", description = "Show a progress bar (on a terminal).")
+    boolean showProgress;
+
+    @Option(names = "-q", description = "Quiet: no progress bar.")
+    boolean quiet;
+
+    @Option(names = "-n", description = "Write into the existing destination instead of creating it.")
+    boolean noCreate;
+
+    @Option(names = "-W", description = "Allow writes out of order (faster; the layout may differ).")
+    boolean outOfOrder;
+
+    @Option(names = "-m", paramLabel = "num", defaultValue = "" + DEFAULT_WORKERS, description = "Requests in flight (1 to 16, default 8).")
+    int workers;
+
+    @Option(names = "-S", paramLabel = "sparse_size", defaultValue = "4k",
+            description = "Zero runs of at least this size are not written (0: write everything; default 4k).")
+    String sparseSize;
+
+    @Option(names = "-U", description = "Open the sources without taking a lock.")
+    boolean forceShare;
+
+    @Option(names = {"-t", "-T"}, paramLabel = "cache", description = "Accepted for compatibility: jblock-img always uses the page cache.")
+    String cache;
+
+    @Parameters(arity = "0..*", paramLabel = "filename", description = "Source images, then the destination.")
+    List<String> files;
+
+    @Override
+    public Integer call() throws IOException {
+        if ("help".equals(createOptions) || "?".equals(createOptions)) {
+            CreateCommand.printOptionHelp(out(), registry().driver(targetFormat));
+            return 0;
+        }
+        if (files == null || files.size() < 2) {
+            throw new BlockException("Must specify image file name");
+        }
+        if (workers < 1 || workers > MAX_WORKERS) {
+            throw new InvalidOptionException("Invalid number of coroutines. Allowed number of coroutines is between 1 and 16.");
+        }
+        int sparse = sparseGranule();
+        registry().driver(targetFormat);
+        Path destination = Path.of(files.get(files.size() - 1));
+        List<String> sourceNames = files.subList(0, files.size() - 1);
+        refuseSourceAsDestination(sourceNames, destination);
+
+        List<BlockImage> sources = new ArrayList<>();
+        try {
+            for (String name : sourceNames) {
+                sources.add(open(name, sourceFormat, true, forceShare));
+            }
+            long total = 0;
+            for (BlockImage source : sources) {
+                total = Math.addExact(total, source.size());
+            }
+            if (noCreate) {
+                copyInto(sources, destination, total, sparse);
+            } else {
+                createAndCopy(sources, destination, total, sparse);
+            }
+        } finally {
+            for (BlockImage source : sources) {
+                source.close();
+            }
+        }
+        return 0;
+    }
+
+    private int sparseGranule() throws InvalidOptionException {
+        long bytes;
+        try {
+            bytes = Sizes.parse(sparseSize);
+        } catch (InvalidOptionException e) {
+            throw new InvalidOptionException("Invalid buffer size for sparse output specified: " + sparseSize);
+        }
+        if (bytes % 512 != 0 || bytes > ImageCopier.CHUNK) {
+            throw new InvalidOptionException("Invalid buffer size for sparse output specified: " + sparseSize
+                    + " (a multiple of 512 up to " + Sizes.human(ImageCopier.CHUNK) + ")");
+        }
+        return (int) bytes;
+    }
+
+    private void refuseSourceAsDestination(List<String> sourceNames, Path destination) throws IOException {
+        if (!Files.exists(destination)) {
+            return;
+        }
+        for (String name : sourceNames) {
+            Path source = Path.of(name);
+            if (Files.exists(source) && Files.isSameFile(source, destination)) {
+                throw new BlockException(destination + ": the destination is the source image '" + name + "' itself");
+            }
+        }
+    }
+
+    private void copyInto(List<BlockImage> sources, Path destination, long total, int sparse) throws IOException {
+        try (BlockImage target = open(destination.toString(), targetFormat, false, false)) {
+            if (target.size() < total) {
+                throw new BlockException(destination + ": the destination (" + target.size()
+                        + " bytes) is smaller than the sources (" + total + " bytes)");
+            }
+            copy(sources, target, false, sparse);
+        }
+    }
+
+    private void createAndCopy(List<BlockImage> sources, Path destination, long total, int sparse) throws IOException {
+        CreateCommand.refuseIfInUse(destination);
+        boolean existed = Files.exists(destination);
+        RemoveOnExit guard = new RemoveOnExit(destination, !existed);
+        Runtime.getRuntime().addShutdownHook(guard);
+        boolean done = false;
+        try {
+            registry().create(destination, targetFormat, total, createOptions == null ? "" : createOptions);
+            try (BlockImage target = open(destination.toString(), targetFormat, false, false)) {
+                // A new image reads as zeros (BlockDriver.create writes an empty image): zeros are skipped.
+                copy(sources, target, true, sparse);
+            }
+            done = true;
+        } finally {
+            guard.finish(done);
+            try {
+                Runtime.getRuntime().removeShutdownHook(guard);
+            } catch (IllegalStateException e) {
+                // The JVM is shutting down: the hook runs (and removes an unfinished destination).
+            }
+        }
+    }
+
+    private void copy(List<BlockImage> sources, BlockImage target, boolean targetIsZero, int sparse) throws IOException {
+        try (Progress progress = progress(showProgress && !quiet)) {
+            new ImageCopier(sources, target, targetIsZero, sparse, workers, outOfOrder, progress).copy();
+        }
+    }
+
+    /**
+     * Removes a destination this run created unless the copy finished: on a failure right away, on an
+     * interrupt (Ctrl-C) from the shutdown hook.
+     */
+    private static final class RemoveOnExit extends Thread {
+        private final Path destination;
+        private final boolean created;
+        private boolean finished;
+
+        RemoveOnExit(Path destination, boolean created) {
+            super("convert-cleanup");
+            this.destination = destination;
+            this.created = created;
+        }
+
+        synchronized void finish(boolean succeeded) {
+            finished = true;
+            if (!succeeded) {
+                removeCreated();
+            }
+        }
+
+        @Override
+        public synchronized void run() {
+            if (!finished) {
+                removeCreated();
+            }
+        }
+
+        private void removeCreated() {
+            if (!created) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(destination);
+            } catch (IOException e) {
+                // Nothing more can be done about a destination that cannot be removed.
+            }
+        }
+    }
+}

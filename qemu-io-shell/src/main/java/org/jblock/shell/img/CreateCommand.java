@@ -1,0 +1,156 @@
+package org.jblock.shell.img;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import org.jblock.api.BlockException;
+import org.jblock.api.BlockFile;
+import org.jblock.api.BlockImage;
+import org.jblock.api.InvalidOptionException;
+import org.jblock.api.LocalBlockFile;
+import org.jblock.api.OptionSpec;
+import org.jblock.api.Options;
+import org.jblock.api.Sizes;
+import org.jblock.api.spi.BlockDriver;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code create [-f fmt] [-o options] [-q] filename [size]}: prints qemu-img's {@code Formatting} line,
+ * and a note when the format rounded the size.
+ */
+@Command(name = "create", description = "Creates a new, empty image.")
+final class CreateCommand extends ImgCommand {
+    @Option(names = "-f", paramLabel = "fmt", defaultValue = "raw", description = "Format (default raw).")
+    String format;
+
+    @Option(names = "-o", paramLabel = "options", description = "Format options as key=value,...; 'help' lists them.")
+    String options;
+
+    @Option(names = "-q", description = "Quiet: print nothing on success.")
+    boolean quiet;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "filename")
+    String filename;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "size", description = "Size in bytes, or with a k, M, G, T, P or E suffix.")
+    String size;
+
+    @Override
+    public Integer call() throws IOException {
+        BlockDriver driver = registry().driver(format);
+        if ("help".equals(options) || "?".equals(options)) {
+            printOptionHelp(out(), driver);
+            return 0;
+        }
+        if (filename == null) {
+            throw new BlockException("Expecting image file name");
+        }
+        if (size == null) {
+            throw new BlockException(filename + ": Image creation needs a size parameter");
+        }
+        long bytes = parseSize(size);
+        Options parsed = Options.parse(options, driver.createOptions());
+        Path path = Path.of(filename);
+        refuseIfInUse(path);
+        if (!quiet) {
+            out().println("Formatting '" + filename + "', fmt=" + format + " size=" + bytes + describe(parsed, driver));
+            out().flush();
+        }
+        registry().create(path, format, bytes, options == null ? "" : options);
+        noteRounding(path, bytes);
+        return 0;
+    }
+
+    /** A size argument: bytes, or with a binary suffix; never negative. */
+    static long parseSize(String text) throws InvalidOptionException {
+        try {
+            return Sizes.parse(text);
+        } catch (InvalidOptionException e) {
+            throw new InvalidOptionException("Invalid image size specified: '" + text
+                    + "' (use a number of bytes, or one with a k, M, G, T, P or E suffix)");
+        }
+    }
+
+    /** The options given, in the driver's order, as qemu-img prints them after the size. */
+    private static String describe(Options parsed, BlockDriver driver) {
+        StringBuilder text = new StringBuilder();
+        for (OptionSpec<?> spec : driver.createOptions()) {
+            if (parsed.isSet(spec)) {
+                Object value = parsed.get(spec);
+                text.append(' ').append(spec.name()).append('=')
+                        .append(value instanceof Boolean ? ((Boolean) value ? "on" : "off") : value);
+            }
+        }
+        return text.toString();
+    }
+
+    private void noteRounding(Path path, long requested) throws IOException {
+        try (BlockImage image = registry().open(path, new org.jblock.registry.OpenSpec(format, true, false, ""))) {
+            long actual = image.size();
+            if (actual != requested && !quiet) {
+                out().println("Note: the " + format + " format rounded the virtual size up to " + actual
+                        + " bytes (" + Sizes.human(actual) + ")");
+            }
+        } catch (IOException e) {
+            // Created, but not readable back: say so rather than hide it.
+            throw new BlockException(path + ": created, but it does not open: " + Messages.describe(e), e);
+        }
+    }
+
+    /**
+     * Refuses to replace a file that another open holds: creating truncates before it can lock.
+     *
+     * @throws org.jblock.api.ImageLockedException when the file is in use
+     */
+    static void refuseIfInUse(Path path) throws IOException {
+        if (!Files.isRegularFile(path)) {
+            return;
+        }
+        try (LocalBlockFile existing = LocalBlockFile.open(path, false)) {
+            existing.lock(BlockFile.LockMode.EXCLUSIVE);
+        }
+    }
+
+    /** Lists the create options of {@code driver}, as qemu-img's {@code -o help} does. */
+    static void printOptionHelp(PrintWriter out, BlockDriver driver) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"size=<size>", "Virtual disk size"});
+        for (OptionSpec<?> spec : driver.createOptions()) {
+            String help = spec.help();
+            if (spec.defaultValue() != null) {
+                help += " (default: " + (spec.defaultValue() instanceof Boolean
+                        ? ((Boolean) spec.defaultValue() ? "on" : "off") : spec.defaultValue()) + ")";
+            }
+            rows.add(new String[] {spec.name() + "=" + typeLabel(spec), help});
+        }
+        rows.sort(Comparator.comparing(row -> row[0]));
+        out.println("Supported " + driver.name() + " options:");
+        for (String[] row : rows) {
+            out.println(String.format("  %-22s - %s", row[0], row[1]));
+        }
+        out.flush();
+    }
+
+    private static String typeLabel(OptionSpec<?> spec) {
+        switch (spec.type()) {
+            case SIZE:
+                return "<size>";
+            case BOOLEAN:
+                return "<bool (on/off)>";
+            case INTEGER:
+                return "<num>";
+            case ENUM:
+                return "<" + String.join("|", spec.choices()) + ">";
+            default:
+                return "<str>";
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package org.jblock.shell.img;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.jblock.api.BlockException;
+import org.jblock.api.BlockImage;
+import org.jblock.registry.DriverRegistry;
+import org.jblock.registry.OpenSpec;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every subcommand shares: the writers, the registry, opening images with qemu-img's error
+ * wording, and the exit code for a failure.
+ */
+abstract class ImgCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    JblockImg tool;
+
+    /** @return the exit code when the command fails with an error (qemu-img uses 1 for most) */
+    int errorExitCode() {
+        return 1;
+    }
+
+    final PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    final PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    final DriverRegistry registry() {
+        return tool.registry();
+    }
+
+    /** @return a progress display on the terminal when {@code wanted}, else one that shows nothing */
+    final Progress progress(boolean wanted) {
+        return wanted && tool.isTerminal() ? Progress.onTerminal() : Progress.NONE;
+    }
+
+    /**
+     * Opens the image at {@code file} through the registry.
+     *
+     * @param format the format, or null to probe
+     * @throws BlockException {@code Could not open 'file': reason}
+     */
+    final BlockImage open(String file, String format, boolean readOnly, boolean forceShare) throws BlockException {
+        try {
+            return registry().open(Path.of(file), new OpenSpec(format, readOnly, forceShare && readOnly, ""));
+        } catch (IOException | RuntimeException e) {
+            throw new BlockException("Could not open '" + file + "': " + Messages.describe(e), e);
+        }
+    }
+}

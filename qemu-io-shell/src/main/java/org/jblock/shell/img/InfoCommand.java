@@ -1,0 +1,82 @@
+package org.jblock.shell.img;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.jblock.api.BlockImage;
+import org.jblock.api.ImageInfo;
+import org.jblock.api.Sizes;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code info [-f fmt] [--output=human|json] [-U] filename}: qemu-img's lines or JSON keys, plus the format's own fields. */
+@Command(name = "info", description = "Shows an image's format, sizes and format-specific fields.")
+final class InfoCommand extends ImgCommand {
+    @Mixin
+    ImageOptions options = new ImageOptions();
+
+    @Parameters(paramLabel = "filename")
+    String filename;
+
+    @Override
+    public Integer call() throws IOException {
+        ImageInfo info;
+        try (BlockImage image = open(filename, options.format, true, options.forceShare)) {
+            info = image.info();
+        }
+        long actualSize = DiskUsage.of(Path.of(filename));
+        if (options.json()) {
+            Json.print(out(), toJson(filename, info, actualSize));
+        } else {
+            printHuman(out(), info, actualSize);
+        }
+        return 0;
+    }
+
+    /** The keys of qemu-img's {@code ImageInfo}, in its order, and {@code format-specific} when the format has fields. */
+    static ObjectNode toJson(String filename, ImageInfo info, long actualSize) {
+        ObjectNode json = Json.object();
+        json.put("virtual-size", info.virtualSize());
+        json.put("filename", filename);
+        if (info.clusterSize() > 0) {
+            json.put("cluster-size", info.clusterSize());
+        }
+        json.put("format", info.format());
+        json.put("actual-size", actualSize);
+        json.put("dirty-flag", false);
+        if (!info.formatSpecific().isEmpty()) {
+            ObjectNode specific = json.putObject("format-specific");
+            specific.put("type", info.format());
+            ObjectNode data = specific.putObject("data");
+            for (Map.Entry<String, Object> e : info.formatSpecific().entrySet()) {
+                data.putPOJO(e.getKey(), e.getValue());
+            }
+        }
+        return json;
+    }
+
+    private void printHuman(PrintWriter out, ImageInfo info, long actualSize) {
+        out.println("image: " + filename);
+        out.println("file format: " + info.format());
+        out.println("virtual size: " + Sizes.human(info.virtualSize()) + " (" + info.virtualSize() + " bytes)");
+        out.println("disk size: " + Sizes.human(actualSize));
+        if (info.clusterSize() > 0) {
+            out.println("cluster_size: " + info.clusterSize());
+        }
+        if (!info.formatSpecific().isEmpty()) {
+            out.println("Format specific information:");
+            for (Map.Entry<String, Object> e : info.formatSpecific().entrySet()) {
+                Object value = e.getValue();
+                out.println("    " + e.getKey() + ": " + (value instanceof Boolean ? value.toString() : value));
+            }
+        }
+        out.flush();
+    }
+}

@@ -1,0 +1,134 @@
+package org.jblock.shell.img;
+
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.jblock.registry.DriverRegistry;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code jblock-img}: a qemu-img-style image tool. Each subcommand is a class of its own that prints
+ * only through the writers of its {@link CommandLine}, so the whole tool runs in tests with captured
+ * output through {@link #commandLine}.
+ */
+@Command(name = "jblock-img", mixinStandardHelpOptions = true, version = "jblock-img 0.1.0",
+        description = "Creates, inspects, converts, compares and benchmarks disk images (qemu-img style).")
+public final class JblockImg implements java.util.concurrent.Callable<Integer> {
+    static final String TOOL = "jblock-img";
+    private static final String[] NOT_PROVIDED = {"measure", "amend", "rebase"};
+    /** The subcommands, in the order help lists them. */
+    private static final Map<String, Supplier<ImgCommand>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("create", CreateCommand::new);
+        COMMANDS.put("info", InfoCommand::new);
+        COMMANDS.put("check", CheckCommand::new);
+        COMMANDS.put("convert", ConvertCommand::new);
+        COMMANDS.put("compare", CompareCommand::new);
+        COMMANDS.put("map", MapCommand::new);
+        COMMANDS.put("resize", ResizeCommand::new);
+        COMMANDS.put("bench", BenchCommand::new);
+        for (String name : NOT_PROVIDED) {
+            COMMANDS.put(name, () -> new NotProvidedCommand(name));
+        }
+    }
+
+    private final DriverRegistry registry;
+    private final boolean terminal;
+    private CommandLine commandLine;
+
+    JblockImg(DriverRegistry registry, boolean terminal) {
+        this.registry = registry;
+        this.terminal = terminal;
+    }
+
+    public static void main(String[] args) {
+        Charset charset = Charset.defaultCharset();
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, charset), true);
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, charset), true);
+        // System.console() is non-null only when both stdin and stdout are terminals.
+        boolean terminal = System.console() != null;
+        // Building picocli's model of a subcommand costs start-up time: only the one asked for is built.
+        String only = args.length > 0 && COMMANDS.containsKey(args[0]) ? args[0] : null;
+        int exitCode = commandLine(DriverRegistry.load(), terminal, out, err, only).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(exitCode);
+    }
+
+    /**
+     * The tool with its subcommands, printing to {@code out} and {@code err}.
+     *
+     * @param terminal whether {@code out} is a terminal (progress bars are shown only then)
+     */
+    static CommandLine commandLine(DriverRegistry registry, boolean terminal, PrintWriter out, PrintWriter err) {
+        return commandLine(registry, terminal, out, err, null);
+    }
+
+    /** As above, with only the subcommand {@code only} when it is not null. */
+    private static CommandLine commandLine(DriverRegistry registry, boolean terminal, PrintWriter out,
+                                           PrintWriter err, String only) {
+        JblockImg tool = new JblockImg(registry, terminal);
+        CommandLine cmd = new CommandLine(tool);
+        for (Map.Entry<String, Supplier<ImgCommand>> command : COMMANDS.entrySet()) {
+            if (only == null || only.equals(command.getKey())) {
+                cmd.addSubcommand(command.getKey(), command.getValue().get());
+                cmd.getSubcommands().get(command.getKey()).getCommandSpec().mixinStandardHelpOptions(true);
+            }
+        }
+        if (cmd.getSubcommands().containsKey("resize")) {
+            // qemu-img takes "resize img -1G" without "--": a negative size is not an option.
+            cmd.getSubcommands().get("resize").setUnmatchedOptionsArePositionalParams(true);
+        }
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setExecutionExceptionHandler(new Failures());
+        cmd.setParameterExceptionHandler(Failures::usage);
+        tool.commandLine = cmd;
+        return cmd;
+    }
+
+    DriverRegistry registry() {
+        return registry;
+    }
+
+    boolean isTerminal() {
+        return terminal;
+    }
+
+    /** Without a subcommand: say what is missing, as qemu-img does. */
+    @Override
+    public Integer call() {
+        commandLine.getErr().println(TOOL + ": Not enough arguments (try '" + TOOL + " --help')");
+        return 1;
+    }
+
+    /** Turns every failure into one line on stderr and the subcommand's exit code. */
+    private static final class Failures implements CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
+            cmd.getErr().println(TOOL + ": " + Messages.describe(ex));
+            cmd.getErr().flush();
+            return errorExitCode(cmd);
+        }
+
+        /** A command line that does not parse: one line naming the problem. */
+        static int usage(CommandLine.ParameterException ex, String[] args) {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println(TOOL + ": " + ex.getMessage() + " (try '" + TOOL + " "
+                    + (cmd.getParent() == null ? "" : cmd.getCommandName() + " ") + "--help')");
+            cmd.getErr().flush();
+            return errorExitCode(cmd);
+        }
+
+        private static int errorExitCode(CommandLine cmd) {
+            Object command = cmd.getCommand();
+            return command instanceof ImgCommand ? ((ImgCommand) command).errorExitCode() : 1;
+        }
+    }
+}

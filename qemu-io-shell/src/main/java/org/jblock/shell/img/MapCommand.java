@@ -1,0 +1,125 @@
+package org.jblock.shell.img;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jblock.api.BlockException;
+import org.jblock.api.BlockImage;
+import org.jblock.api.Extent;
+import org.jblock.api.InvalidOptionException;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code map [-f fmt] [--output=human|json] [-s start] [-l length] filename}: how the virtual disk is
+ * stored. Neighbouring runs merge when every field agrees and their host offsets continue each other
+ * (qemu-img's rule), so a VHD's allocated blocks, which a bitmap separates on disk, stay apart.
+ */
+@Command(name = "map", description = "Shows how an image's virtual disk is stored.")
+final class MapCommand extends ImgCommand {
+    /** Block status is asked in windows of this size, so a huge image never yields one huge list. */
+    private static final long WINDOW = 1L << 32;
+
+    @Mixin
+    ImageOptions options = new ImageOptions();
+
+    @Option(names = {"-s", "--start-offset"}, paramLabel = "offset", description = "First byte to map.")
+    String start;
+
+    @Option(names = {"-l", "--max-length"}, paramLabel = "length", description = "Bytes to map at most.")
+    String maxLength;
+
+    @Parameters(paramLabel = "filename")
+    String filename;
+
+    @Override
+    public Integer call() throws IOException {
+        try (BlockImage image = open(filename, options.format, true, options.forceShare)) {
+            long size = image.size();
+            long from = start == null ? 0 : offsetArgument("start offset", start);
+            long length = maxLength == null ? Long.MAX_VALUE : offsetArgument("max length", maxLength);
+            long end = from >= size ? from : from + Math.min(length, size - from);
+            List<Extent> extents = map(image, from, end);
+            if (options.json()) {
+                printJson(out(), extents);
+            } else {
+                printHuman(out(), extents);
+            }
+        }
+        return 0;
+    }
+
+    private static long offsetArgument(String what, String text) throws InvalidOptionException {
+        try {
+            return CreateCommand.parseSize(text);
+        } catch (InvalidOptionException e) {
+            throw new InvalidOptionException("Invalid " + what + " specified: '" + text + "'");
+        }
+    }
+
+    /** The merged extents of {@code [from, end)}. */
+    static List<Extent> map(BlockImage image, long from, long end) throws IOException {
+        List<Extent> merged = new ArrayList<>();
+        for (long at = from; at < end; at += WINDOW) {
+            for (Extent e : image.blockStatus(at, Math.min(WINDOW, end - at))) {
+                int last = merged.size() - 1;
+                if (last >= 0 && merged.get(last).mergeableWith(e)) {
+                    merged.set(last, merged.get(last).mergedWith(e));
+                } else {
+                    merged.add(e);
+                }
+            }
+        }
+        return merged;
+    }
+
+    /** qemu-img's JSON entry: {@code present} is qemu's "allocated", which data and zero runs both are. */
+    static ObjectNode toJson(Extent e) {
+        ObjectNode json = Json.object();
+        json.put("start", e.start());
+        json.put("length", e.length());
+        json.put("depth", 0);
+        json.put("present", e.allocated() || e.data() || e.zero());
+        json.put("zero", e.zero());
+        json.put("data", e.data());
+        e.hostOffset().ifPresent(offset -> json.put("offset", offset));
+        return json;
+    }
+
+    private static void printJson(PrintWriter out, List<Extent> extents) {
+        StringBuilder text = new StringBuilder("[");
+        for (int i = 0; i < extents.size(); i++) {
+            text.append(i == 0 ? "" : ",\n").append(Json.oneLine(toJson(extents.get(i))));
+        }
+        out.println(text.append(']'));
+        out.flush();
+    }
+
+    private void printHuman(PrintWriter out, List<Extent> extents) throws BlockException {
+        out.println(String.format("%-16s%-16s%-16s%s", "Offset", "Length", "Mapped to", "File"));
+        for (Extent e : extents) {
+            if (!e.data() || e.zero()) {
+                continue;
+            }
+            if (e.hostOffset().isEmpty()) {
+                out.flush();
+                throw new BlockException("File contains external, encrypted or compressed clusters.");
+            }
+            out.println(String.format("%-16s%-16s%-16s%s", hex(e.start()), hex(e.length()),
+                    hex(e.hostOffset().getAsLong()), filename));
+        }
+        out.flush();
+    }
+
+    /** C's {@code %#x}: {@code 0} for zero, else {@code 0x} and lower-case digits. */
+    private static String hex(long value) {
+        return value == 0 ? "0" : "0x" + Long.toHexString(value);
+    }
+}

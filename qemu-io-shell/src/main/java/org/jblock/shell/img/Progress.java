@@ -1,0 +1,103 @@
+package org.jblock.shell.img;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+
+/**
+ * A progress bar for long work ({@code convert -p}, {@code compare -p}, {@code bench}), drawn on the
+ * terminal through JLine and redrawn in place; nothing at all when output is not a terminal.
+ *
+ * <p>Thread safe: workers report completed bytes from several threads.
+ */
+interface Progress extends AutoCloseable {
+
+    /** Shows nothing. */
+    Progress NONE = new Progress() {
+        @Override
+        public void advance(long units) {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    /** Sets how many units the work has in all. */
+    default void total(long units) {
+    }
+
+    /** Adds {@code units} done. */
+    void advance(long units);
+
+    /** Draws 100% and ends the line. */
+    @Override
+    void close();
+
+    /** @return a bar on the system terminal, or {@link #NONE} when there is none */
+    static Progress onTerminal() {
+        try {
+            Terminal terminal = TerminalBuilder.builder().system(true).dumb(false).build();
+            return new TerminalBar(terminal);
+        } catch (IOException | IllegalStateException | UncheckedIOException e) {
+            return NONE;
+        }
+    }
+
+    /** The bar itself: {@code [#####     ]  42.17%}, redrawn at most once per hundredth of the work. */
+    final class TerminalBar implements Progress {
+        private static final int MIN_WIDTH = 20;
+        private final Terminal terminal;
+        private final PrintWriter writer;
+        private long total = 1;
+        private long done;
+        private long lastHundredths = -1;
+
+        TerminalBar(Terminal terminal) {
+            this.terminal = terminal;
+            this.writer = terminal.writer();
+        }
+
+        @Override
+        public synchronized void total(long units) {
+            total = Math.max(1, units);
+            draw();
+        }
+
+        @Override
+        public synchronized void advance(long units) {
+            done = Math.min(total, done + units);
+            draw();
+        }
+
+        private void draw() {
+            long hundredths = done * 10_000 / total;
+            if (hundredths == lastHundredths) {
+                return;
+            }
+            lastHundredths = hundredths;
+            String figure = String.format(Locale.ROOT, " %6.2f%%", hundredths / 100.0);
+            int barWidth = Math.max(MIN_WIDTH, Math.min(60, terminal.getWidth() - figure.length() - 3));
+            int filled = (int) (barWidth * hundredths / 10_000);
+            writer.print("\r[" + "#".repeat(filled) + " ".repeat(barWidth - filled) + "]" + figure);
+            writer.flush();
+        }
+
+        @Override
+        public synchronized void close() {
+            done = total;
+            draw();
+            writer.println();
+            writer.flush();
+            try {
+                terminal.close();
+            } catch (IOException e) {
+                // The bar is decoration; a terminal that fails to close loses nothing.
+            }
+        }
+    }
+}

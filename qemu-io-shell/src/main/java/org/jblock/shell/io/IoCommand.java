@@ -1,0 +1,182 @@
+package org.jblock.shell.io;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.jblock.api.BlockImage;
+import org.jblock.api.InvalidRequestException;
+
+import picocli.CommandLine.Parameters;
+
+/**
+ * The base of every shell command: one picocli-parsed object per run, bound to the shell whose
+ * image it works on and whose output it writes to.
+ *
+ * <p>{@link #call()} returns {@link #OK} or {@link #FAILED}; a failed command has already printed
+ * why, in qemu-io's words.
+ */
+abstract class IoCommand implements Callable<Integer> {
+    static final int OK = 0;
+    static final int FAILED = -1;
+
+    @Parameters(arity = "0..*", paramLabel = "arg")
+    List<String> operands = new ArrayList<>();
+
+    IoShell shell;
+    CommandInfo info;
+
+    final void bind(IoShell boundShell, CommandInfo command) {
+        this.shell = boundShell;
+        this.info = command;
+    }
+
+    @Override
+    public abstract Integer call();
+
+    /** Prints the usage line (to stdout, as qemu-io) and fails. */
+    final int usage() {
+        shell.out(info.usage() + "\n");
+        return FAILED;
+    }
+
+    /** Prints {@code line} on stdout and fails: qemu-io reports argument errors there. */
+    final int fail(String line) {
+        shell.out(line + "\n");
+        return FAILED;
+    }
+
+    final BlockImage image() {
+        return shell.image();
+    }
+
+    /** A byte count as qemu-io's {@code cvtnum} reads it, or null after printing why it is not one. */
+    final Long count(String text) {
+        try {
+            return QemuNumbers.byteCount(text, warning -> shell.err(IoShell.PROGRAM + ": " + warning + "\n"));
+        } catch (QemuNumbers.BadNumberException e) {
+            shell.out(e.getMessage() + "\n");
+            return null;
+        }
+    }
+
+    /** A pattern byte, or null after printing why it is not one. */
+    final Integer pattern(String text) {
+        try {
+            return QemuNumbers.patternByte(text);
+        } catch (QemuNumbers.BadNumberException e) {
+            shell.out(e.getMessage() + "\n");
+            return null;
+        }
+    }
+
+    /**
+     * Refuses a request outside the image before any I/O, as QEMU's block layer does.
+     *
+     * @throws InvalidRequestException when {@code [offset, offset+length)} is not inside the image
+     */
+    final void checkRange(long offset, long length) throws IOException {
+        if (!shell.inRange(offset, length)) {
+            throw new InvalidRequestException(image().name() + ": request at offset " + offset + " for " + length
+                    + " bytes is beyond the end of the image");
+        }
+    }
+
+    /**
+     * The lengths of a vectored request ({@code len [len..]}), or null after printing why they are
+     * not valid: each a byte count, each and their sum within the block layer's request limit.
+     */
+    final long[] lengths(List<String> words) {
+        long[] lengths = new long[words.size()];
+        long total = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            Long length = count(words.get(i));
+            if (length == null) {
+                return null;
+            }
+            if (length > QemuNumbers.REQUEST_MAX_BYTES) {
+                fail("Argument '" + words.get(i) + "' exceeds maximum size " + QemuNumbers.REQUEST_MAX_BYTES);
+                return null;
+            }
+            if (total > QemuNumbers.REQUEST_MAX_BYTES - length) {
+                fail("The total number of bytes exceed the maximum size " + QemuNumbers.REQUEST_MAX_BYTES);
+                return null;
+            }
+            lengths[i] = length;
+            total += length;
+        }
+        return lengths;
+    }
+
+    private static long sum(long[] lengths) {
+        long total = 0;
+        for (long length : lengths) {
+            total += length;
+        }
+        return total;
+    }
+
+    /** A request's byte range. */
+    record Range(long offset, long length) {
+    }
+
+    /**
+     * The range of a vectored command ({@code off len [len..]}): the offset and the lengths' sum,
+     * or null after printing why the words are not one.
+     */
+    final Range vectoredRange() {
+        if (operands.size() < 2) {
+            usage();
+            return null;
+        }
+        Long offset = count(operands.get(0));
+        if (offset == null) {
+            return null;
+        }
+        long[] lengths = lengths(operands.subList(1, operands.size()));
+        return lengths == null ? null : new Range(offset, sum(lengths));
+    }
+
+    /**
+     * What a read prints after its data arrived: the pattern complaint, then (unless quiet) the
+     * dump and the report.
+     *
+     * @param expected the pattern byte to verify, or null
+     * @param verifyFrom where in {@code data} verification starts
+     * @param verifyCount how many bytes it covers
+     */
+    static String readReport(byte[] data, long offset, long elapsedNanos, Integer expected, int verifyFrom,
+                             int verifyCount, boolean quiet, boolean dump, boolean csv) {
+        StringBuilder report = new StringBuilder();
+        if (expected != null && !Patterns.matches(data, verifyFrom, verifyCount, expected)) {
+            report.append("Pattern verification failed at offset ").append(offset + verifyFrom).append(", ")
+                    .append(verifyCount).append(" bytes\n");
+        }
+        if (!quiet) {
+            if (dump) {
+                report.append(Reports.hexDump(data, 0, data.length, offset));
+            }
+            report.append(Reports.report("read", elapsedNanos, offset, data.length, data.length, 1, csv));
+        }
+        return report.toString();
+    }
+
+    /** @return whether {@link #readReport} found a pattern mismatch */
+    static boolean mismatched(String report) {
+        return report.startsWith("Pattern verification failed");
+    }
+
+    /** @return a read buffer, prefilled with 0xab as qemu-io's are (what a failed read leaves shows it) */
+    final byte[] readBuffer(int length) {
+        byte[] data = new byte[length];
+        java.util.Arrays.fill(data, (byte) 0xab);
+        return data;
+    }
+
+    /** Prints {@code "<what> failed: <reason>"} for a request that failed. */
+    final int requestFailed(String what, IOException e) {
+        shell.out(what + " failed: " + IoShell.errnoText(e) + "\n");
+        return FAILED;
+    }
+}

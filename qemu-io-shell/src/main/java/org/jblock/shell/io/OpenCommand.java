@@ -1,0 +1,50 @@
+package org.jblock.shell.io;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code open [-rsCnkU] [-t cache] [-d discard] [-o options] [-f fmt] [path]}. Cache, discard and
+ * AIO modes are checked and accepted; jblock has one I/O path, so they change nothing.
+ */
+@Command(name = "open")
+final class OpenCommand extends IoCommand {
+    @Option(names = "-s") boolean snapshot;
+    @Option(names = "-n") boolean noCache;
+    @Option(names = "-C") boolean copyOnRead;
+    @Option(names = "-r") boolean readOnly;
+    @Option(names = "-o") List<String> options = new ArrayList<>();
+    @Option(names = "-k") boolean nativeAio;
+    @Option(names = "-i") String aioMode;
+    @Option(names = "-t") String cacheMode;
+    @Option(names = "-d") String discardMode;
+    @Option(names = "-U") boolean forceShare;
+    @Option(names = "-f") String format;
+
+    @Override
+    public Integer call() {
+        try {
+            OpenArguments.checkCacheMode(cacheMode);
+            OpenArguments.checkDiscardMode(discardMode);
+            OpenArguments.checkAioMode(aioMode);
+            if (snapshot) {
+                throw new OpenArguments.BadOpenException("snapshot mode (-s) is not supported");
+            }
+            if (operands.size() > 1) {
+                return usage();
+            }
+            OpenArguments.Target target = OpenArguments.resolve(operands.isEmpty() ? null : operands.get(0), format,
+                    options, readOnly, forceShare);
+            if (target.path() == null) {
+                throw new OpenArguments.BadOpenException("can't open: A block device must be specified");
+            }
+            return shell.open(target.path(), target.spec()) ? OK : FAILED;
+        } catch (OpenArguments.BadOpenException e) {
+            shell.err(IoShell.PROGRAM + ": " + e.getMessage() + "\n");
+            return FAILED;
+        }
+    }
+}

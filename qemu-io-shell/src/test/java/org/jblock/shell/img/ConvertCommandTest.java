@@ -1,0 +1,152 @@
+package org.jblock.shell.img;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+import org.jblock.api.BlockImage;
+import org.jblock.registry.OpenSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConvertCommandTest {
+    @TempDir
+    Path dir;
+
+    /** A raw file of {@code megabytes} MiB: random data in the first and every fourth MiB, zeros between. */
+    private Path mixedRaw(String name, int megabytes) throws Exception {
+        byte[] content = new byte[megabytes << 20];
+        Random random = new Random(megabytes);
+        for (int mb = 0; mb < megabytes; mb += 4) {
+            byte[] data = new byte[1 << 20];
+            random.nextBytes(data);
+            System.arraycopy(data, 0, content, mb << 20, data.length);
+        }
+        Path file = dir.resolve(name);
+        Files.write(file, content);
+        return file;
+    }
+
+    private static byte[] virtualContent(Path file, String format) throws Exception {
+        try (BlockImage image = Img.registry().open(file, new OpenSpec(format, true, false, ""))) {
+            ByteBuffer all = ByteBuffer.allocate((int) image.size());
+            image.read(0, all);
+            return all.array();
+        }
+    }
+
+    @Test
+    void convertsRawToAnotherFormatAndBackWithTheSameContent() throws Exception {
+        Path raw = mixedRaw("a.raw", 9);
+        Path img = dir.resolve("a.img");
+        Path back = dir.resolve("back.raw");
+        Img.run("convert", "-f", "raw", "-O", "testimg", raw.toString(), img.toString()).assertSuccess();
+        Img.run("convert", "-f", "testimg", "-O", "raw", "-W", img.toString(), back.toString()).assertSuccess();
+        assertArrayEquals(Files.readAllBytes(raw), virtualContent(img, "testimg"));
+        assertArrayEquals(Files.readAllBytes(raw), Files.readAllBytes(back));
+        assertEquals("Images are identical.\n", Img.run("compare", raw.toString(), back.toString()).out());
+    }
+
+    @Test
+    void outputIsSparse() throws Exception {
+        Path raw = mixedRaw("a.raw", 16);
+        Path copy = dir.resolve("copy.raw");
+        Img.run("convert", "-O", "raw", raw.toString(), copy.toString()).assertSuccess();
+        assertTrue(DiskUsage.of(copy) <= (5L << 20), "zeros are not written: " + DiskUsage.of(copy));
+        assertTrue(DiskUsage.of(raw) >= (15L << 20), "the source is dense: " + DiskUsage.of(raw));
+        assertArrayEquals(Files.readAllBytes(raw), Files.readAllBytes(copy));
+    }
+
+    @Test
+    void progressIsShownOnlyOnATerminal() throws Exception {
+        Path raw = mixedRaw("a.raw", 3);
+        Img.Result r = Img.run("convert", "-p", raw.toString(), dir.resolve("p.raw").toString()).assertSuccess();
+        assertEquals("", r.out(), "output that is not a terminal gets no progress bar");
+    }
+
+    @Test
+    void concatenatesSeveralSources() throws Exception {
+        Path a = mixedRaw("a.raw", 1);
+        Path b = mixedRaw("b.raw", 2);
+        Path out = dir.resolve("ab.raw");
+        Img.run("convert", "-m", "2", a.toString(), b.toString(), out.toString()).assertSuccess();
+        byte[] expected = new byte[3 << 20];
+        System.arraycopy(Files.readAllBytes(a), 0, expected, 0, 1 << 20);
+        System.arraycopy(Files.readAllBytes(b), 0, expected, 1 << 20, 2 << 20);
+        assertArrayEquals(expected, Files.readAllBytes(out));
+    }
+
+    @Test
+    void replacesAnExistingDestinationButWritesIntoItWithMinusN() throws Exception {
+        Path raw = mixedRaw("a.raw", 2);
+        Path dst = dir.resolve("dst.raw");
+        Files.write(dst, new byte[5 << 20]);
+        Img.run("convert", raw.toString(), dst.toString()).assertSuccess();
+        assertEquals(2 << 20, Files.size(dst), "replaced: the new image has the source's size");
+
+        byte[] old = new byte[3 << 20];
+        java.util.Arrays.fill(old, (byte) 0x77);
+        Files.write(dst, old);
+        Img.run("convert", "-n", raw.toString(), dst.toString()).assertSuccess();
+        byte[] after = Files.readAllBytes(dst);
+        assertEquals(3 << 20, after.length, "-n keeps the existing image");
+        assertArrayEquals(Files.readAllBytes(raw), java.util.Arrays.copyOf(after, 2 << 20),
+                "zeros of the source overwrite the old data too");
+        assertEquals(0x77, after[(3 << 20) - 1]);
+    }
+
+    @Test
+    void aFailedConvertRemovesTheDestinationItCreated() throws Exception {
+        Path src = dir.resolve("bad.img");
+        Img.run("create", "-q", "-f", "testimg", "-o", "fail_at=" + (5 << 20), src.toString(), "8M").assertSuccess();
+        try (BlockImage image = Img.registry().open(src, new OpenSpec("testimg", false, false, ""))) {
+            byte[] data = new byte[8 << 20];
+            java.util.Arrays.fill(data, (byte) 1);
+            image.write(0, ByteBuffer.wrap(data));
+        }
+        Path dst = dir.resolve("out.raw");
+        Img.Result r = Img.run("convert", "-f", "testimg", src.toString(), dst.toString()).assertOneLineError(1);
+        assertTrue(r.err().contains("Input/output error"), r.err());
+        assertFalse(Files.exists(dst), "the destination created by the failed run is removed");
+    }
+
+    @Test
+    void refusesTheSourceAsDestinationAndOtherBadInput() throws Exception {
+        Path raw = mixedRaw("a.raw", 1);
+        byte[] before = Files.readAllBytes(raw);
+        assertTrue(Img.run("convert", raw.toString(), raw.toString()).assertOneLineError(1).err()
+                .contains("is the source image"));
+        assertArrayEquals(before, Files.readAllBytes(raw), "the source is untouched");
+        String dst = dir.resolve("x.raw").toString();
+        assertTrue(Img.run("convert", raw.toString()).assertOneLineError(1).err().contains("Must specify"));
+        assertTrue(Img.run("convert", "-O", "nope", raw.toString(), dst).assertOneLineError(1).err()
+                .contains("Unknown driver 'nope'"));
+        assertTrue(Img.run("convert", dir.resolve("missing").toString(), dst).assertOneLineError(1).err()
+                .contains("Could not open"));
+        assertTrue(Img.run("convert", "-S", "1000", raw.toString(), dst).assertOneLineError(1).err()
+                .contains("sparse"));
+        assertTrue(Img.run("convert", "-m", "17", raw.toString(), dst).assertOneLineError(1).err()
+                .contains("coroutines"));
+        assertTrue(Img.run("convert", "-O", "testimg", "-o", "bogus=1", raw.toString(), dst)
+                .assertOneLineError(1).err().contains("Invalid parameter 'bogus'"));
+        assertTrue(Img.run("convert", "-n", raw.toString(), dst).assertOneLineError(1).err().contains("Could not open"));
+        assertFalse(Files.exists(Path.of(dst)));
+        assertTrue(Img.run("convert", "-O", "raw", "-o", "help").assertSuccess().out()
+                .startsWith("Supported raw options:"));
+    }
+
+    @Test
+    void aDestinationSmallerThanTheSourceIsRefusedWithMinusN() throws Exception {
+        Path raw = mixedRaw("a.raw", 2);
+        Path dst = dir.resolve("small.raw");
+        Files.write(dst, new byte[1 << 20]);
+        assertTrue(Img.run("convert", "-n", raw.toString(), dst.toString()).assertOneLineError(1).err()
+                .contains("smaller than the sources"));
+    }
+}

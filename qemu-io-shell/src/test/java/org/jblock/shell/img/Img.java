@@ -1,0 +1,50 @@
+package org.jblock.shell.img;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jblock.api.spi.BlockDriver;
+import org.jblock.registry.DriverRegistry;
+
+/** Runs jblock-img in this JVM with captured output, with the installed drivers and the test driver. */
+final class Img {
+    /** What one run printed and returned. */
+    record Result(int exitCode, String out, String err) {
+        /** Asserts a failure reported as exactly one line, with no stack trace. */
+        Result assertOneLineError(int expectedExitCode) {
+            assertEquals(expectedExitCode, exitCode, () -> "exit code; err: " + err + " out: " + out);
+            assertEquals(1, err.lines().count(), () -> "one line expected on stderr: " + err);
+            assertFalse(err.contains("\tat "), () -> "stack trace on stderr: " + err);
+            assertFalse(err.contains("Exception"), () -> "exception class name on stderr: " + err);
+            return this;
+        }
+
+        Result assertSuccess() {
+            assertEquals(0, exitCode, () -> "exit code; err: " + err + " out: " + out);
+            assertEquals("", err, "nothing on stderr");
+            return this;
+        }
+    }
+
+    private Img() {
+    }
+
+    static DriverRegistry registry() {
+        List<BlockDriver> drivers = new ArrayList<>(DriverRegistry.load().drivers());
+        drivers.add(new TestDriver());
+        return DriverRegistry.of(drivers.toArray(new BlockDriver[0]));
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exitCode = JblockImg.commandLine(registry(), false, new PrintWriter(out, true), new PrintWriter(err, true))
+                .execute(args);
+        return new Result(exitCode, out.toString(), err.toString());
+    }
+}

@@ -1,0 +1,89 @@
+package org.jblock.shell.img;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+class InfoCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void humanOutputHasQemuImgsLines() throws Exception {
+        Path file = dir.resolve("a.raw");
+        Files.write(file, new byte[5 << 20]);
+        Img.Result r = Img.run("info", "-f", "raw", file.toString()).assertSuccess();
+        List<String> lines = r.out().lines().toList();
+        assertEquals("image: " + file, lines.get(0));
+        assertEquals("file format: raw", lines.get(1));
+        assertEquals("virtual size: 5 MiB (5242880 bytes)", lines.get(2));
+        assertTrue(lines.get(3).startsWith("disk size: "), lines.get(3));
+        assertEquals(4, lines.size(), "raw has no cluster size and no format-specific fields");
+    }
+
+    @Test
+    void jsonOutputParsesWithStableKeysAndTheFormatsOwnFields() throws Exception {
+        Path file = dir.resolve("t.img");
+        Img.run("create", "-q", "-f", "testimg", "-o", "corruptions=3", file.toString(), "1M").assertSuccess();
+        Img.Result r = Img.run("info", "--output=json", "-f", "testimg", file.toString()).assertSuccess();
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertEquals(List.of("virtual-size", "filename", "cluster-size", "format", "actual-size", "dirty-flag",
+                "format-specific"), iterable(json.fieldNames()));
+        assertEquals(1 << 20, json.get("virtual-size").asLong());
+        assertEquals(file.toString(), json.get("filename").asText());
+        assertEquals(TestDriver.CLUSTER, json.get("cluster-size").asLong());
+        assertEquals("testimg", json.get("format").asText());
+        assertTrue(json.get("actual-size").asLong() >= 0);
+        assertFalse(json.get("dirty-flag").asBoolean());
+        assertEquals("testimg", json.at("/format-specific/type").asText());
+        assertEquals(3, json.at("/format-specific/data/corruptions").asLong());
+    }
+
+    @Test
+    void humanOutputListsClusterSizeAndFormatSpecificFields() throws Exception {
+        Path file = dir.resolve("t.img");
+        Img.run("create", "-q", "-f", "testimg", file.toString(), "1M").assertSuccess();
+        String out = Img.run("info", "-f", "testimg", file.toString()).assertSuccess().out();
+        assertTrue(out.contains("\ncluster_size: 65536\n"), out);
+        assertTrue(out.endsWith("Format specific information:\n    corruptions: 0\n"), out);
+    }
+
+    @Test
+    void diskSizeIsTheAllocatedSpaceNotTheLength() throws Exception {
+        Path file = dir.resolve("sparse.raw");
+        Img.run("create", "-q", "-f", "raw", file.toString(), "1G").assertSuccess();
+        JsonNode json = new ObjectMapper().readTree(Img.run("info", "--output", "json", file.toString()).out());
+        assertTrue(json.get("actual-size").asLong() < (1 << 20), json.toString());
+    }
+
+    @Test
+    void failuresAreOneLine() throws Exception {
+        Path file = dir.resolve("a.raw");
+        Files.write(file, new byte[512]);
+        assertTrue(Img.run("info", dir.resolve("missing").toString()).assertOneLineError(1).err()
+                .contains("Could not open '" + dir.resolve("missing") + "'"));
+        assertTrue(Img.run("info", "--output=xml", file.toString()).assertOneLineError(1).err()
+                .contains("--output must be used with human or json"));
+        assertTrue(Img.run("info", "-f", "nope", file.toString()).assertOneLineError(1).err().contains("Unknown driver"));
+        assertTrue(Img.run("info", "-f", "testimg", file.toString()).assertOneLineError(1).err()
+                .contains("not a testimg image"));
+        assertTrue(Img.run("info", dir.toString()).assertOneLineError(1).err().contains("Is a directory"));
+        assertTrue(Img.run("info").assertOneLineError(1).err().contains("filename"));
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> list = new java.util.ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
+    }
+}
