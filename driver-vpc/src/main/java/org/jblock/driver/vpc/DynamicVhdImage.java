@@ -486,6 +486,10 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
     }
 
+    /**
+     * Blocks may move (see {@link DynamicResizer}), so reads and writes of this image must not run
+     * meanwhile, as qemu-img resize works on an image nothing else has open.
+     */
     @Override
     protected void doResize(long newSize) throws IOException {
         metadataLock.lock();
