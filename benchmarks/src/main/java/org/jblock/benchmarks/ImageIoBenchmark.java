@@ -33,9 +33,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>The images live in {@code /dev/shm} when there is one, so that the figures measure the
  * driver rather than the disk. Writes overwrite allocated data: they measure the steady state,
  * not allocation (which happens once, when the image is filled).
+ *
+ * <p>Each operation is timed alone ({@link Mode#SampleTime}) so that the median per operation can
+ * be read: on a shared machine the mean follows the other processes, the median the driver.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(1)
 @Warmup(iterations = 2, time = 2)

@@ -75,7 +75,12 @@ public final class LocalBlockFile implements BlockFile {
         }
     }
 
-    /** Creates the file, or empties it when it exists, and opens it for writing. */
+    /**
+     * Creates the file, or empties it when it exists, and opens it for writing.
+     *
+     * <p>It empties before any lock is taken: to replace an image that may be in use, open it,
+     * {@linkplain #lock lock} it and then truncate it, as the registry's {@code create} does.
+     */
     public static LocalBlockFile create(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             throw new BlockException(path + ": Is a directory");

@@ -2,6 +2,7 @@ package org.jblock.registry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +11,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
@@ -65,6 +70,38 @@ class ProbedRawImageTest {
             assertEquals("JBMAG", new String(head.array(), 0, 5, java.nio.charset.StandardCharsets.US_ASCII));
             assertArrayEquals(Arrays.copyOfRange(before, 5, 8), Arrays.copyOfRange(head.array(), 5, 8),
                     "the refused write left nothing");
+        }
+    }
+
+    @Test
+    void two_concurrent_writes_cannot_make_a_format_together() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (BlockImage image = openProbed()) {
+            for (int round = 0; round < 100; round++) {
+                image.write(0, ByteBuffer.wrap(DriverRegistryTestData.random(8, round)));
+                CountDownLatch start = new CountDownLatch(1);
+                Future<Boolean> front = pool.submit(() -> writeAfter(start, image, 0, "JBMA"));
+                Future<Boolean> back = pool.submit(() -> writeAfter(start, image, 4, "GIC!"));
+                start.countDown();
+
+                assertTrue(front.get() ^ back.get(), "exactly one half of the magic is written, round " + round);
+                ByteBuffer head = ByteBuffer.allocate(8);
+                image.read(0, head);
+                assertFalse(Arrays.equals(TestDrivers.ascii("JBMAGIC!"), head.array()), "round " + round);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** @return whether the write was let through */
+    private static boolean writeAfter(CountDownLatch start, BlockImage image, long offset, String text) throws Exception {
+        start.await();
+        try {
+            image.write(offset, ByteBuffer.wrap(TestDrivers.ascii(text)));
+            return true;
+        } catch (InvalidRequestException refused) {
+            return false;
         }
     }
 

@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +46,9 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  *       write covers set;</li>
  *   <li>the BAT entry is set in memory only and its BAT sector marked dirty; the data is then written
  *       outside the lock;</li>
- *   <li>{@link #doFlush()} makes the file durable (a barrier: footer, bitmaps and data reach the disk
- *       first), then writes the dirty BAT sectors, then makes the file durable again.</li>
+ *   <li>{@link #doFlush()} writes back changed bitmaps, makes the file durable (a barrier: footer,
+ *       bitmaps and data reach the disk first), then writes the dirty BAT sectors, then makes the file
+ *       durable again.</li>
  * </ol>
  * A crash between any two writes therefore leaves a file that ends with a valid footer (or, after
  * step 2 of an allocation whose footer write was lost, a valid footer copy at offset 0) and whose
@@ -55,7 +58,9 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  * are zeros on disk, as readers that ignore the bitmap (QEMU) require.
  *
  * <p>Writes into an allocated block whose bitmap is not full set the bits of exactly the sectors
- * written, under the lock, after the data write; the changed bitmap sectors are written at once. The
+ * written, under the lock, after the data write. The changed bitmap is kept in memory and written
+ * back by the next flush (before its barrier), or earlier when too many are waiting; until then a
+ * crash loses only the bits of writes that were never flushed, which then read as zeros. The
  * cached bitmap is replaced, never changed in place, so lock-free readers see a consistent one.
  */
 final class DynamicVhdImage extends AbstractBlockImage {
@@ -90,6 +95,12 @@ final class DynamicVhdImage extends AbstractBlockImage {
     private long appendAt;
     /** BAT sectors changed in memory and not yet written. Guarded by the lock. */
     private final BitSet dirtyBatSectors = new BitSet();
+    /**
+     * Bitmaps of allocated blocks changed in memory and not yet written, by block; at most
+     * {@link #cacheSlots} of them, then they are all written. Guarded by the lock.
+     */
+    private final Map<Integer, byte[]> dirtyBitmaps = new HashMap<>();
+    private final int cacheSlots;
 
     /** A block's bitmap; never changed once published. */
     private record CachedBitmap(int block, byte[] bits) {
@@ -111,6 +122,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
         this.fullBlocks = new long[(blockCount + 63) >>> 6];
         int slots = Math.max(4, Math.min(MAX_CACHE_SLOTS, CACHE_BYTES / bitmapSize));
         this.bitmapCache = new AtomicReferenceArray<>(slots);
+        this.cacheSlots = slots;
         this.appendAt = appendAt;
     }
 
@@ -275,7 +287,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
     }
 
-    /** Sets the bitmap bits of sectors written in an allocated block, writing the changed bitmap sectors. */
+    /** Sets the bitmap bits of sectors written in an allocated block; the bitmap is written back at flush. */
     private void recordWritten(int block, int entry, int inBlock, int n) throws IOException {
         int first = inBlock >>> VhdLayout.SECTOR_SHIFT;
         int end = (int) VhdLayout.ceilDiv(inBlock + (long) n, VhdLayout.SECTOR);
@@ -291,10 +303,11 @@ final class DynamicVhdImage extends AbstractBlockImage {
             }
             byte[] updated = bits.clone();
             SectorBitmap.set(updated, first, end);
-            int fromByte = (first >>> 3) / VhdLayout.SECTOR * VhdLayout.SECTOR;
-            int toByte = (int) VhdLayout.roundUp(((end - 1) >>> 3) + 1, VhdLayout.SECTOR);
-            file().write(ByteBuffer.wrap(updated, fromByte, toByte - fromByte), bat.blockOffset(block) + fromByte);
+            dirtyBitmaps.put(block, updated);
             publishBitmap(block, updated);
+            if (dirtyBitmaps.size() >= cacheSlots) {
+                writeDirtyBitmaps();
+            }
         } finally {
             metadataLock.unlock();
         }
@@ -329,8 +342,11 @@ final class DynamicVhdImage extends AbstractBlockImage {
         if (cached != null && cached.block == block) {
             return cached.bits;
         }
-        byte[] bits = new byte[bitmapSize];
-        file().readFully(ByteBuffer.wrap(bits), blockOffsetOf(entry));
+        byte[] bits = dirtyBitmaps.get(block);
+        if (bits == null) {
+            bits = new byte[bitmapSize];
+            file().readFully(ByteBuffer.wrap(bits), blockOffsetOf(entry));
+        }
         return publishBitmap(block, bits);
     }
 
@@ -376,6 +392,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
     protected void doFlush() throws IOException {
         metadataLock.lock();
         try {
+            writeDirtyBitmaps();
             if (!dirtyBatSectors.isEmpty()) {
                 file().flush();
                 writeDirtyBatSectors();
@@ -383,6 +400,15 @@ final class DynamicVhdImage extends AbstractBlockImage {
             file().flush();
         } finally {
             metadataLock.unlock();
+        }
+    }
+
+    /** Writes the bitmaps changed since the last write-back, and forgets them once written. */
+    private void writeDirtyBitmaps() throws IOException {
+        for (Iterator<Map.Entry<Integer, byte[]>> it = dirtyBitmaps.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, byte[]> dirty = it.next();
+            file().write(ByteBuffer.wrap(dirty.getValue()), bat.blockOffset(dirty.getKey()));
+            it.remove();
         }
     }
 

@@ -62,7 +62,7 @@ final class VhdOpener {
         long fileSize = file.size();
         if (fileSize < VhdFooter.SHORT_SIZE) {
             throw new CorruptImageException(name, FOOTER, null, -1, "File too small for a VHD header",
-                    "at least 512 bytes", fileSize + " bytes");
+                    "at least 511 bytes", fileSize + " bytes");
         }
         ChosenFooter chosen = chooseFooter(fileSize);
         VhdFooter footer = chosen.footer;
@@ -98,19 +98,13 @@ final class VhdOpener {
 
     // ---- footer -------------------------------------------------------------------------------
 
-    /** The footer in use and where it came from. */
-    private static final class ChosenFooter {
-        final VhdFooter footer;
-        final long trailingOffset;
-        final long readFrom;
-        final String source;
-
-        ChosenFooter(VhdFooter footer, long trailingOffset, long readFrom, String source) {
-            this.footer = footer;
-            this.trailingOffset = trailingOffset;
-            this.readFrom = readFrom;
-            this.source = source;
-        }
+    /**
+     * The footer in use and where it came from.
+     *
+     * @param trailingOffset where it sits at the end of the file, or -1 for the copy at offset 0
+     * @param readFrom       where it was read, for the offsets of error messages
+     */
+    private record ChosenFooter(VhdFooter footer, long trailingOffset, long readFrom, String source) {
 
         long fieldOffset(int field) {
             return readFrom + field;

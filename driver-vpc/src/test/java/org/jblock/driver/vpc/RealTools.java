@@ -27,18 +27,41 @@ final class RealTools {
     private RealTools() {
     }
 
+    /** The system Python, which has the distribution's pyvhdi module (a pyenv python may not). */
+    static final String PYTHON = "/usr/bin/python3";
+
     /** Skips (or, in CI, fails) the calling test unless every tool is on the PATH. */
     static void require(String... tools) {
         for (String tool : tools) {
             if (find(tool) == null) {
-                String message = tool + " is not installed (Debian: qemu-utils, libvhdi-utils); the interop test"
-                        + " cannot run";
-                if ("true".equals(System.getenv("CI"))) {
-                    fail(message + ", and CI=true makes that a failure");
-                }
-                Assumptions.assumeTrue(false, message);
+                missing(tool + " is not installed (Debian: qemu-utils, libvhdi-utils)");
             }
         }
+    }
+
+    /** Skips (or, in CI, fails) the calling test unless the system Python has pyvhdi. */
+    static void requirePyvhdi() throws InterruptedException {
+        boolean present = false;
+        if (Files.isExecutable(Paths.get(PYTHON))) {
+            try {
+                Process p = new ProcessBuilder(PYTHON, "-c", "import pyvhdi").redirectErrorStream(true).start();
+                p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                present = p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS) && p.exitValue() == 0;
+            } catch (IOException e) {
+                present = false;
+            }
+        }
+        if (!present) {
+            missing("pyvhdi is not installed for " + PYTHON + " (Debian: python3-libvhdi)");
+        }
+    }
+
+    private static void missing(String what) {
+        String message = what + "; the interop test cannot run";
+        if ("true".equals(System.getenv("CI"))) {
+            fail(message + ", and CI=true makes that a failure");
+        }
+        Assumptions.assumeTrue(false, message);
     }
 
     private static Path find(String tool) {

@@ -70,6 +70,15 @@ class VpcRealToolsTest {
                     "libvhdi's media size");
         }
         if (virtualSize >= 2 * pattern.length) {
+            // libvhdi reads through the sector bitmaps, so it also proves the bits jblock set.
+            RealTools.requirePyvhdi();
+            String script = "import pyvhdi,sys\nf=pyvhdi.file()\nf.open(sys.argv[1])\n"
+                    + "def at(o,n):\n f.seek_offset(o,0)\n return f.read_buffer(n)\n"
+                    + "s=f.get_media_size()\n"
+                    + "print(s, at(1000,70000)==b'\\xab'*70000, at(0,1000)==bytes(1000),"
+                    + " at(s-70000,70000)==b'\\xab'*70000, at(100000,4096)==bytes(4096))";
+            String libvhdi = RealTools.run(RealTools.PYTHON, "-c", script, path.toString()).trim();
+            assertEquals(virtualSize + " True True True True", libvhdi, "pyvhdi's size and content");
             String io = RealTools.run("qemu-io", "-f", "vpc", "-c", "read -P 0xab 1000 70000", "-c", "read -P 0 0 1000",
                     "-c", "read -P 0xab " + (virtualSize - pattern.length) + " 70000", path.toString());
             assertTrue(!io.contains("Pattern verification failed"), io);

@@ -10,7 +10,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
+import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.CorruptImageException;
 import org.jblock.api.Extent;
@@ -18,6 +20,7 @@ import org.jblock.api.LocalBlockFile;
 import org.jblock.api.Options;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
+import org.jblock.api.spi.support.DelegatingBlockFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -126,11 +129,25 @@ class VpcSampleImagesTest {
     }
 
     @Test
-    void afl5IsRefusedWithQemusMessage() throws IOException {
+    void afl5IsRefusedWithQemusMessageBeforeReadingItsTable() throws IOException {
         Path path = SampleImages.decompress(SampleImages.AFL5, dir);
-        CorruptImageException e = assertThrows(CorruptImageException.class, () -> open(path, ""));
-        assertTrue(e.getMessage().contains("Max Table Entries too large (1073741825)"), e.getMessage());
-        assertEquals("max_table_entries", e.field());
+        AtomicLong bytesRead = new AtomicLong();
+        try (LocalBlockFile file = LocalBlockFile.open(path, true)) {
+            BlockFile counting = new DelegatingBlockFile(file) {
+                @Override
+                public int read(ByteBuffer dst, long position) throws IOException {
+                    int n = super.read(dst, position);
+                    bytesRead.addAndGet(Math.max(n, 0));
+                    return n;
+                }
+            };
+            CorruptImageException e = assertThrows(CorruptImageException.class,
+                    () -> driver.open(new OpenRequest(counting, true, Options.EMPTY)));
+            assertTrue(e.getMessage().contains("Max Table Entries too large (1073741825)"), e.getMessage());
+            assertEquals("max_table_entries", e.field());
+        }
+        // The footers and the header, nothing sized from the 4 GiB table the header claims.
+        assertTrue(bytesRead.get() <= 3 * 512 + 1024, bytesRead + " bytes read");
     }
 
     @Test

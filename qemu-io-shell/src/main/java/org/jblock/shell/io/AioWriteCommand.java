@@ -64,6 +64,7 @@ final class AioWriteCommand extends IoCommand {
             if (data == null) {
                 image().writeZeroes(offset, total, mayUnmap);
             } else {
+                shell.guardProbedRaw(offset, data);
                 image().write(offset, ByteBuffer.wrap(data));
             }
             if (forceUnitAccess) {

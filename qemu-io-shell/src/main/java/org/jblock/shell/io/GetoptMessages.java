@@ -16,19 +16,27 @@ final class GetoptMessages {
     private GetoptMessages() {
     }
 
-    /** @return getopt's complaint about {@code words}, or null when every option in them is known */
+    /**
+     * @return getopt's complaint about a command's words (short options only), or null when every
+     *         option in them is known
+     */
     static String problem(CommandSpec spec, List<String> words) {
-        String found = describe(spec, words);
+        String found = describe(spec, words, false);
         return found.equals(UNKNOWN) ? null : found;
     }
 
-    static String describe(CommandSpec spec, List<String> words) {
+    /**
+     * @param longOptions whether {@code --name} words are long options (getopt_long, as the
+     *                    program's own command line), or else clusters of short ones (getopt, as
+     *                    the shell's commands, where {@code --x} is the unknown option {@code -})
+     */
+    static String describe(CommandSpec spec, List<String> words, boolean longOptions) {
         for (int w = 0; w < words.size(); w++) {
             String word = words.get(w);
             if (word.equals("--")) {
                 break;
             }
-            if (word.startsWith("--")) {
+            if (word.startsWith("--") && longOptions) {
                 return "unrecognized option '" + word + "'";
             }
             if (!word.startsWith("-") || word.length() == 1) {

@@ -3,6 +3,7 @@ package org.jblock.shell.io;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
@@ -43,6 +44,8 @@ public final class IoShell implements Closeable {
     /** The size of the in-memory image a newcomer gets when no image is named. */
     static final long DEMO_SIZE = 64L << 20;
 
+    private static final int SECTOR = 512;
+
     private final DriverRegistry registry;
     private final PrintStream out;
     private final PrintStream err;
@@ -58,6 +61,7 @@ public final class IoShell implements Closeable {
     private BlockImage image;
     private Path imagePath;
     private OpenSpec imageSpec;
+    private boolean probedRaw;
     private boolean anyFailed;
     private boolean quitRequested;
 
@@ -129,7 +133,7 @@ public final class IoShell implements Closeable {
                 parser.parseArgs(args.toArray(String[]::new));
             }
         } catch (CommandLine.ParameterException e) {
-            problem = GetoptMessages.describe(parser.getCommandSpec(), args);
+            problem = GetoptMessages.describe(parser.getCommandSpec(), args, false);
         }
         if (problem != null) {
             err(word + ": " + problem + "\n");
@@ -225,6 +229,16 @@ public final class IoShell implements Closeable {
      * @return whether it opened
      */
     public boolean open(String path, OpenSpec spec) {
+        return open(path, spec, false);
+    }
+
+    /**
+     * Opens the image at {@code path}; in snapshot mode read-only, with writes kept in memory and
+     * dropped on close (qemu-io's {@code -s}).
+     *
+     * @return whether it opened
+     */
+    public boolean open(String path, OpenSpec spec, boolean snapshot) {
         if (image != null) {
             err(PROGRAM + ": file open already, try 'help close'\n");
             return false;
@@ -235,10 +249,15 @@ public final class IoShell implements Closeable {
         }
         try {
             Path at = Path.of(path);
-            BlockImage opened = registry.open(at, spec);
-            image = opened;
-            imagePath = at;
-            imageSpec = spec;
+            if (snapshot) {
+                image = SnapshotImage.over(registry.open(at, spec.withReadOnly(true)));
+                imagePath = null;
+                imageSpec = null;
+            } else {
+                image = registry.open(at, spec);
+                imagePath = at;
+                imageSpec = spec;
+            }
         } catch (IOException | RuntimeException e) {
             err(PROGRAM + ": can't open device " + path + ": " + openFailure(path, e) + "\n");
             return false;
@@ -253,6 +272,7 @@ public final class IoShell implements Closeable {
         }
         try {
             if ("raw".equals(image.info().format())) {
+                probedRaw = true;
                 err("WARNING: Image format was not specified for '" + path + "' and probing guessed raw.\n"
                         + "         Automatically detecting the format is dangerous for raw images,"
                         + " write operations on block 0 will be restricted.\n"
@@ -260,6 +280,29 @@ public final class IoShell implements Closeable {
             }
         } catch (IOException e) {
             // The warning is advice only; an image that cannot describe itself fails its next command.
+        }
+    }
+
+    /**
+     * Opens the image on {@code file} (memory, or a file the caller opened), printing any failure.
+     *
+     * @return whether it opened; on failure {@code file} is closed
+     */
+    public boolean open(BlockFile file, OpenSpec spec) {
+        if (image != null) {
+            err(PROGRAM + ": file open already, try 'help close'\n");
+            closeQuietly(file);
+            return false;
+        }
+        try {
+            image = registry.open(file, spec);
+            imagePath = null;
+            imageSpec = null;
+            return true;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(file);
+            err(PROGRAM + ": can't open device " + file.name() + ": " + messageText(e) + "\n");
+            return false;
         }
     }
 
@@ -274,12 +317,12 @@ public final class IoShell implements Closeable {
         MemoryBlockFile file = new MemoryBlockFile(name);
         try {
             registry.create(file, "vpc", DEMO_SIZE, "");
-            image = registry.open(file, new OpenSpec("vpc", false, false, ""));
-            imagePath = null;
-            imageSpec = null;
         } catch (IOException | RuntimeException e) {
             closeQuietly(file);
             err(PROGRAM + ": could not create the in-memory demo image: " + messageText(e) + "\n");
+            return false;
+        }
+        if (!open(file, new OpenSpec("vpc", false, false, ""))) {
             return false;
         }
         out("No image given: opened a new 64 MiB in-memory VHD (" + name
@@ -292,6 +335,7 @@ public final class IoShell implements Closeable {
         drainAio();
         BlockImage closing = image;
         image = null;
+        probedRaw = false;
         imagePath = null;
         imageSpec = null;
         try {
@@ -308,7 +352,7 @@ public final class IoShell implements Closeable {
      */
     boolean reopen(OpenSpec spec) {
         if (imagePath == null) {
-            err(PROGRAM + ": an in-memory image cannot be reopened\n");
+            err(PROGRAM + ": an in-memory or snapshot image cannot be reopened\n");
             return false;
         }
         Path path = imagePath;
@@ -323,6 +367,36 @@ public final class IoShell implements Closeable {
             err(PROGRAM + ": " + messageText(e) + "\n");
             open(path.toString(), previous);
             return false;
+        }
+    }
+
+    /**
+     * Refuses a write that would make an image opened by probing as raw probe as another format
+     * next time (its first sector turning into, say, a VHD footer), as QEMU restricts block 0 of
+     * probed raw images.
+     *
+     * @throws ProbedRawWriteException when the write would change what the image probes as
+     */
+    void guardProbedRaw(long offset, byte[] data) throws IOException {
+        if (!probedRaw || offset >= SECTOR || data.length == 0) {
+            return;
+        }
+        byte[] sector = new byte[(int) Math.min(SECTOR, image.size())];
+        image.read(0, ByteBuffer.wrap(sector));
+        System.arraycopy(data, 0, sector, (int) offset, (int) Math.min(data.length, sector.length - offset));
+        try (MemoryBlockFile first = MemoryBlockFile.of(image.name(), sector)) {
+            if (!"raw".equals(registry.probe(first).name())) {
+                throw new ProbedRawWriteException(image.name());
+            }
+        }
+    }
+
+    /** A write to block 0 of a probed raw image that would change its format; the image is unchanged. */
+    static final class ProbedRawWriteException extends BlockException {
+        private static final long serialVersionUID = 1L;
+
+        ProbedRawWriteException(String name) {
+            super(name + ": writing this to block 0 would make a probed raw image look like another format");
         }
     }
 
@@ -378,7 +452,7 @@ public final class IoShell implements Closeable {
      *         it after {@code read failed:}; errors with no errno equivalent keep their own message
      */
     static String errnoText(IOException e) {
-        if (e instanceof ReadOnlyImageException) {
+        if (e instanceof ReadOnlyImageException || e instanceof ProbedRawWriteException) {
             return "Operation not permitted";
         }
         if (e instanceof ImageClosedException) {

@@ -68,7 +68,7 @@ public final class JblockIo {
         try {
             parser.parseArgs(args);
         } catch (CommandLine.ParameterException e) {
-            err.print(IoShell.PROGRAM + ": " + GetoptMessages.describe(parser.getCommandSpec(), List.of(args)) + "\n");
+            err.print(IoShell.PROGRAM + ": " + GetoptMessages.describe(parser.getCommandSpec(), List.of(args), true) + "\n");
             out.print(helpText());
             return 1;
         }
@@ -129,9 +129,6 @@ public final class JblockIo {
         } catch (OpenArguments.BadOpenException e) {
             return e.getMessage();
         }
-        if (snapshot) {
-            return "snapshot mode (-s) is not supported";
-        }
         if (trace != null) {
             return "tracing (-T) is not supported";
         }
@@ -154,7 +151,7 @@ public final class JblockIo {
                 err.print(IoShell.PROGRAM + ": can't open: A block device must be specified\n");
                 return false;
             }
-            return shell.open(target.path(), target.spec());
+            return shell.open(target.path(), target.spec(), snapshot);
         } catch (OpenArguments.BadOpenException e) {
             err.print(IoShell.PROGRAM + ": " + e.getMessage() + "\n");
             return false;
@@ -171,6 +168,7 @@ public final class JblockIo {
                 + "  -o, --options OPTS   driver options as key=value,... (driver= picks the format)\n"
                 + "  -r, --read-only      open read-only (a shared lock)\n"
                 + "  -U, --force-share    take no lock (read-only opens only)\n"
+                + "  -s, --snapshot       keep writes in memory, leave the image unchanged\n"
                 + "  -n, --nocache        accepted for qemu-io compatibility, short for -t none\n"
                 + "  -t, --cache=MODE     accepted for compatibility: none, writeback, writethrough, directsync, unsafe\n"
                 + "  -d, --discard=MODE   accepted for compatibility: ignore, unmap\n"

@@ -7,8 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code open [-rsCnkU] [-t cache] [-d discard] [-o options] [-f fmt] [path]}. Cache, discard and
- * AIO modes are checked and accepted; jblock has one I/O path, so they change nothing.
+ * {@code open [-rsCnkU] [-t cache] [-d discard] [-o options] [-f fmt] [path]}. With {@code -s}
+ * writes go to a temporary overlay and the image is left unchanged. Cache, discard and AIO modes
+ * are checked and accepted; jblock has one I/O path, so they change nothing.
  */
 @Command(name = "open")
 final class OpenCommand extends IoCommand {
@@ -30,9 +31,6 @@ final class OpenCommand extends IoCommand {
             OpenArguments.checkCacheMode(cacheMode);
             OpenArguments.checkDiscardMode(discardMode);
             OpenArguments.checkAioMode(aioMode);
-            if (snapshot) {
-                throw new OpenArguments.BadOpenException("snapshot mode (-s) is not supported");
-            }
             if (operands.size() > 1) {
                 return usage();
             }
@@ -41,7 +39,7 @@ final class OpenCommand extends IoCommand {
             if (target.path() == null) {
                 throw new OpenArguments.BadOpenException("can't open: A block device must be specified");
             }
-            return shell.open(target.path(), target.spec()) ? OK : FAILED;
+            return shell.open(target.path(), target.spec(), snapshot) ? OK : FAILED;
         } catch (OpenArguments.BadOpenException e) {
             shell.err(IoShell.PROGRAM + ": " + e.getMessage() + "\n");
             return FAILED;

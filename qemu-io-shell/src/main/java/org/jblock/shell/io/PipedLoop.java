@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -17,12 +18,12 @@ final class PipedLoop {
     }
 
     static void run(IoShell shell, InputStream in) {
-        BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+        Reader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         while (!shell.quitRequested()) {
             shell.out(PROMPT);
             String line;
             try {
-                line = reader.readLine();
+                line = readLine(reader);
             } catch (IOException e) {
                 shell.err(IoShell.PROGRAM + ": cannot read commands: " + IoShell.messageText(e) + "\n");
                 return;
@@ -30,7 +31,23 @@ final class PipedLoop {
             if (line == null) {
                 return;
             }
-            shell.dispatch(line.replace("\r", ""));
+            shell.dispatch(line);
         }
+    }
+
+    /**
+     * @return the next line without its newline, or null at the end of input. Only a newline ends
+     *         a line: a carriage return stays part of it, as with C's {@code fgets}.
+     */
+    private static String readLine(Reader reader) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = reader.read()) >= 0) {
+            if (c == '\n') {
+                return line.toString();
+            }
+            line.append((char) c);
+        }
+        return line.length() > 0 ? line.toString() : null;
     }
 }

@@ -92,6 +92,9 @@ final class WriteCommand extends IoCommand {
                 throw new UnsupportedFeatureException("compressed writes are not supported");
             }
             checkRange(offset, length);
+            if (data != null) {
+                shell.guardProbedRaw(offset, data);
+            }
             if (zeroes) {
                 image().writeZeroes(offset, length, mayUnmap);
             } else {

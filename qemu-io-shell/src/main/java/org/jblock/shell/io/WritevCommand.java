@@ -29,7 +29,9 @@ final class WritevCommand extends IoCommand {
         long began = System.nanoTime();
         try {
             checkRange(offset, total);
-            image().write(offset, ByteBuffer.wrap(Patterns.filled(total, fill)));
+            byte[] data = Patterns.filled(total, fill);
+            shell.guardProbedRaw(offset, data);
+            image().write(offset, ByteBuffer.wrap(data));
             if (forceUnitAccess) {
                 image().flush();
             }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.jblock.api.BlockImage;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.UnsupportedFeatureException;
@@ -35,11 +36,13 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>With qemu-io installed the comparison is live, and {@code -Djblock.transcripts.regenerate=true}
  * rewrites the checked-in transcripts from it. Without qemu-io, jblock-io is compared with the
  * checked-in transcripts (and images are made by jblock itself); in CI that is a failure, since CI
- * must run the live comparison.
+ * must run the live comparison. {@code -Djblock.transcripts.stored=true} picks that mode on purpose.
  */
 class GoldenTranscriptTest {
     private static final Path EXPECTED = Path.of("src/test/resources/transcripts/expected");
     private static final boolean REGENERATE = Boolean.getBoolean("jblock.transcripts.regenerate");
+    /** Compares with the checked-in transcripts even where qemu-io is installed (to try that mode). */
+    private static final boolean STORED_ONLY = Boolean.getBoolean("jblock.transcripts.stored");
     private static final long TOOL_TIMEOUT_SECONDS = 120;
 
     @TempDir
@@ -47,7 +50,7 @@ class GoldenTranscriptTest {
 
     @TestFactory
     Stream<DynamicTest> jblock_io_prints_what_qemu_io_prints() throws IOException {
-        boolean live = ExternalTools.available("qemu-io") && ExternalTools.available("qemu-img");
+        boolean live = !STORED_ONLY && ExternalTools.available("qemu-io") && ExternalTools.available("qemu-img");
         if (!live && "true".equals(System.getenv("CI"))) {
             fail("qemu-io and qemu-img are required in CI for the live transcript comparison");
         }
@@ -67,7 +70,11 @@ class GoldenTranscriptTest {
         Path jblockDir = Files.createDirectories(work.resolve(c.name()).resolve("jblock"));
         Path qemuImage = qemuDir.resolve(c.imageFileName());
         Path jblockImage = jblockDir.resolve(c.imageFileName());
-        createWithQemuImg(c, qemuImage);
+        if (c.usesSample()) {
+            decompressSample(c, qemuImage);
+        } else {
+            createWithQemuImg(c, qemuImage);
+        }
         Files.copy(qemuImage, jblockImage);
 
         Transcript expected = runQemuIo(c, qemuDir);
@@ -87,7 +94,11 @@ class GoldenTranscriptTest {
         assertTrue(Files.exists(stored), "no checked-in transcript " + stored + "; regenerate with qemu-io");
         Path jblockDir = Files.createDirectories(work.resolve(c.name()));
         assumeDriverWorks(c);
-        createWithJblock(c, jblockDir.resolve(c.imageFileName()));
+        if (c.usesSample()) {
+            decompressSample(c, jblockDir.resolve(c.imageFileName()));
+        } else {
+            createWithJblock(c, jblockDir.resolve(c.imageFileName()));
+        }
         assertSame(Transcript.parse(Files.readString(stored)), runJblockIo(c, jblockDir));
     }
 
@@ -113,6 +124,42 @@ class GoldenTranscriptTest {
         } catch (UnsupportedFeatureException e) {
             Assumptions.abort("the " + c.format() + " driver is not built yet: " + e.getMessage());
         }
+    }
+
+    /** Unpacks a shared sample image (bzip2). */
+    private static void decompressSample(TranscriptCase c, Path image) throws IOException {
+        Path samples = sampleFolder();
+        if (samples == null) {
+            String why = "the shared sample images are not found (JBLOCK_SHARED_DIR)";
+            if ("true".equals(System.getenv("CI"))) {
+                fail("sample case " + c.name() + " cannot run: " + why);
+            }
+            Assumptions.abort("sample case " + c.name() + " skipped: " + why);
+        }
+        Path sample = samples.resolve(c.size());
+        assertTrue(Files.exists(sample), "missing sample image " + sample);
+        try (InputStream packed = new BZip2CompressorInputStream(Files.newInputStream(sample))) {
+            Files.copy(packed, image);
+        }
+    }
+
+    /**
+     * {@code $JBLOCK_SHARED_DIR/testdata/vhd}, or in a checkout that is not beside the shared folder
+     * (a second worktree) the nearest {@code shared/testdata/vhd} above the working directory; null
+     * when there is none.
+     */
+    private static Path sampleFolder() {
+        String shared = System.getenv("JBLOCK_SHARED_DIR");
+        if (shared != null && Files.isDirectory(Path.of(shared, "testdata", "vhd"))) {
+            return Path.of(shared, "testdata", "vhd");
+        }
+        for (Path at = Path.of("").toAbsolutePath(); at != null; at = at.getParent()) {
+            Path candidate = at.resolve("shared").resolve("testdata").resolve("vhd");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        return null;
     }
 
     private static void createWithQemuImg(TranscriptCase c, Path image) throws Exception {

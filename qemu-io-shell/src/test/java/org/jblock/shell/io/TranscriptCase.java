@@ -11,11 +11,18 @@ import java.util.List;
  * standing for the image's path and {@code DIR} for its folder) and optional stdin.
  *
  * <p>Cases are listed in {@code transcripts/cases.txt}, one a line:
- * {@code name | image | arguments [| stdin with \n for newlines]}. An image is {@code raw:SIZE},
- * {@code vpc:SIZE} (dynamic VHD) or {@code vpcfixed:SIZE}. Arguments split on spaces; single
+ * {@code name | image | arguments [| stdin with \n and \r for newlines and returns]}. An image is {@code raw:SIZE},
+ * {@code vpc:SIZE} (dynamic VHD), {@code vpcfixed:SIZE}, or {@code sample:FILE.bz2}: a VHD from the
+ * shared sample images (then {@code size} holds the file name). Arguments split on spaces; single
  * quotes keep a command with its spaces together.
  */
 record TranscriptCase(String name, String format, String subformat, String size, List<String> args, String stdin) {
+    /** The subformat of a case whose image is a shared sample; its {@code size} is the sample's file name. */
+    static final String SAMPLE = "sample";
+
+    boolean usesSample() {
+        return SAMPLE.equals(subformat);
+    }
 
     static List<TranscriptCase> load() throws IOException {
         List<TranscriptCase> cases = new ArrayList<>();
@@ -39,9 +46,14 @@ record TranscriptCase(String name, String format, String subformat, String size,
         }
         String[] image = parts[1].trim().split(":");
         String kind = image[0];
-        String format = kind.startsWith("vpc") ? "vpc" : kind;
-        String subformat = kind.equals("vpcfixed") ? "fixed" : kind.equals("vpc") ? "dynamic" : null;
-        String stdin = parts.length == 4 ? parts[3].trim().replace("\\n", "\n") : null;
+        String format = kind.startsWith("vpc") || kind.equals("sample") ? "vpc" : kind;
+        String subformat = switch (kind) {
+            case "vpcfixed" -> "fixed";
+            case "vpc" -> "dynamic";
+            case "sample" -> SAMPLE;
+            default -> null;
+        };
+        String stdin = parts.length == 4 ? parts[3].trim().replace("\\n", "\n").replace("\\r", "\r") : null;
         return new TranscriptCase(parts[0].trim(), format, subformat, image[1], words(parts[2].trim()), stdin);
     }
 

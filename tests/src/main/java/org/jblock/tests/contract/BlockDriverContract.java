@@ -74,6 +74,26 @@ import org.junit.jupiter.params.provider.EnumSource;
  * in-memory model of every byte, so images must be small enough for a byte array (the default size
  * is a few clusters; see {@link #requestedSize()}).
  *
+ * <p>What the checks hold a driver to, beyond reading back what was written:
+ * <ul>
+ *   <li>a new image has the {@linkplain #expectedSize expected size}, reads as zeros, and says its
+ *       format in {@link BlockImage#info()};</li>
+ *   <li>data survives close and reopen; {@code writeZeroes} and {@code discard} change nothing
+ *       outside their range; block status covers each range exactly and its zero runs read as
+ *       zeros;</li>
+ *   <li>requests beyond the end are refused with {@link InvalidRequestException}, and a read-only
+ *       image refuses changes with {@link ReadOnlyImageException}; in both cases the stored bytes
+ *       stay exactly as they were (a read-only open writes nothing, not even metadata);</li>
+ *   <li>the probe scores the driver's own images at {@value #PROBE_CLAIM} or more, and zeros,
+ *       random bytes, short files and other formats below (a fallback such as raw scores everything
+ *       below); files of other formats are refused on open with a {@link BlockException}, and
+ *       truncated images of its own either open or are refused that way: nothing crashes;</li>
+ *   <li>closing twice is harmless; afterwards every call, {@code size()} included, fails with
+ *       {@link ImageClosedException};</li>
+ *   <li>eight threads writing and reading disjoint ranges, with borders inside shared sectors and
+ *       units, leave every byte as the model says.</li>
+ * </ul>
+ *
  * <p>Offsets and lengths are random, aimed at the driver's {@link #granularity()} boundaries and at
  * the end of the image. The random seed is new on every run and named in every failure message;
  * run again with {@code -Djblock.contract.seed=<seed>} to repeat a failing run exactly.

@@ -33,6 +33,7 @@ import org.jblock.api.spi.BlockDriver;
 import org.jblock.driver.raw.RawDriver;
 import org.jblock.driver.vpc.VpcDriver;
 import org.jblock.registry.DriverRegistry;
+import org.jblock.tests.thirdparty.tiny.TinyDriver;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,12 +42,15 @@ import org.junit.jupiter.api.io.TempDir;
  * The JPMS wiring that ArchUnit cannot see: a {@link ModuleLayer} built from the module artifacts
  * (jars after {@code package}, class folders before) finds the drivers through the registry's
  * {@code uses}, the driver modules export nothing, and each driver is registered for the class path
- * too. The tests run on the class path; only this layer runs the modules as modules.
+ * too; a third party's driver module (the test-only tiny driver, given a module-info here) joins the
+ * layer with nothing but its {@code provides} line. The tests run on the class path; only these
+ * layers run the modules as modules.
  */
 class ModulePathTest {
     private static final String SERVICE = BlockDriver.class.getName();
     private static final String REGISTRY_MODULE = "org.jblock.registry";
     private static final String DRIVER_MODULE_PREFIX = "org.jblock.driver.";
+    private static final String TINY_MODULE = "org.jblock.tests.thirdparty.tiny";
 
     /** Where each module's artifact is, found through a class it holds. */
     private static Map<String, Path> artifacts;
@@ -59,28 +63,80 @@ class ModulePathTest {
                 "org.jblock.driver.raw", artifactOf(RawDriver.class),
                 "org.jblock.driver.vpc", artifactOf(VpcDriver.class),
                 REGISTRY_MODULE, artifactOf(DriverRegistry.class)));
-        ModuleFinder finder = ModuleFinder.of(artifacts.values().toArray(Path[]::new));
+        layer = layerWith();
+    }
+
+    /** @return a layer of jblock's modules and {@code more} module folders, resolved from the registry */
+    private static ModuleLayer layerWith(Path... more) {
+        List<Path> paths = new ArrayList<>(artifacts.values());
+        paths.addAll(List.of(more));
+        ModuleFinder finder = ModuleFinder.of(paths.toArray(Path[]::new));
         ModuleLayer boot = ModuleLayer.boot();
         Configuration configuration = boot.configuration().resolveAndBind(finder, ModuleFinder.of(), Set.of(REGISTRY_MODULE));
         // The platform loader as parent: nothing may come from the class path this test runs on.
-        layer = boot.defineModulesWithOneLoader(configuration, ClassLoader.getPlatformClassLoader());
+        return boot.defineModulesWithOneLoader(configuration, ClassLoader.getPlatformClassLoader());
     }
 
-    @Test
-    void the_registry_in_the_layer_finds_raw_and_vpc_as_modules() throws ReflectiveOperationException {
-        Class<?> registryType = layer.findLoader(REGISTRY_MODULE).loadClass(DriverRegistry.class.getName());
-        Class<?> driverType = layer.findLoader("org.jblock.api").loadClass(SERVICE);
+    /** @return each driver the registry's own {@code load()} finds in {@code modules}, by name, with its module */
+    private static Map<String, Module> driversFoundByTheRegistry(ModuleLayer modules) throws ReflectiveOperationException {
+        Class<?> registryType = modules.findLoader(REGISTRY_MODULE).loadClass(DriverRegistry.class.getName());
+        Class<?> driverType = modules.findLoader("org.jblock.api").loadClass(SERVICE);
         Object registry = registryType.getMethod("load").invoke(null);
         Map<String, Module> found = new TreeMap<>();
         for (Object driver : (List<?>) registryType.getMethod("drivers").invoke(registry)) {
             found.put((String) driverType.getMethod("name").invoke(driver), driver.getClass().getModule());
         }
+        return found;
+    }
+
+    @Test
+    void the_registry_in_the_layer_finds_raw_and_vpc_as_modules() throws ReflectiveOperationException {
+        Map<String, Module> found = driversFoundByTheRegistry(layer);
         assertEquals(Set.of("raw", "vpc"), found.keySet(), "drivers the registry finds in the module layer");
         for (Map.Entry<String, Module> driver : found.entrySet()) {
             assertEquals(DRIVER_MODULE_PREFIX + driver.getKey(), driver.getValue().getName(),
                     "the module the " + driver.getKey() + " driver was loaded from");
             assertSame(layer, driver.getValue().getLayer(), "the layer of the " + driver.getKey() + " driver");
         }
+    }
+
+    @Test
+    void a_third_party_driver_module_joins_the_layer_through_its_provides_line(@TempDir Path folder)
+            throws IOException, ReflectiveOperationException, URISyntaxException {
+        ModuleLayer withTiny = layerWith(tinyDriverModule(folder));
+        Map<String, Module> found = driversFoundByTheRegistry(withTiny);
+        assertEquals(Set.of("raw", "tiny", "vpc"), found.keySet(), "drivers found with the tiny module added");
+        assertEquals(TINY_MODULE, found.get("tiny").getName(), "the module the tiny driver was loaded from");
+        ModuleDescriptor tiny = withTiny.findModule(TINY_MODULE).orElseThrow().getDescriptor();
+        assertEquals(Set.of(), tiny.exports(), "the tiny module exports nothing");
+        assertEquals(List.of(TinyDriver.class.getName()), providersOf(tiny));
+    }
+
+    /**
+     * The test-only tiny driver packed as a third party would ship it: its package's classes and a
+     * {@code module-info} that requires block-api and provides the driver, compiled here with the
+     * JDK's javac, since the test sources themselves are no module of their own.
+     */
+    private static Path tinyDriverModule(Path folder) throws IOException, URISyntaxException {
+        Path module = Files.createDirectories(folder.resolve(TINY_MODULE));
+        String packagePath = TinyDriver.class.getPackageName().replace('.', '/');
+        Path compiled = artifactOf(TinyDriver.class).resolve(packagePath);
+        Path target = Files.createDirectories(module.resolve(packagePath));
+        try (var classes = Files.list(compiled)) {
+            for (Path file : classes.filter(f -> f.toString().endsWith(".class")).toList()) {
+                Files.copy(file, target.resolve(file.getFileName()));
+            }
+        }
+        Path descriptor = Files.writeString(folder.resolve("module-info.java"), "module " + TINY_MODULE + " {\n"
+                + "    requires org.jblock.api;\n"
+                + "    provides " + SERVICE + " with " + TinyDriver.class.getName() + ";\n"
+                + "}\n");
+        ToolProvider javac = ToolProvider.findFirst("javac").orElse(null);
+        assertNotNull(javac, "the JDK's javac is missing: run the tests on a JDK");
+        run(javac, "-d", module.toString(), "--release", "17",
+                "--module-path", artifacts.get("org.jblock.api").toString(),
+                "--patch-module", TINY_MODULE + "=" + module, descriptor.toString());
+        return module;
     }
 
     @Test

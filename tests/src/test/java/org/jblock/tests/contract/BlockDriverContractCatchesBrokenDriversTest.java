@@ -24,6 +24,10 @@ import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
 import org.jblock.driver.raw.RawDriver;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -104,6 +108,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
         };
         LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectMethod(contract, check, BlockDriverContract.Storage.class.getName()))
+                .configurationParameter(OnlyInsideThisTest.PARAMETER, "true")
                 .build(), listener);
         return results;
     }
@@ -287,6 +292,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
     // ---------------------------------------------------------------- the raw driver, with a bug
 
     /** The contract run against raw with one bug planted in its images (or in the driver itself). */
+    @ExtendWith(OnlyInsideThisTest.class)
     abstract static class BrokenRawContract extends BlockDriverContract {
         private final Function<BlockImage, BlockImage> bug;
 
@@ -306,6 +312,22 @@ class BlockDriverContractCatchesBrokenDriversTest {
         @Override
         protected boolean recognisesContent() {
             return false;
+        }
+    }
+
+    /**
+     * Keeps the broken contracts from running on their own, which a test filter that names them
+     * (e.g. {@code -Dtest='*Contract*'}) would otherwise do: they are meant to fail.
+     */
+    static final class OnlyInsideThisTest implements ExecutionCondition {
+        static final String PARAMETER = "jblock.contract.planted-bugs";
+
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            return context.getConfigurationParameter(PARAMETER, Boolean::parseBoolean).orElse(false)
+                    ? ConditionEvaluationResult.enabled("run by BlockDriverContractCatchesBrokenDriversTest")
+                    : ConditionEvaluationResult.disabled("a driver with a planted bug, run only by "
+                            + "BlockDriverContractCatchesBrokenDriversTest");
         }
     }
 

@@ -15,8 +15,9 @@ import org.jblock.api.spi.ProbeInput;
 /**
  * "tiny", a made-up format written as a third party would write a driver: a {@value TinyHeader#SIZE}-byte
  * header with its own magic ({@link TinyHeader}), then the disk. It lives in test sources, registered
- * in {@code META-INF/services} like a real driver, and proves that a format plugs in with no change
- * to jblock: the registry finds it, its probe wins for its files, and it passes the contract kit.
+ * in {@code META-INF/services} like a real driver (and, as a module, through a {@code provides} line
+ * that the module-path test compiles), and proves that a format plugs in with no change to jblock:
+ * the registry finds it, its probe wins for its files, and it passes the contract kit.
  */
 public final class TinyDriver implements BlockDriver {
     static final String NAME = "tiny";

@@ -1,0 +1,112 @@
+package org.jblock.shell.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JblockIoTest {
+    @TempDir
+    Path dir;
+
+    private record Outcome(int status, String out, String err) {
+    }
+
+    private static Outcome run(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = JblockIo.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8),
+                false);
+        return new Outcome(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void help_and_version_exit_zero() {
+        Outcome help = run("", "-h");
+        assertEquals(0, help.status());
+        assertTrue(help.out().startsWith("Usage: jblock-io [OPTIONS]... [-c STRING]... [file]\n"), help.out());
+        Outcome version = run("", "-V");
+        assertEquals(0, version.status());
+        assertTrue(version.out().startsWith("jblock-io version "), version.out());
+    }
+
+    @Test
+    void an_unknown_option_prints_getopt_s_complaint_and_the_usage() {
+        Outcome bad = run("", "-x");
+        assertEquals(1, bad.status());
+        assertEquals("jblock-io: invalid option -- 'x'\n", bad.err());
+        assertTrue(bad.out().startsWith("Usage: "));
+    }
+
+    @Test
+    void batch_commands_run_in_order_and_the_status_records_a_failure() throws IOException {
+        Path image = dir.resolve("t.raw");
+        Files.write(image, new byte[4096]);
+        Outcome ok = run("read 0 1\n", "-f", "raw", "-c", "write -q -P 3 0 512", "-c", "read -q -P 3 0 512",
+                image.toString());
+        assertEquals(0, ok.status(), ok.err());
+        assertEquals("", ok.out(), "-c mode does not read stdin");
+        Outcome failed = run("", "-f", "raw", "-c", "read -q -P 4 0 512", "-c", "length", image.toString());
+        assertEquals(1, failed.status());
+        assertEquals("Pattern verification failed at offset 0, 512 bytes\n4 KiB\n", failed.out());
+    }
+
+    @Test
+    void piped_stdin_gets_a_prompt_before_each_line() throws IOException {
+        Path image = dir.resolve("t.raw");
+        Files.write(image, new byte[4096]);
+        Outcome piped = run("length\nlength\n", "-f", "raw", image.toString());
+        assertEquals(0, piped.status());
+        assertEquals("jblock-io> 4 KiB\njblock-io> 4 KiB\njblock-io> ", piped.out());
+    }
+
+    @Test
+    void driver_options_reach_the_driver_and_unknown_ones_are_named() throws IOException {
+        Path image = dir.resolve("t.raw");
+        Files.write(image, new byte[4096]);
+        Outcome bad = run("", "-o", "driver=raw,bogus=1", "-c", "length", image.toString());
+        assertEquals(1, bad.status());
+        assertTrue(bad.err().startsWith("jblock-io: can't open device " + image + ": Invalid parameter 'bogus'"),
+                bad.err());
+        assertEquals(1, bad.err().split("\n").length);
+    }
+
+    @Test
+    void a_locked_image_is_one_line_and_exit_status_1() throws IOException {
+        Path image = dir.resolve("t.raw");
+        Files.write(image, new byte[4096]);
+        try (ShellRun writer = new ShellRun()) {
+            assertTrue(writer.shell.open(image.toString(), new org.jblock.registry.OpenSpec("raw", false, false, "")));
+            Outcome second = run("", "-f", "raw", "-c", "write 0 1", image.toString());
+            assertEquals(1, second.status());
+            assertEquals("", second.out());
+            assertTrue(second.err().startsWith("jblock-io: can't open device " + image + ": Failed to get \"write\" lock"),
+                    second.err());
+            assertEquals(1, second.err().split("\n").length, second.err());
+            Outcome reader = run("", "-f", "raw", "-r", "-U", "-c", "length", image.toString());
+            assertEquals(0, reader.status(), "-r -U takes no lock: " + reader.err());
+            assertEquals("4 KiB\n", reader.out());
+        }
+    }
+
+    @Test
+    void open_takes_a_format_with_f_as_well_as_driver_option() throws IOException {
+        Path image = dir.resolve("t.raw");
+        Files.write(image, new byte[2048]);
+        Outcome both = run("", "-c", "open -f raw " + image, "-c", "info", "-c", "close",
+                "-c", "open -o driver=raw " + image, "-c", "length");
+        assertEquals(0, both.status(), both.err());
+        assertEquals("", both.err(), "a named format prints no probing warning");
+        assertEquals("format name: raw\ncluster size: 0 bytes\nvm state offset: 0 bytes\n2 KiB\n", both.out());
+    }
+}
