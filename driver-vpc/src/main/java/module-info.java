@@ -12,6 +12,15 @@
  *   <dd>Default off: a wrong footer or dynamic header checksum is a corrupt-image error (a bad
  *       footer at the end is first replaced by a valid copy at offset 0, as the specification says).
  *       On: such an image opens read-only, so its data can be copied out.</dd>
+ *   <dt>{@code check=on|off}</dt>
+ *   <dd>Default off: an image open refuses as corrupt (bad checksums, a missing footer, BAT entries
+ *       outside the file or overlapping, a truncated file...) is an error. On: such an image still
+ *       opens, for {@code check} and repair only; reads and writes fail with the error open found
+ *       until it is repaired and opened again. A sound image opens as usual.</dd>
+ *   <dt>{@code check_bitmaps=on|off}</dt>
+ *   <dd>Default off. On: {@code check} also reads the sectors whose bitmap bit is clear in every
+ *       allocated block and warns where they are not zero (the specification wants zeros there;
+ *       jblock and libvhdi read zeros, QEMU reads what is on disk).</dd>
  * </dl>
  *
  * <h2>Create options</h2>
@@ -29,6 +38,14 @@
  * <h2>Limits</h2>
  * Virtual sizes up to 2040 GiB; sizes above 127 GiB use the maximum geometry and the exact size.
  * Differencing images are refused (naming their parent) until differencing is built.
+ *
+ * <h2>Check, repair and resize</h2>
+ * {@code check} follows vhd-util's list (footers, dynamic header, BAT, leaks); repair restores a
+ * footer from its copy, rewrites checksums, drops BAT entries that point outside the file or at
+ * another block, moves a misplaced footer and reclaims leaked space. Dynamic images grow (moving
+ * the first blocks away when the BAT needs their room) and shrink over unallocated tail blocks;
+ * fixed images grow and shrink by moving the footer. Resize and repair must not run alongside
+ * reads and writes of the same image.
  */
 module org.jblock.driver.vpc {
     requires org.jblock.api;

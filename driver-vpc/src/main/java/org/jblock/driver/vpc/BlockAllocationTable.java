@@ -27,6 +27,18 @@ final class BlockAllocationTable {
         this.entries = entries;
     }
 
+    /**
+     * @return a copy with {@code count} entries: these, then unallocated ones (for resize, under the
+     *         allocation lock)
+     */
+    BlockAllocationTable resized(int count) {
+        int[] copy = java.util.Arrays.copyOf(entries, count);
+        if (count > entries.length) {
+            java.util.Arrays.fill(copy, entries.length, count, UNALLOCATED);
+        }
+        return new BlockAllocationTable(copy);
+    }
+
     /** Reads {@code count} big-endian entries from {@code src}'s position, advancing it. */
     static BlockAllocationTable decode(ByteBuffer src, int count) {
         int[] entries = new int[count];

@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -15,6 +16,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jblock.api.BlockFile;
+import org.jblock.api.CheckMode;
+import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
 import org.jblock.api.ImageInfo;
 import org.jblock.api.UnsupportedFeatureException;
@@ -71,18 +74,20 @@ final class DynamicVhdImage extends AbstractBlockImage {
     /** With 2 MiB blocks: the bitmaps of 16 GiB of partly written disk. */
     private static final int MAX_CACHE_SLOTS = 8192;
 
-    private final VhdFacts facts;
-    private final DynamicHeader header;
-    private final BlockAllocationTable bat;
-    private final long virtualSize;
+    private volatile VhdFacts facts;
+    private volatile DynamicHeader header;
+    private volatile BlockAllocationTable bat;
+    private volatile long virtualSize;
     private final int blockSize;
     private final int blockShift;
     private final int bitmapSize;
     private final int sectorsPerBlock;
-    private final byte[] footerBytes;
-    /** One bit a block: its bitmap is known to be all ones. */
-    private final long[] fullBlocks;
+    private volatile byte[] footerBytes;
+    /** One bit a block: its bitmap is known to be all ones. Replaced (not changed) by resize. */
+    private volatile long[] fullBlocks;
     private final AtomicReferenceArray<CachedBitmap> bitmapCache;
+    /** Whether check also reads the sectors whose bitmap bit is clear (open option check_bitmaps). */
+    private volatile boolean checkBitmaps;
 
     /** Serializes allocation, bitmap updates, cache loads and the BAT write-back. */
     private final ReentrantLock metadataLock = new ReentrantLock();
@@ -478,6 +483,66 @@ final class DynamicVhdImage extends AbstractBlockImage {
         fields.put("max-table-entries", header.maxTableEntriesUnsigned());
         fields.put("allocated-blocks", (long) bat.allocatedCount());
         return new ImageInfo(format(), virtualSize, blockSize, fields);
+    }
+
+    // ---- check and resize (see VhdChecker and DynamicResizer) ------------------------------------
+
+    void checkBitmaps() {
+        checkBitmaps = true;
+    }
+
+    /** Checks from the file, with the BAT written back first and allocation held off meanwhile. */
+    @Override
+    protected CheckReport doCheck(CheckMode mode) throws IOException {
+        metadataLock.lock();
+        try {
+            if (!isReadOnly()) {
+                doFlush();
+            }
+            VhdChecker.Outcome outcome = VhdChecker.check(file(), mode, checkBitmaps);
+            outcome.changedEntries().forEach(bat::set);
+            if (outcome.footerOffset() >= 0) {
+                appendAt = outcome.footerOffset();
+                facts = new VhdFacts(facts.footer(), appendAt, facts.footerSource(), virtualSize, facts.sizeSource(),
+                        facts.checksumsIgnored(), facts.notes());
+            }
+            return outcome.report();
+        } finally {
+            metadataLock.unlock();
+        }
+    }
+
+    /**
+     * Blocks may move (see {@link DynamicResizer}), so reads and writes of this image must not run
+     * meanwhile, as qemu-img resize works on an image nothing else has open.
+     */
+    @Override
+    protected void doResize(long newSize) throws IOException {
+        metadataLock.lock();
+        try {
+            doFlush();
+            DynamicResizer.Result result = new DynamicResizer(file(), name(), facts.footer(), header, bat, appendAt,
+                    virtualSize).resize(newSize);
+            int oldLastBlock = (int) ((virtualSize - 1) >>> blockShift);
+            boolean lastBlockGrows = newSize > virtualSize && (virtualSize & (blockSize - 1)) != 0;
+            int newCount = (int) VhdLayout.ceilDiv(newSize, blockSize);
+            long[] full = Arrays.copyOf(fullBlocks, (newCount + 63) >>> 6);
+            if (lastBlockGrows) {
+                // Its bitmap was "full" for fewer sectors: look at it again before trusting it.
+                full[oldLastBlock >>> 6] &= ~(1L << oldLastBlock);
+                bitmapCache.set(slot(oldLastBlock), null);
+            }
+            fullBlocks = full;
+            bat = result.bat();
+            header = result.header();
+            footerBytes = result.footer().toBytes();
+            appendAt = result.footerOffset();
+            facts = new VhdFacts(result.footer(), result.footerOffset(), facts.footerSource(), newSize,
+                    "resized to current-size", facts.checksumsIgnored(), facts.notes());
+            virtualSize = newSize;
+        } finally {
+            metadataLock.unlock();
+        }
     }
 
     /** The block allocation table in use (for tests, and for check to build on). */

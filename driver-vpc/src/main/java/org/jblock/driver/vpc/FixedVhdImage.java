@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.jblock.api.BlockFile;
+import org.jblock.api.CheckMode;
+import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
 import org.jblock.api.ImageInfo;
 import org.jblock.api.InvalidRequestException;
@@ -98,5 +100,13 @@ final class FixedVhdImage extends AbstractBlockImage {
         file().truncate(newSize + VhdFooter.SIZE);
         facts = new VhdFacts(footer, newSize, old.footerSource(), newSize, "resized to current-size",
                 old.checksumsIgnored(), old.notes());
+    }
+
+    /** Checks the footer from the file; a repair rewrites at most the footer's checksum. */
+    @Override
+    protected CheckReport doCheck(CheckMode mode) throws IOException {
+        synchronized (resizeLock) {
+            return VhdChecker.check(file(), mode, false).report();
+        }
     }
 }

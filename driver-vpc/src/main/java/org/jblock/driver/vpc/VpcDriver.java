@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.List;
 
 import org.jblock.api.BlockImage;
+import org.jblock.api.CorruptImageException;
 import org.jblock.api.Options;
 import org.jblock.api.OptionSpec;
 import org.jblock.api.spi.BlockDriver;
@@ -23,6 +24,13 @@ public final class VpcDriver implements BlockDriver {
             "chs", "current_size");
     static final OptionSpec<Boolean> IGNORE_CHECKSUMS = OptionSpec.bool("ignore_checksums", false,
             "Open an image whose footer or dynamic header checksum is wrong, read-only, to rescue its data");
+
+    static final OptionSpec<Boolean> CHECK = OptionSpec.bool("check", false,
+            "Open even an image that is refused as corrupt, for check and repair only (reads and writes"
+            + " fail until it is repaired and opened again); 'check -r all' then fixes what is safe");
+    static final OptionSpec<Boolean> CHECK_BITMAPS = OptionSpec.bool("check_bitmaps", false,
+            "Let check also verify that sectors whose bitmap bit is clear hold zeros (reads every partly"
+            + " written block)");
 
     static final OptionSpec<String> SUBFORMAT = OptionSpec.choice("subformat", "dynamic",
             "Type of virtual hard disk format: dynamic (grows as written) or fixed (preallocated, sparse)",
@@ -89,7 +97,20 @@ public final class VpcDriver implements BlockDriver {
         String calc = options.get(FORCE_SIZE_CALC);
         VhdOpener.SizeMode mode = calc == null ? VhdOpener.SizeMode.AUTO
                 : calc.equals("chs") ? VhdOpener.SizeMode.CHS : VhdOpener.SizeMode.CURRENT_SIZE;
-        return VhdOpener.open(request.file(), request.readOnly(), mode, options.get(IGNORE_CHECKSUMS));
+        boolean checkBitmaps = options.get(CHECK_BITMAPS);
+        BlockImage image;
+        try {
+            image = VhdOpener.open(request.file(), request.readOnly(), mode, options.get(IGNORE_CHECKSUMS));
+        } catch (CorruptImageException damage) {
+            if (!options.get(CHECK)) {
+                throw damage;
+            }
+            return new DamagedVhdImage(request.file(), request.readOnly(), damage, checkBitmaps);
+        }
+        if (checkBitmaps && image instanceof DynamicVhdImage) {
+            ((DynamicVhdImage) image).checkBitmaps();
+        }
+        return image;
     }
 
     @Override
@@ -105,7 +126,7 @@ public final class VpcDriver implements BlockDriver {
 
     @Override
     public List<OptionSpec<?>> openOptions() {
-        return List.of(FORCE_SIZE_CALC, IGNORE_CHECKSUMS);
+        return List.of(FORCE_SIZE_CALC, IGNORE_CHECKSUMS, CHECK, CHECK_BITMAPS);
     }
 
     @Override

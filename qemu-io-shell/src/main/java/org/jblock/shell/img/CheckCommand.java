@@ -2,13 +2,16 @@ package org.jblock.shell.img;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Locale;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.CheckReport.Severity;
+import org.jblock.api.LocalBlockFile;
 import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.api.spi.BlockDriver;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -23,6 +26,9 @@ import picocli.CommandLine.TypeConversionException;
  * {@code check [-f fmt] [-r leaks|all] [--output=human|json] [-q] filename}, with qemu-img's exit
  * codes: 0 clean, 1 the check could not run, 2 corruptions left, 3 only leaks left, 63 the format has
  * no checks.
+ *
+ * <p>A driver that has an open option named {@code check} (vpc does) gets it turned on: it then
+ * opens even an image it would refuse as corrupt, so that the check can report and repair it.
  */
 @Command(name = "check", description = "Checks an image for corruptions and leaks, and repairs them with -r.")
 final class CheckCommand extends ImgCommand {
@@ -31,6 +37,8 @@ final class CheckCommand extends ImgCommand {
     static final int CORRUPTIONS = 2;
     static final int LEAKS = 3;
     static final int NOT_SUPPORTED = 63;
+    /** The open option by which a driver opens a damaged image for check and repair. */
+    static final String CHECK_OPTION = "check";
 
     @Mixin
     ImageOptions options = new ImageOptions();
@@ -52,7 +60,8 @@ final class CheckCommand extends ImgCommand {
 
     @Override
     public Integer call() throws IOException {
-        try (BlockImage image = open(filename, options.format, !repair.repairs(), options.forceShare)) {
+        try (BlockImage image = open(filename, options.format, !repair.repairs(), options.forceShare,
+                checkOption())) {
             CheckReport report;
             try {
                 report = image.check(repair);
@@ -73,6 +82,25 @@ final class CheckCommand extends ImgCommand {
                 }
             }
             return exitCode(report);
+        }
+    }
+
+    /** @return {@code check=on} when the image's driver has that open option, else no option */
+    private String checkOption() {
+        try {
+            BlockDriver driver;
+            if (options.format != null) {
+                driver = registry().driver(options.format);
+            } else {
+                try (LocalBlockFile file = LocalBlockFile.open(Path.of(filename), true)) {
+                    driver = registry().probe(file);
+                }
+            }
+            boolean hasCheck = driver.openOptions().stream().anyMatch(o -> o.name().equals(CHECK_OPTION));
+            return hasCheck ? CHECK_OPTION + "=on" : "";
+        } catch (IOException | RuntimeException e) {
+            // The open that follows reports why the image cannot be opened.
+            return "";
         }
     }
 

@@ -54,8 +54,15 @@ abstract class ImgCommand implements Callable<Integer> {
      * @throws BlockException {@code Could not open 'file': reason}
      */
     final BlockImage open(String file, String format, boolean readOnly, boolean forceShare) throws BlockException {
+        return open(file, format, readOnly, forceShare, "");
+    }
+
+    /** As {@link #open(String, String, boolean, boolean)}, with driver open options {@code key=value,...}. */
+    final BlockImage open(String file, String format, boolean readOnly, boolean forceShare, String driverOptions)
+            throws BlockException {
         try {
-            return registry().open(Path.of(file), new OpenSpec(format, readOnly, forceShare && readOnly, ""));
+            OpenSpec spec = new OpenSpec(format, readOnly, forceShare && readOnly, driverOptions);
+            return registry().open(Path.of(file), spec);
         } catch (IOException | RuntimeException e) {
             throw new BlockException("Could not open '" + file + "': " + Messages.describe(e), e);
         }
