@@ -41,7 +41,7 @@ import org.jblock.api.UnsupportedFeatureException;
  * room to grow back); only the footers change.
  *
  * <p>The caller holds the image's allocation lock and has written its BAT back; reads and writes of
- * the image must not run meanwhile.
+ * the image do not run meanwhile (the image's base class drains them before a resize).
  */
 final class DynamicResizer {
     private static final int FILL_CHUNK = 1 << 20;

@@ -513,8 +513,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
     }
 
     /**
-     * Blocks may move (see {@link DynamicResizer}), so reads and writes of this image must not run
-     * meanwhile, as qemu-img resize works on an image nothing else has open.
+     * Blocks may move (see {@link DynamicResizer}); the base class holds reads and writes of this
+     * image off meanwhile.
      */
     @Override
     protected void doResize(long newSize) throws IOException {

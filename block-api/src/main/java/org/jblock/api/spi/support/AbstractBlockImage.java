@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
@@ -24,8 +26,15 @@ import org.jblock.api.UnsupportedFeatureException;
  * the {@code do*} methods, each called with a valid, non-empty range on an open image.
  *
  * <p>Optional abilities have defaults: write-zeroes writes zero buffers, discard does nothing,
- * block status reports everything as data, check and resize are unsupported. Thread safety of the
- * {@code do*} methods is the driver's to provide.
+ * block status reports everything as data, check and resize are unsupported.
+ *
+ * <p><b>Concurrency.</b> I/O calls ({@code doRead}, {@code doWrite}, {@code doWriteZeroes},
+ * {@code doDiscard}, {@code doFlush}, {@code doBlockStatus}, {@code doInfo}) may run on many threads
+ * at once; making them safe with each other is the driver's work. Calls that reshape the image
+ * ({@code doResize}, {@code doCheck}, {@code doClose}) run alone: they wait for the I/O in flight to
+ * finish and hold new I/O off until they return (QEMU drains requests the same way before a
+ * truncate), so a driver may move data and metadata there freely. The range of every request is
+ * checked against the size in force while it runs.
  */
 public abstract class AbstractBlockImage implements BlockImage {
     private static final int ZERO_CHUNK = 1 << 20;
@@ -34,6 +43,8 @@ public abstract class AbstractBlockImage implements BlockImage {
     private final BlockFile file;
     private final boolean readOnly;
     private final String format;
+    /** Shared by I/O, exclusive for resize, check and close. */
+    private final ReentrantReadWriteLock drain = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
     /**
@@ -69,94 +80,158 @@ public abstract class AbstractBlockImage implements BlockImage {
 
     @Override
     public final void read(long offset, ByteBuffer dst) throws IOException {
-        checkRange(offset, dst.remaining());
-        if (dst.hasRemaining()) {
-            doRead(offset, dst);
+        Lock io = io();
+        try {
+            checkRange(offset, dst.remaining());
+            if (dst.hasRemaining()) {
+                doRead(offset, dst);
+            }
+        } finally {
+            io.unlock();
         }
     }
 
     @Override
     public final void write(long offset, ByteBuffer src) throws IOException {
-        checkWritable();
-        checkRange(offset, src.remaining());
-        if (src.hasRemaining()) {
-            doWrite(offset, src);
+        Lock io = io();
+        try {
+            checkWritable();
+            checkRange(offset, src.remaining());
+            if (src.hasRemaining()) {
+                doWrite(offset, src);
+            }
+        } finally {
+            io.unlock();
         }
     }
 
     @Override
     public final void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-        checkWritable();
-        checkRange(offset, length);
-        if (length > 0) {
-            doWriteZeroes(offset, length, mayUnmap);
+        Lock io = io();
+        try {
+            checkWritable();
+            checkRange(offset, length);
+            if (length > 0) {
+                doWriteZeroes(offset, length, mayUnmap);
+            }
+        } finally {
+            io.unlock();
         }
     }
 
     @Override
     public final void discard(long offset, long length) throws IOException {
-        checkWritable();
-        checkRange(offset, length);
-        if (length > 0) {
-            doDiscard(offset, length);
+        Lock io = io();
+        try {
+            checkWritable();
+            checkRange(offset, length);
+            if (length > 0) {
+                doDiscard(offset, length);
+            }
+        } finally {
+            io.unlock();
         }
     }
 
     @Override
     public final void flush() throws IOException {
-        ensureOpen();
-        if (!readOnly) {
-            doFlush();
+        Lock io = io();
+        try {
+            ensureOpen();
+            if (!readOnly) {
+                doFlush();
+            }
+        } finally {
+            io.unlock();
         }
     }
 
     @Override
     public final List<Extent> blockStatus(long offset, long length) throws IOException {
-        checkRange(offset, length);
-        if (length == 0) {
-            return List.of();
+        Lock io = io();
+        try {
+            checkRange(offset, length);
+            if (length == 0) {
+                return List.of();
+            }
+            return merged(doBlockStatus(offset, length));
+        } finally {
+            io.unlock();
         }
-        return merged(doBlockStatus(offset, length));
     }
 
     @Override
     public final ImageInfo info() throws IOException {
-        ensureOpen();
-        return doInfo();
+        Lock io = io();
+        try {
+            ensureOpen();
+            return doInfo();
+        } finally {
+            io.unlock();
+        }
     }
 
     @Override
     public final CheckReport check(CheckMode mode) throws IOException {
-        ensureOpen();
-        if (mode.repairs()) {
-            checkWritable();
+        Lock alone = alone();
+        try {
+            ensureOpen();
+            if (mode.repairs()) {
+                checkWritable();
+            }
+            return doCheck(mode);
+        } finally {
+            alone.unlock();
         }
-        return doCheck(mode);
     }
 
     @Override
     public final void resize(long newSize) throws IOException {
-        checkWritable();
-        if (newSize < 0) {
-            throw new InvalidRequestException(name() + ": invalid size " + newSize);
+        Lock alone = alone();
+        try {
+            checkWritable();
+            if (newSize < 0) {
+                throw new InvalidRequestException(name() + ": invalid size " + newSize);
+            }
+            doResize(newSize);
+        } finally {
+            alone.unlock();
         }
-        doResize(newSize);
     }
 
     @Override
     public final void close() throws IOException {
-        if (closed) {
-            return;
-        }
+        Lock alone = alone();
         try {
-            if (!readOnly) {
-                doFlush();
+            if (closed) {
+                return;
             }
-            doClose();
+            try {
+                if (!readOnly) {
+                    doFlush();
+                }
+                doClose();
+            } finally {
+                closed = true;
+                file.close();
+            }
         } finally {
-            closed = true;
-            file.close();
+            alone.unlock();
         }
+    }
+
+    /** Enters a call that runs beside other I/O; the caller unlocks what it returns. */
+    private Lock io() {
+        Lock lock = drain.readLock();
+        lock.lock();
+        return lock;
+    }
+
+    /** Enters a call that runs alone, once the I/O in flight has finished. */
+    private Lock alone() {
+        Lock lock = drain.writeLock();
+        lock.lock();
+        return lock;
     }
 
     /** Reads {@code dst.remaining() > 0} bytes at a valid {@code offset}. */

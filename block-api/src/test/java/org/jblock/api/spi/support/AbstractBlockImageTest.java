@@ -7,11 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jblock.api.BlockFile;
@@ -267,5 +274,77 @@ class AbstractBlockImageTest {
         assertEquals(List.of("flush", "close"), calls);
         assertThrows(ImageClosedException.class, () -> image.read(0, ByteBuffer.allocate(1)));
         assertDoesNotThrow(image::close);
+    }
+
+    /** An image whose reads wait at a gate, and whose resize records whether a read was in flight. */
+    static final class GatedImage extends AbstractBlockImage {
+        final CountDownLatch readEntered = new CountDownLatch(1);
+        final CountDownLatch releaseRead = new CountDownLatch(1);
+        final AtomicInteger readsInFlight = new AtomicInteger();
+        volatile int readsInFlightAtResize = -1;
+        volatile long size = SIZE;
+
+        GatedImage(BlockFile file) {
+            super("gated", file, false);
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        protected void doRead(long offset, ByteBuffer dst) throws IOException {
+            readsInFlight.incrementAndGet();
+            try {
+                readEntered.countDown();
+                releaseRead.await();
+                file().readFully(dst, offset);
+            } catch (InterruptedException e) {
+                throw new InterruptedIOException();
+            } finally {
+                readsInFlight.decrementAndGet();
+            }
+        }
+
+        @Override
+        protected void doWrite(long offset, ByteBuffer src) throws IOException {
+            file().write(src, offset);
+        }
+
+        @Override
+        protected void doResize(long newSize) {
+            readsInFlightAtResize = readsInFlight.get();
+            size = newSize;
+        }
+    }
+
+    @Test
+    void resize_waits_for_io_in_flight_and_later_requests_see_the_new_size() throws Exception {
+        GatedImage image = new GatedImage(filled());
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> read = pool.submit(() -> {
+                image.read(SIZE - 512, ByteBuffer.allocate(512));
+                return null;
+            });
+            assertTrue(image.readEntered.await(10, TimeUnit.SECONDS));
+            Future<?> resize = pool.submit(() -> {
+                image.resize(SIZE / 2);
+                return null;
+            });
+
+            // The resize cannot start while the read is inside the driver.
+            assertThrows(TimeoutException.class,
+                    () -> resize.get(200, TimeUnit.MILLISECONDS));
+            image.releaseRead.countDown();
+            read.get(10, TimeUnit.SECONDS);
+            resize.get(10, TimeUnit.SECONDS);
+
+            assertEquals(0, image.readsInFlightAtResize);
+            assertThrows(InvalidRequestException.class, () -> image.read(SIZE - 512, ByteBuffer.allocate(512)));
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
