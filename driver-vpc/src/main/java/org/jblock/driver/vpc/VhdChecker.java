@@ -66,8 +66,6 @@ final class VhdChecker {
     private static final int COPY_CHUNK = 1 << 20;
     /** Bad BAT entries reported one by one; the rest are counted in one finding. */
     private static final int MAX_LISTED_ENTRIES = 1000;
-    private static final int CREATOR_VPC = VhdFooter.fourCC("vpc ");
-    private static final int CREATOR_QEMU = VhdFooter.fourCC("qemu");
     private static final int OFFSET_FEATURES = 8;
     private static final int OFFSET_VERSION = 12;
     private static final int OFFSET_TIMESTAMP = 24;
@@ -149,10 +147,8 @@ final class VhdChecker {
      * the current size for the rest and for the maximum geometry.
      */
     static long defaultVirtualSize(VhdFooter footer) {
-        Geometry geometry = footer.geometry();
-        boolean chs = !geometry.isMax()
-                && (footer.creatorApp() == CREATOR_VPC || footer.creatorApp() == CREATOR_QEMU);
-        long size = chs ? geometry.totalSectors() * VhdLayout.SECTOR : footer.currentSize();
+        long size = footer.sizedByGeometry() ? footer.geometry().totalSectors() * VhdLayout.SECTOR
+                : footer.currentSize();
         return Math.max(0, Math.min(size, VhdLayout.MAX_VIRTUAL_SIZE)) / VhdLayout.SECTOR * VhdLayout.SECTOR;
     }
 

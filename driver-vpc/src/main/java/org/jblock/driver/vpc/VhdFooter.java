@@ -43,6 +43,8 @@ record VhdFooter(long cookie, int features, int formatVersion, long dataOffset, 
     static final int SIZE = 512;
     /** The footer of Virtual PC before 2004 lacks its last (reserved) byte. */
     static final int SHORT_SIZE = 511;
+    private static final int CREATOR_VPC = fourCC("vpc ");
+    private static final int CREATOR_QEMU = fourCC("qemu");
     static final long COOKIE = (long) fourCC("cone") << 32 | (fourCC("ctix") & 0xFFFFFFFFL);
     static final int FEATURE_RESERVED = 0x2;
     static final int VERSION_1_0 = 0x00010000;
@@ -134,6 +136,17 @@ record VhdFooter(long cookie, int features, int formatVersion, long dataOffset, 
         return new VhdFooter(cookie, features, formatVersion, dataOffset, timestamp, creatorApp,
                 creatorVersion, creatorOs, newOriginalSize, newCurrentSize, newGeometry, diskType,
                 unsummed.computeChecksum(), uniqueId, savedState, reserved);
+    }
+
+    /**
+     * QEMU's size rule (10.x): Virtual PC ({@code vpc }) and QEMU ({@code qemu}) size their disks by
+     * the CHS geometry, every other creator (Hyper-V, Disk2vhd, XenServer, Azure, qemu-img with
+     * force_size, jblock) by the current size; the maximum geometry always means the current size.
+     *
+     * @return whether, unless told otherwise, the virtual size is the geometry's
+     */
+    boolean sizedByGeometry() {
+        return !geometry.isMax() && (creatorApp == CREATOR_VPC || creatorApp == CREATOR_QEMU);
     }
 
     /** @return the creator application as text, with non-printable bytes escaped ({@code d2v\0}) */

@@ -35,8 +35,6 @@ final class VhdOpener {
         CURRENT_SIZE
     }
 
-    private static final int CREATOR_VPC = VhdFooter.fourCC("vpc ");
-    private static final int CREATOR_QEMU = VhdFooter.fourCC("qemu");
 
     private final BlockFile file;
     private final String name;
@@ -160,17 +158,12 @@ final class VhdOpener {
 
     // ---- virtual size ---------------------------------------------------------------------------
 
-    /**
-     * QEMU's rule (10.x): CHS for Virtual PC ({@code vpc }) and QEMU ({@code qemu}) images, the current
-     * size for every other creator (Hyper-V, Disk2vhd, XenServer, Azure, qemu-img with force_size,
-     * jblock); the maximum geometry always means the current size.
-     */
+    /** The size by {@link VhdFooter#sizedByGeometry()}, unless {@code force_size_calc} says otherwise. */
     private VirtualSize virtualSize(VhdFooter footer, SizeMode mode) throws IOException {
         Geometry geometry = footer.geometry();
         String creator = "creator '" + footer.creatorAppText() + "'";
-        boolean creatorUsesChs = footer.creatorApp() == CREATOR_VPC || footer.creatorApp() == CREATOR_QEMU;
         boolean useChs = !geometry.isMax() && mode != SizeMode.CURRENT_SIZE
-                && (mode == SizeMode.CHS || creatorUsesChs);
+                && (mode == SizeMode.CHS || footer.sizedByGeometry());
         String source;
         long size;
         if (useChs) {
