@@ -69,10 +69,16 @@ public interface BlockImage extends Closeable {
      * Checks the image's metadata for corruptions and leaks, and repairs what {@code mode} allows.
      * Findings are collected into the report; the check fails only when it cannot run at all.
      *
+     * @param progress hears how far the check has come
      * @throws UnsupportedFeatureException when the format has no checks
      * @throws ReadOnlyImageException when a repair is asked of a read-only image
      */
-    CheckReport check(CheckMode mode) throws IOException;
+    CheckReport check(CheckMode mode, ProgressListener progress) throws IOException;
+
+    /** {@link #check(CheckMode, ProgressListener)} with nobody listening to its progress. */
+    default CheckReport check(CheckMode mode) throws IOException {
+        return check(mode, ProgressListener.NONE);
+    }
 
     /**
      * Changes the virtual size. New space reads as zeros. Shrinking drops the tail's data.

@@ -12,6 +12,7 @@ import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
 import org.jblock.api.ImageInfo;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.InvalidRequestException;
 import org.jblock.api.spi.ProbeInput;
 
@@ -173,8 +174,8 @@ final class ProbedRawImage implements BlockImage {
     }
 
     @Override
-    public CheckReport check(CheckMode mode) throws IOException {
-        return raw.check(mode);
+    public CheckReport check(CheckMode mode, ProgressListener progress) throws IOException {
+        return raw.check(mode, progress);
     }
 
     @Override

@@ -10,6 +10,7 @@ import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.CorruptImageException;
 import org.jblock.api.ImageInfo;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.spi.support.AbstractBlockImage;
 
 /**
@@ -65,8 +66,8 @@ final class DamagedVhdImage extends AbstractBlockImage {
     }
 
     @Override
-    protected CheckReport doCheck(CheckMode mode) throws IOException {
-        return VhdChecker.check(file(), mode, checkBitmaps).report();
+    protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
+        return VhdChecker.check(file(), mode, checkBitmaps, progress).report();
     }
 
     private CorruptImageException refusal() {

@@ -20,6 +20,7 @@ import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
 import org.jblock.api.ImageInfo;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.api.spi.support.AbstractBlockImage;
 
@@ -493,13 +494,13 @@ final class DynamicVhdImage extends AbstractBlockImage {
 
     /** Checks from the file, with the BAT written back first and allocation held off meanwhile. */
     @Override
-    protected CheckReport doCheck(CheckMode mode) throws IOException {
+    protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
         metadataLock.lock();
         try {
             if (!isReadOnly()) {
                 doFlush();
             }
-            VhdChecker.Outcome outcome = VhdChecker.check(file(), mode, checkBitmaps);
+            VhdChecker.Outcome outcome = VhdChecker.check(file(), mode, checkBitmaps, progress);
             outcome.changedEntries().forEach(bat::set);
             if (outcome.footerOffset() >= 0) {
                 appendAt = outcome.footerOffset();

@@ -12,6 +12,7 @@ import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
 import org.jblock.api.ImageInfo;
 import org.jblock.api.InvalidRequestException;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.api.spi.support.AbstractBlockImage;
 
@@ -104,9 +105,9 @@ final class FixedVhdImage extends AbstractBlockImage {
 
     /** Checks the footer from the file; a repair rewrites at most the footer's checksum. */
     @Override
-    protected CheckReport doCheck(CheckMode mode) throws IOException {
+    protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
         synchronized (resizeLock) {
-            return VhdChecker.check(file(), mode, false).report();
+            return VhdChecker.check(file(), mode, false, progress).report();
         }
     }
 }

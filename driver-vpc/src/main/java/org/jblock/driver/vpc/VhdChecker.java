@@ -13,6 +13,7 @@ import java.util.TreeSet;
 import org.jblock.api.BlockFile;
 import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.CheckReport.Severity;
 import org.jblock.api.UnsupportedFeatureException;
 
@@ -105,6 +106,7 @@ final class VhdChecker {
     private final BlockFile file;
     private final CheckMode mode;
     private final boolean checkBitmaps;
+    private final ProgressListener progress;
     private final long fileSize;
     private final List<Item> items = new ArrayList<>();
     private long imageEnd = -1;
@@ -127,19 +129,25 @@ final class VhdChecker {
     private final Map<Integer, Integer> changed = new LinkedHashMap<>();
     private long footerPlacedAt = -1;
 
-    private VhdChecker(BlockFile file, CheckMode mode, boolean checkBitmaps) throws IOException {
+    private VhdChecker(BlockFile file, CheckMode mode, boolean checkBitmaps, ProgressListener progress)
+            throws IOException {
         this.file = file;
         this.mode = mode;
         this.checkBitmaps = checkBitmaps;
+        this.progress = progress;
         this.fileSize = file.size();
     }
 
     /**
      * Checks the image in {@code file} and repairs what {@code mode} allows. The caller keeps other
      * writers of the metadata out while this runs, and has written back any metadata it caches.
+     *
+     * <p>Progress is counted in BAT entries examined, plus the blocks whose bitmaps are read when
+     * {@code checkBitmaps} asks for it (the one part that reads data, and takes time).
      */
-    static Outcome check(BlockFile file, CheckMode mode, boolean checkBitmaps) throws IOException {
-        return new VhdChecker(file, mode, checkBitmaps).run();
+    static Outcome check(BlockFile file, CheckMode mode, boolean checkBitmaps, ProgressListener progress)
+            throws IOException {
+        return new VhdChecker(file, mode, checkBitmaps, progress).run();
     }
 
     /**
@@ -476,11 +484,15 @@ final class VhdChecker {
         }
         countClusters(kept, needed);
         checkLayout(kept);
+        long total = entries.size() + (checkBitmaps ? kept.size() : 0);
+        long done = entries.size();
+        progress.progress(done, total);
         if (checkBitmaps) {
             for (int index : kept) {
                 if (index < needed) {
                     checkBitmap(index, needed);
                 }
+                progress.progress(++done, total);
             }
         }
     }

@@ -63,8 +63,8 @@ final class CheckCommand extends ImgCommand {
         try (BlockImage image = open(filename, options.format, !repair.repairs(), options.forceShare,
                 checkOption())) {
             CheckReport report;
-            try {
-                report = image.check(repair);
+            try (Progress progress = progress(!quiet && !options.json())) {
+                report = image.check(repair, progress.listener());
             } catch (UnsupportedFeatureException e) {
                 err().println(JblockImg.TOOL + ": This image format does not support checks");
                 return NOT_SUPPORTED;

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Locale;
 
+import org.jblock.api.ProgressListener;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 
@@ -33,6 +34,20 @@ interface Progress extends AutoCloseable {
 
     /** Adds {@code units} done. */
     void advance(long units);
+
+    /** @return a listener for a library operation ({@code BlockImage.check}) that moves this bar */
+    default ProgressListener listener() {
+        return new ProgressListener() {
+            private long shown;
+
+            @Override
+            public synchronized void progress(long done, long units) {
+                total(units);
+                advance(done - shown);
+                shown = done;
+            }
+        };
+    }
 
     /** Draws 100% and ends the line. */
     @Override

@@ -12,6 +12,7 @@ import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
 import org.jblock.api.ImageInfo;
 import org.jblock.api.OptionSpec;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
@@ -140,7 +141,7 @@ final class TestDriver implements BlockDriver {
         }
 
         @Override
-        protected CheckReport doCheck(CheckMode mode) throws IOException {
+        protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
             CheckReport.Builder report = new CheckReport.Builder();
             boolean repairAll = mode == CheckMode.REPAIR_ALL;
             for (long i = 0; i < corruptions; i++) {

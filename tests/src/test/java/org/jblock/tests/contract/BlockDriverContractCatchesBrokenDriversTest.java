@@ -16,6 +16,7 @@ import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
 import org.jblock.api.ImageInfo;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.OptionSpec;
 import org.jblock.api.spi.BlockDriver;
@@ -425,8 +426,8 @@ class BlockDriverContractCatchesBrokenDriversTest {
         }
 
         @Override
-        public CheckReport check(CheckMode mode) throws IOException {
-            return image.check(mode);
+        public CheckReport check(CheckMode mode, ProgressListener progress) throws IOException {
+            return image.check(mode, progress);
         }
 
         @Override

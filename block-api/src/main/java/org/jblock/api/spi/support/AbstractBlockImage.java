@@ -17,6 +17,7 @@ import org.jblock.api.Extent;
 import org.jblock.api.ImageClosedException;
 import org.jblock.api.ImageInfo;
 import org.jblock.api.InvalidRequestException;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.ReadOnlyImageException;
 import org.jblock.api.UnsupportedFeatureException;
 
@@ -172,14 +173,14 @@ public abstract class AbstractBlockImage implements BlockImage {
     }
 
     @Override
-    public final CheckReport check(CheckMode mode) throws IOException {
+    public final CheckReport check(CheckMode mode, ProgressListener progress) throws IOException {
         Lock alone = alone();
         try {
             ensureOpen();
             if (mode.repairs()) {
                 checkWritable();
             }
-            return doCheck(mode);
+            return doCheck(mode, progress);
         } finally {
             alone.unlock();
         }
@@ -273,7 +274,7 @@ public abstract class AbstractBlockImage implements BlockImage {
     }
 
     /** By default unsupported. {@code mode} repairs only on a writable image. */
-    protected CheckReport doCheck(CheckMode mode) throws IOException {
+    protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
         throw new UnsupportedFeatureException("This image format does not support checks");
     }
 
