@@ -75,7 +75,13 @@ import org.jblock.api.spi.ProbeInput;
  * <p>Immutable and safe for concurrent use.
  */
 public final class DriverRegistry {
-    private static final System.Logger LOG = System.getLogger(DriverRegistry.class.getName());
+    /**
+     * The logger, created on first use: creating one loads java.util.logging, which costs a
+     * command-line tool more start-up time than the rest of the registry, and most runs log nothing.
+     */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(DriverRegistry.class.getName());
+    }
 
     private static final Set<String> BUILT_IN_NAMES = Set.of("raw", "vpc");
     private static final String BUILT_IN_PACKAGE_PREFIX = "org.jblock.driver.";
@@ -196,13 +202,14 @@ public final class DriverRegistry {
                         + "; the driver is not registered", null);
                 return;
             }
+            // Not logged: a debug line per driver would create the logger on every start (see Log);
+            // drivers() lists what is registered.
             byName.put(name, new Entry(driver, builtIn));
-            LOG.log(Level.DEBUG, () -> "registered driver '" + name + "' (" + provider + ")");
         }
 
         void problem(String provider, String message, Throwable cause) {
             problems.add(new DriverProblem(provider, message, cause));
-            LOG.log(Level.WARNING, "Driver " + provider + " ignored: " + message, cause);
+            Log.LOG.log(Level.WARNING, "Driver " + provider + " ignored: " + message, cause);
         }
     }
 
@@ -265,7 +272,7 @@ public final class DriverRegistry {
                 int score = entry.driver().probe(input);
                 scores.add(new Scored(entry, Math.max(0, Math.min(BlockDriver.PROBE_CERTAIN, score)), null));
             } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "Driver '" + entry.name() + "' failed to probe " + input.fileName(), e);
+                Log.LOG.log(Level.WARNING, "Driver '" + entry.name() + "' failed to probe " + input.fileName(), e);
                 scores.add(new Scored(entry, 0, e));
             }
         }

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -54,11 +55,9 @@ public final class JblockImg implements Callable<Integer> {
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, charset), true);
         // System.console() is non-null only when both stdin and stdout are terminals.
         boolean terminal = System.console() != null;
-        // Building picocli's model of a subcommand costs start-up time: only the one asked for is built.
-        String only = args.length > 0 && COMMANDS.containsKey(args[0]) ? args[0] : null;
         int exitCode;
         try {
-            exitCode = commandLine(DriverRegistry.load(), terminal, out, err, only).execute(args);
+            exitCode = commandLine(DriverRegistry.load(), terminal, out, err, subcommandsNeeded(args)).execute(args);
         } catch (OutOfMemoryError e) {
             // picocli hands exceptions to the handler but lets errors through: still one line.
             err.println(TOOL + ": out of memory (" + e.getMessage() + ")");
@@ -75,16 +74,28 @@ public final class JblockImg implements Callable<Integer> {
      * @param terminal whether {@code out} is a terminal (progress bars are shown only then)
      */
     static CommandLine commandLine(DriverRegistry registry, boolean terminal, PrintWriter out, PrintWriter err) {
-        return commandLine(registry, terminal, out, err, null);
+        return commandLine(registry, terminal, out, err, COMMANDS.keySet());
     }
 
-    /** As above, with only the subcommand {@code only} when it is not null. */
+    /**
+     * Building picocli's model of a subcommand costs start-up time, so only those the arguments can
+     * reach are built: the one named first, none for the version or no arguments at all, every one
+     * for help and for a name that is none of them (the error lists them).
+     */
+    static Set<String> subcommandsNeeded(String[] args) {
+        if (args.length == 0 || (args.length == 1 && (args[0].equals("-V") || args[0].equals("--version")))) {
+            return Set.of();
+        }
+        return COMMANDS.containsKey(args[0]) ? Set.of(args[0]) : COMMANDS.keySet();
+    }
+
+    /** As above, with only the subcommands {@code only}. */
     private static CommandLine commandLine(DriverRegistry registry, boolean terminal, PrintWriter out,
-                                           PrintWriter err, String only) {
+                                           PrintWriter err, Set<String> only) {
         JblockImg tool = new JblockImg(registry, terminal);
         CommandLine cmd = new CommandLine(tool);
         for (Map.Entry<String, Supplier<ImgCommand>> command : COMMANDS.entrySet()) {
-            if (only == null || only.equals(command.getKey())) {
+            if (only.contains(command.getKey())) {
                 cmd.addSubcommand(command.getKey(), command.getValue().get());
                 cmd.getSubcommands().get(command.getKey()).getCommandSpec().mixinStandardHelpOptions(true);
             }

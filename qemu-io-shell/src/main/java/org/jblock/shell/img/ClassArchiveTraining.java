@@ -1,0 +1,72 @@
+package org.jblock.shell.img;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+import org.jblock.registry.DriverRegistry;
+import org.jblock.shell.io.JblockIo;
+
+/**
+ * The run from which the launcher builds its class-data archive ({@code -XX:ArchiveClassesAtExit}):
+ * both tools' usual commands on small images in a temporary folder, printing nothing, so that the
+ * classes they load are archived and later starts of either tool map them instead of loading them.
+ */
+public final class ClassArchiveTraining {
+    private ClassArchiveTraining() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Files.createTempDirectory("jblock-cds");
+        try {
+            run(dir);
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    /**
+     * Runs the commands on images it makes in {@code dir}.
+     *
+     * @throws IOException naming the first command that failed (the archive would then miss the
+     *                     classes of the commands after it)
+     */
+    static void run(Path dir) throws IOException {
+        String raw = dir.resolve("a.raw").toString();
+        String vhd = dir.resolve("b.vhd").toString();
+        String copy = dir.resolve("c.raw").toString();
+        img("create", "-f", "raw", raw, "8M");
+        PrintStream none = new PrintStream(OutputStream.nullOutputStream());
+        String[] io = {"-f", "raw", "-c", "write -P 0x5a 0 1M", "-c", "read -v 0 512", "-c", "write -z 2M 1M",
+                "-c", "map", "-c", "info", raw};
+        if (JblockIo.run(io, InputStream.nullInputStream(), none, none, false) != 0) {
+            throw new IOException("jblock-io " + String.join(" ", io) + " failed");
+        }
+        img("convert", "-f", "raw", "-O", "vpc", raw, vhd);
+        img("convert", "-f", "vpc", "-O", "raw", vhd, copy);
+        img("info", vhd);
+        img("info", "--output=json", vhd);
+        img("map", vhd);
+        img("compare", raw, vhd);
+        img("bench", "-c", "100", "-d", "1", "-s", "4k", vhd);
+        img("--version");
+    }
+
+    private static void img(String... args) throws IOException {
+        PrintWriter none = new PrintWriter(OutputStream.nullOutputStream());
+        if (JblockImg.commandLine(DriverRegistry.load(), false, none, none).execute(args) != 0) {
+            throw new IOException("jblock-img " + String.join(" ", args) + " failed");
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package org.jblock.shell.img;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+/** Which subcommands the tool builds for a command line (building one costs start-up time). */
+class JblockImgTest {
+    private static final Set<String> EVERY = JblockImg.subcommandsNeeded(new String[] {"--help"});
+
+    @Test
+    void theSubcommandNamedFirstIsTheOnlyOneBuilt() {
+        assertEquals(Set.of("convert"), JblockImg.subcommandsNeeded(new String[] {"convert", "-O", "vpc", "a", "b"}));
+        assertEquals(Set.of("info"), JblockImg.subcommandsNeeded(new String[] {"info", "--help"}));
+    }
+
+    @Test
+    void theVersionAndNoArgumentsBuildNone() {
+        assertEquals(Set.of(), JblockImg.subcommandsNeeded(new String[0]));
+        assertEquals(Set.of(), JblockImg.subcommandsNeeded(new String[] {"--version"}));
+        assertEquals(Set.of(), JblockImg.subcommandsNeeded(new String[] {"-V"}));
+    }
+
+    @Test
+    void helpAndUnknownNamesBuildEveryOneSoThatTheyCanBeListed() {
+        assertEquals(Set.of("create", "info", "check", "convert", "compare", "map", "resize", "bench",
+                "measure", "amend", "rebase"), EVERY);
+        assertEquals(EVERY, JblockImg.subcommandsNeeded(new String[] {"conver", "a"}));
+        assertEquals(EVERY, JblockImg.subcommandsNeeded(new String[] {"--version", "convert"}));
+    }
+}
