@@ -2,19 +2,14 @@ package org.jblock.registry;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.jblock.api.BlockImage;
-import org.jblock.api.CheckMode;
-import org.jblock.api.CheckReport;
-import org.jblock.api.Extent;
-import org.jblock.api.ImageInfo;
-import org.jblock.api.ProgressListener;
 import org.jblock.api.InvalidRequestException;
 import org.jblock.api.spi.ProbeInput;
+import org.jblock.api.spi.support.DelegatingBlockImage;
 
 /**
  * A writable raw image whose format was guessed, not named: it refuses a change to the bytes a
@@ -27,37 +22,36 @@ import org.jblock.api.spi.ProbeInput;
  * themselves, so two writes cannot pass the check apart and make a format together; other writes
  * run in parallel. Discard passes through: the raw driver keeps the content it is told to discard.
  */
-final class ProbedRawImage implements BlockImage {
+final class ProbedRawImage extends DelegatingBlockImage {
     private static final String RAW = "raw";
 
-    private final BlockImage raw;
     private final DriverRegistry registry;
     /** Shared by writes outside the probed bytes; exclusive for changes to them and for resizes. */
     private final ReadWriteLock probedBytes = new ReentrantReadWriteLock();
 
     ProbedRawImage(BlockImage raw, DriverRegistry registry) {
-        this.raw = raw;
+        super(raw);
         this.registry = registry;
     }
 
     @Override
     public void write(long offset, ByteBuffer src) throws IOException {
-        change(offset, src.remaining(), src.duplicate(), () -> raw.write(offset, src));
+        change(offset, src.remaining(), src.duplicate(), () -> delegate.write(offset, src));
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-        change(offset, length, null, () -> raw.writeZeroes(offset, length, mayUnmap));
+        change(offset, length, null, () -> delegate.writeZeroes(offset, length, mayUnmap));
     }
 
     @Override
     public void resize(long newSize) throws IOException {
         probedBytes.writeLock().lock();
         try {
-            if (newSize >= 0 && newSize != raw.size()) {
+            if (newSize >= 0 && newSize != delegate.size()) {
                 refuseFormatChange(wouldBe(newSize, 0, 0, null), "resize");
             }
-            raw.resize(newSize);
+            delegate.resize(newSize);
         } finally {
             probedBytes.writeLock().unlock();
         }
@@ -71,7 +65,7 @@ final class ProbedRawImage implements BlockImage {
     private void change(long offset, long length, ByteBuffer data, Change change) throws IOException {
         probedBytes.readLock().lock();
         try {
-            if (!touchesProbedBytes(offset, length, raw.size())) {
+            if (!touchesProbedBytes(offset, length, delegate.size())) {
                 change.run();
                 return;
             }
@@ -80,7 +74,7 @@ final class ProbedRawImage implements BlockImage {
         }
         probedBytes.writeLock().lock();
         try {
-            long size = raw.size();
+            long size = delegate.size();
             // A range the image refuses is left for it to refuse, with its own message.
             if (offset >= 0 && length >= 0 && length <= size - offset) {
                 refuseFormatChange(wouldBe(size, offset, length, data), "write");
@@ -115,9 +109,9 @@ final class ProbedRawImage implements BlockImage {
     /** {@code count} bytes at {@code start}: what the image holds (zeros past its end), with the range overlaid. */
     private ByteBuffer bytesAfter(long start, int count, long offset, long length, ByteBuffer data) throws IOException {
         byte[] bytes = new byte[count];
-        long held = Math.max(0, Math.min(count, raw.size() - start));
+        long held = Math.max(0, Math.min(count, delegate.size() - start));
         if (held > 0) {
-            raw.read(start, ByteBuffer.wrap(bytes, 0, (int) held));
+            delegate.read(start, ByteBuffer.wrap(bytes, 0, (int) held));
         }
         long from = Math.max(start, offset);
         long to = Math.min(start + count, offset + length);
@@ -131,55 +125,5 @@ final class ProbedRawImage implements BlockImage {
             }
         }
         return ByteBuffer.wrap(bytes);
-    }
-
-    @Override
-    public long size() throws IOException {
-        return raw.size();
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return raw.isReadOnly();
-    }
-
-    @Override
-    public String name() {
-        return raw.name();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        raw.read(offset, dst);
-    }
-
-    @Override
-    public void discard(long offset, long length) throws IOException {
-        raw.discard(offset, length);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        raw.flush();
-    }
-
-    @Override
-    public List<Extent> blockStatus(long offset, long length) throws IOException {
-        return raw.blockStatus(offset, length);
-    }
-
-    @Override
-    public ImageInfo info() throws IOException {
-        return raw.info();
-    }
-
-    @Override
-    public CheckReport check(CheckMode mode, ProgressListener progress) throws IOException {
-        return raw.check(mode, progress);
-    }
-
-    @Override
-    public void close() throws IOException {
-        raw.close();
     }
 }

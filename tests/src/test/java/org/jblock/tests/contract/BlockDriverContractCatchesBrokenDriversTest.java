@@ -12,17 +12,14 @@ import java.util.stream.Stream;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
-import org.jblock.api.CheckMode;
-import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
-import org.jblock.api.ImageInfo;
-import org.jblock.api.ProgressListener;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.OptionSpec;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
+import org.jblock.api.spi.support.DelegatingBlockImage;
 import org.jblock.driver.raw.RawDriver;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
@@ -118,7 +115,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
 
     static final class LosesTheLastByteOfEachWrite extends BrokenRawContract {
         LosesTheLastByteOfEachWrite() {
-            super(image -> new ForwardingImage(image) {
+            super(image -> new DelegatingBlockImage(image) {
                 @Override
                 public void write(long offset, ByteBuffer src) throws IOException {
                     ByteBuffer shorter = src.duplicate();
@@ -132,7 +129,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
 
     static final class IgnoresTheBufferOffset extends BrokenRawContract {
         IgnoresTheBufferOffset() {
-            super(image -> new ForwardingImage(image) {
+            super(image -> new DelegatingBlockImage(image) {
                 @Override
                 public void read(long offset, ByteBuffer dst) throws IOException {
                     if (!dst.hasArray()) {
@@ -170,7 +167,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
 
     static final class ServesRequestsBeyondTheEnd extends BrokenRawContract {
         ServesRequestsBeyondTheEnd() {
-            super(image -> new ForwardingImage(image) {
+            super(image -> new DelegatingBlockImage(image) {
                 @Override
                 public void read(long offset, ByteBuffer dst) throws IOException {
                     long size = size();
@@ -188,7 +185,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
 
     static final class ZeroesNextToTheDiscardedRange extends BrokenRawContract {
         ZeroesNextToTheDiscardedRange() {
-            super(image -> new ForwardingImage(image) {
+            super(image -> new DelegatingBlockImage(image) {
                 @Override
                 public void discard(long offset, long length) throws IOException {
                     long start = Math.max(0, offset - 1);
@@ -200,7 +197,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
 
     static final class ReportsDataAsZeros extends BrokenRawContract {
         ReportsDataAsZeros() {
-            super(image -> new ForwardingImage(image) {
+            super(image -> new DelegatingBlockImage(image) {
                 @Override
                 public List<Extent> blockStatus(long offset, long length) throws IOException {
                     super.blockStatus(offset, length);
@@ -264,7 +261,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
 
     static final class FailsOnTheSecondClose extends BrokenRawContract {
         FailsOnTheSecondClose() {
-            super(image -> new ForwardingImage(image) {
+            super(image -> new DelegatingBlockImage(image) {
                 private boolean closed;
 
                 @Override
@@ -281,7 +278,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
 
     static final class WorksAfterClose extends BrokenRawContract {
         WorksAfterClose() {
-            super(image -> new ForwardingImage(image) {
+            super(image -> new DelegatingBlockImage(image) {
                 @Override
                 public void close() {
                     // The bug: close releases nothing, so the image keeps working.
@@ -364,80 +361,6 @@ class BlockDriverContractCatchesBrokenDriversTest {
         @Override
         public List<OptionSpec<?>> createOptions() {
             return raw.createOptions();
-        }
-    }
-
-    /** An image that passes every call on; a planted bug overrides one. */
-    static class ForwardingImage implements BlockImage {
-        private final BlockImage image;
-
-        ForwardingImage(BlockImage image) {
-            this.image = image;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return image.size();
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return image.isReadOnly();
-        }
-
-        @Override
-        public String name() {
-            return image.name();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            image.read(offset, dst);
-        }
-
-        @Override
-        public void write(long offset, ByteBuffer src) throws IOException {
-            image.write(offset, src);
-        }
-
-        @Override
-        public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-            image.writeZeroes(offset, length, mayUnmap);
-        }
-
-        @Override
-        public void discard(long offset, long length) throws IOException {
-            image.discard(offset, length);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            image.flush();
-        }
-
-        @Override
-        public List<Extent> blockStatus(long offset, long length) throws IOException {
-            return image.blockStatus(offset, length);
-        }
-
-        @Override
-        public ImageInfo info() throws IOException {
-            return image.info();
-        }
-
-        @Override
-        public CheckReport check(CheckMode mode, ProgressListener progress) throws IOException {
-            return image.check(mode, progress);
-        }
-
-        @Override
-        public void resize(long newSize) throws IOException {
-            image.resize(newSize);
-        }
-
-        @Override
-        public void close() throws IOException {
-            image.close();
         }
     }
 }

@@ -1,0 +1,90 @@
+package org.jblock.api.spi.support;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+
+import org.jblock.api.BlockImage;
+import org.jblock.api.CheckMode;
+import org.jblock.api.CheckReport;
+import org.jblock.api.Extent;
+import org.jblock.api.ImageInfo;
+import org.jblock.api.ProgressListener;
+
+/**
+ * A {@link BlockImage} that forwards every call to another: the base for decorators that guard,
+ * count or break some calls and leave the rest alone.
+ */
+public class DelegatingBlockImage implements BlockImage {
+    protected final BlockImage delegate;
+
+    public DelegatingBlockImage(BlockImage delegate) {
+        this.delegate = Objects.requireNonNull(delegate);
+    }
+
+    @Override
+    public long size() throws IOException {
+        return delegate.size();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return delegate.isReadOnly();
+    }
+
+    @Override
+    public String name() {
+        return delegate.name();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        delegate.read(offset, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        delegate.write(offset, src);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        delegate.writeZeroes(offset, length, mayUnmap);
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        delegate.discard(offset, length);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        delegate.flush();
+    }
+
+    @Override
+    public List<Extent> blockStatus(long offset, long length) throws IOException {
+        return delegate.blockStatus(offset, length);
+    }
+
+    @Override
+    public ImageInfo info() throws IOException {
+        return delegate.info();
+    }
+
+    @Override
+    public CheckReport check(CheckMode mode, ProgressListener progress) throws IOException {
+        return delegate.check(mode, progress);
+    }
+
+    @Override
+    public void resize(long newSize) throws IOException {
+        delegate.resize(newSize);
+    }
+
+    @Override
+    public void close() throws IOException {
+        delegate.close();
+    }
+}
