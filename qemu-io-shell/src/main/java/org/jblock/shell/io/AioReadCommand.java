@@ -1,9 +1,9 @@
 package org.jblock.shell.io;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,10 +12,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "aio_read")
 final class AioReadCommand extends IoCommand {
-    @Option(names = "-C") boolean csv;
+    @Mixin ReportOptions report = new ReportOptions();
     @Option(names = "-P") String pattern;
     @Option(names = "-i") boolean invalid;
-    @Option(names = "-q") boolean quiet;
     @Option(names = "-v") boolean dump;
 
     @Override
@@ -38,14 +37,10 @@ final class AioReadCommand extends IoCommand {
     }
 
     private String complete(Range range, Integer expected) {
-        byte[] data = readBuffer((int) range.length());
-        long began = System.nanoTime();
         try {
-            checkRange(range.offset(), range.length());
-            image().read(range.offset(), ByteBuffer.wrap(data));
+            return readVectored(range, expected, report, dump);
         } catch (IOException e) {
             return "readv failed: " + IoShell.errnoText(e) + "\n";
         }
-        return readReport(data, range.offset(), System.nanoTime() - began, expected, 0, data.length, quiet, dump, csv);
     }
 }

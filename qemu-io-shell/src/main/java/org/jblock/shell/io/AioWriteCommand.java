@@ -1,9 +1,9 @@
 package org.jblock.shell.io;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,10 +12,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "aio_write")
 final class AioWriteCommand extends IoCommand {
-    @Option(names = "-C") boolean csv;
+    @Mixin ReportOptions report = new ReportOptions();
     @Option(names = "-f") boolean forceUnitAccess;
     @Option(names = "-i") boolean invalid;
-    @Option(names = "-q") boolean quiet;
     @Option(names = "-P") String pattern;
     @Option(names = "-u") boolean mayUnmap;
     @Option(names = "-z") boolean zeroes;
@@ -39,14 +38,7 @@ final class AioWriteCommand extends IoCommand {
         if (mayUnmap && !zeroes) {
             return fail("-u requires -z to be specified");
         }
-        Range range;
-        if (zeroes) {
-            Long offset = count(operands.get(0));
-            Long length = offset == null ? null : count(operands.get(1));
-            range = length == null ? null : new Range(offset, length);
-        } else {
-            range = vectoredRange();
-        }
+        Range range = zeroes ? offsetAndLength() : vectoredRange();
         if (range == null) {
             return FAILED;
         }
@@ -60,20 +52,10 @@ final class AioWriteCommand extends IoCommand {
     private String complete(long offset, long total, byte[] data) {
         long began = System.nanoTime();
         try {
-            checkRange(offset, total);
-            if (data == null) {
-                image().writeZeroes(offset, total, mayUnmap);
-            } else {
-                shell.guardProbedRaw(offset, data);
-                image().write(offset, ByteBuffer.wrap(data));
-            }
-            if (forceUnitAccess) {
-                image().flush();
-            }
+            writeRequest(offset, total, data, mayUnmap, forceUnitAccess);
         } catch (IOException e) {
             return "aio_write failed: " + IoShell.errnoText(e) + "\n";
         }
-        long elapsed = System.nanoTime() - began;
-        return quiet ? "" : Reports.report("wrote", elapsed, offset, total, total, 1, csv);
+        return report.of("wrote", System.nanoTime() - began, offset, total);
     }
 }

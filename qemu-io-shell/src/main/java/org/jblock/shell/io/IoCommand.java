@@ -1,6 +1,7 @@
 package org.jblock.shell.io;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -122,6 +123,32 @@ abstract class IoCommand implements Callable<Integer> {
     }
 
     /**
+     * The range of a command's {@code off len} operands (the first two), or null after printing why
+     * they are not one.
+     */
+    final Range offsetAndLength() {
+        Long offset = count(operands.get(0));
+        if (offset == null) {
+            return null;
+        }
+        Long length = count(operands.get(1));
+        return length == null ? null : new Range(offset, length);
+    }
+
+    /**
+     * {@link #offsetAndLength()} of a request that must fit the block layer's request limit, or null
+     * after printing why it does not.
+     */
+    final Range requestRange() {
+        Range range = offsetAndLength();
+        if (range != null && range.length() > QemuNumbers.REQUEST_MAX_BYTES) {
+            fail("length cannot exceed " + QemuNumbers.REQUEST_MAX_BYTES + ", given " + operands.get(1));
+            return null;
+        }
+        return range;
+    }
+
+    /**
      * The range of a vectored command ({@code off len [len..]}): the offset and the lengths' sum,
      * or null after printing why the words are not one.
      */
@@ -139,27 +166,55 @@ abstract class IoCommand implements Callable<Integer> {
     }
 
     /**
-     * What a read prints after its data arrived: the pattern complaint, then (unless quiet) the
-     * dump and the report.
+     * What a read prints after its data arrived: the pattern complaint, then the dump (with
+     * {@code dump}) and the report, unless quiet.
      *
      * @param expected the pattern byte to verify, or null
      * @param verifyFrom where in {@code data} verification starts
      * @param verifyCount how many bytes it covers
      */
     static String readReport(byte[] data, long offset, long elapsedNanos, Integer expected, int verifyFrom,
-                             int verifyCount, boolean quiet, boolean dump, boolean csv) {
-        StringBuilder report = new StringBuilder();
+                             int verifyCount, ReportOptions report, boolean dump) {
+        StringBuilder text = new StringBuilder();
         if (expected != null && !Patterns.matches(data, verifyFrom, verifyCount, expected)) {
-            report.append("Pattern verification failed at offset ").append(offset + verifyFrom).append(", ")
+            text.append("Pattern verification failed at offset ").append(offset + verifyFrom).append(", ")
                     .append(verifyCount).append(" bytes\n");
         }
-        if (!quiet) {
-            if (dump) {
-                report.append(Reports.hexDump(data, 0, data.length, offset));
-            }
-            report.append(Reports.report("read", elapsedNanos, offset, data.length, data.length, 1, csv));
+        if (dump && !report.quiet) {
+            text.append(Reports.hexDump(data, 0, data.length, offset));
         }
-        return report.toString();
+        text.append(report.of("read", elapsedNanos, offset, data.length));
+        return text.toString();
+    }
+
+    /**
+     * Reads a whole vectored range (its buffers are one after another in memory, so one read
+     * serves) and tells what {@link #readReport} prints of it.
+     */
+    final String readVectored(Range range, Integer expected, ReportOptions report, boolean dump) throws IOException {
+        byte[] data = readBuffer((int) range.length());
+        long began = System.nanoTime();
+        checkRange(range.offset(), range.length());
+        image().read(range.offset(), ByteBuffer.wrap(data));
+        return readReport(data, range.offset(), System.nanoTime() - began, expected, 0, data.length, report, dump);
+    }
+
+    /**
+     * Writes {@code data} at {@code offset}, or zeroes {@code length} bytes there when it is null,
+     * after the checks every write passes; flushes afterwards when {@code forceUnitAccess}.
+     */
+    final void writeRequest(long offset, long length, byte[] data, boolean mayUnmap, boolean forceUnitAccess)
+            throws IOException {
+        checkRange(offset, length);
+        if (data == null) {
+            image().writeZeroes(offset, length, mayUnmap);
+        } else {
+            shell.guardProbedRaw(offset, data);
+            image().write(offset, ByteBuffer.wrap(data));
+        }
+        if (forceUnitAccess) {
+            image().flush();
+        }
     }
 
     /** @return whether {@link #readReport} found a pattern mismatch */

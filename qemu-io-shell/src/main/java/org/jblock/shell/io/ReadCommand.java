@@ -6,17 +6,17 @@ import java.nio.ByteBuffer;
 import org.jblock.api.UnsupportedFeatureException;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code read [-bCqv] [-P pattern [-s off] [-l len]] off len}: reads, optionally verifies and dumps. */
 @Command(name = "read")
 final class ReadCommand extends IoCommand {
     @Option(names = "-b") boolean vmState;
-    @Option(names = "-C") boolean csv;
+    @Mixin ReportOptions report = new ReportOptions();
     @Option(names = "-l") String patternLength;
     @Option(names = "-p") boolean ignored;
     @Option(names = "-P") String pattern;
-    @Option(names = "-q") boolean quiet;
     @Option(names = "-s") String patternStart;
     @Option(names = "-v") boolean dump;
 
@@ -37,17 +37,12 @@ final class ReadCommand extends IoCommand {
         if (operands.size() != 2) {
             return usage();
         }
-        Long offset = count(operands.get(0));
-        if (offset == null) {
+        Range range = requestRange();
+        if (range == null) {
             return FAILED;
         }
-        Long length = count(operands.get(1));
-        if (length == null) {
-            return FAILED;
-        }
-        if (length > QemuNumbers.REQUEST_MAX_BYTES) {
-            return fail("length cannot exceed " + QemuNumbers.REQUEST_MAX_BYTES + ", given " + operands.get(1));
-        }
+        long offset = range.offset();
+        long length = range.length();
         if (pattern == null && (patternLength != null || patternStart != null)) {
             return usage();
         }
@@ -55,7 +50,7 @@ final class ReadCommand extends IoCommand {
         if (verifyCount < 0 || verifyCount + start > length) {
             return fail("pattern verification range exceeds end of read data");
         }
-        byte[] data = readBuffer((int) (long) length);
+        byte[] data = readBuffer((int) length);
         long began = System.nanoTime();
         try {
             if (vmState) {
@@ -66,9 +61,9 @@ final class ReadCommand extends IoCommand {
         } catch (IOException e) {
             return requestFailed("read", e);
         }
-        String report = readReport(data, offset, System.nanoTime() - began, expected, (int) (long) start,
-                (int) verifyCount, quiet, dump, csv);
-        shell.out(report);
-        return mismatched(report) ? FAILED : OK;
+        String text = readReport(data, offset, System.nanoTime() - began, expected, (int) (long) start,
+                (int) verifyCount, report, dump);
+        shell.out(text);
+        return mismatched(text) ? FAILED : OK;
     }
 }

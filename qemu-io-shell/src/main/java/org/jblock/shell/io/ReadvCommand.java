@@ -1,17 +1,16 @@
 package org.jblock.shell.io;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code readv [-Cqv] [-P pattern] off len [len..]}: one read into several buffers. */
 @Command(name = "readv")
 final class ReadvCommand extends IoCommand {
-    @Option(names = "-C") boolean csv;
+    @Mixin ReportOptions report = new ReportOptions();
     @Option(names = "-P") String pattern;
-    @Option(names = "-q") boolean quiet;
     @Option(names = "-v") boolean dump;
 
     @Override
@@ -24,17 +23,13 @@ final class ReadvCommand extends IoCommand {
         if (range == null) {
             return FAILED;
         }
-        byte[] data = readBuffer((int) range.length());
-        long began = System.nanoTime();
+        String text;
         try {
-            checkRange(range.offset(), range.length());
-            image().read(range.offset(), ByteBuffer.wrap(data));
+            text = readVectored(range, expected, report, dump);
         } catch (IOException e) {
             return requestFailed("readv", e);
         }
-        String report = readReport(data, range.offset(), System.nanoTime() - began, expected, 0, data.length, quiet,
-                dump, csv);
-        shell.out(report);
-        return mismatched(report) ? FAILED : OK;
+        shell.out(text);
+        return mismatched(text) ? FAILED : OK;
     }
 }

@@ -1,13 +1,13 @@
 package org.jblock.shell.io;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.jblock.api.UnsupportedFeatureException;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,12 +21,11 @@ final class WriteCommand extends IoCommand {
 
     @Option(names = "-b") boolean vmState;
     @Option(names = "-c") boolean compressed;
-    @Option(names = "-C") boolean csv;
+    @Mixin ReportOptions report = new ReportOptions();
     @Option(names = "-f") boolean forceUnitAccess;
     @Option(names = "-n") boolean noFallback;
     @Option(names = "-p") boolean ignored;
     @Option(names = "-P") String pattern;
-    @Option(names = "-q") boolean quiet;
     @Option(names = "-u") boolean mayUnmap;
     @Option(names = "-z") boolean zeroes;
     @Option(names = "-s") String sourceFile;
@@ -55,14 +54,12 @@ final class WriteCommand extends IoCommand {
         if ((zeroes ? 1 : 0) + (pattern != null ? 1 : 0) + (sourceFile != null ? 1 : 0) > 1) {
             return fail("Only one of -z, -P, and -s can be specified at the same time");
         }
-        Long offset = count(operands.get(0));
-        if (offset == null) {
+        Range range = offsetAndLength();
+        if (range == null) {
             return FAILED;
         }
-        Long length = count(operands.get(1));
-        if (length == null) {
-            return FAILED;
-        }
+        long offset = range.offset();
+        long length = range.length();
         if (length > QemuNumbers.REQUEST_MAX_BYTES && !noFallback) {
             return fail("length cannot exceed " + QemuNumbers.REQUEST_MAX_BYTES + " without -n, given "
                     + operands.get(1));
@@ -77,8 +74,7 @@ final class WriteCommand extends IoCommand {
         }
         byte[] data = null;
         if (!zeroes) {
-            data = sourceFile != null ? fromFile(sourceFile, (int) (long) length)
-                    : Patterns.filled((int) (long) length, fill);
+            data = sourceFile != null ? fromFile(sourceFile, (int) length) : Patterns.filled((int) length, fill);
             if (data == null) {
                 return FAILED;
             }
@@ -91,25 +87,11 @@ final class WriteCommand extends IoCommand {
             if (compressed) {
                 throw new UnsupportedFeatureException("compressed writes are not supported");
             }
-            checkRange(offset, length);
-            if (data != null) {
-                shell.guardProbedRaw(offset, data);
-            }
-            if (zeroes) {
-                image().writeZeroes(offset, length, mayUnmap);
-            } else {
-                image().write(offset, ByteBuffer.wrap(data));
-            }
-            if (forceUnitAccess) {
-                image().flush();
-            }
+            writeRequest(offset, length, data, mayUnmap, forceUnitAccess);
         } catch (IOException e) {
             return requestFailed("write", e);
         }
-        long elapsed = System.nanoTime() - began;
-        if (!quiet) {
-            shell.out(Reports.report("wrote", elapsed, offset, length, length, 1, csv));
-        }
+        shell.out(report.of("wrote", System.nanoTime() - began, offset, length));
         return OK;
     }
 

@@ -1,17 +1,16 @@
 package org.jblock.shell.io;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code writev [-Cfq] [-P pattern] off len [len..]}: one write from several buffers. */
 @Command(name = "writev")
 final class WritevCommand extends IoCommand {
-    @Option(names = "-C") boolean csv;
+    @Mixin ReportOptions report = new ReportOptions();
     @Option(names = "-f") boolean forceUnitAccess;
-    @Option(names = "-q") boolean quiet;
     @Option(names = "-P") String pattern;
 
     @Override
@@ -28,20 +27,11 @@ final class WritevCommand extends IoCommand {
         int total = (int) range.length();
         long began = System.nanoTime();
         try {
-            checkRange(offset, total);
-            byte[] data = Patterns.filled(total, fill);
-            shell.guardProbedRaw(offset, data);
-            image().write(offset, ByteBuffer.wrap(data));
-            if (forceUnitAccess) {
-                image().flush();
-            }
+            writeRequest(offset, total, Patterns.filled(total, fill), false, forceUnitAccess);
         } catch (IOException e) {
             return requestFailed("writev", e);
         }
-        long elapsed = System.nanoTime() - began;
-        if (!quiet) {
-            shell.out(Reports.report("wrote", elapsed, offset, total, total, 1, csv));
-        }
+        shell.out(report.of("wrote", System.nanoTime() - began, offset, total));
         return OK;
     }
 }
