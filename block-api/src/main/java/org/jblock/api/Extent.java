@@ -1,5 +1,6 @@
 package org.jblock.api;
 
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -51,5 +52,15 @@ public record Extent(long start, long length, boolean data, boolean zero, boolea
     /** @return this run extended over {@code next}, which must be {@linkplain #mergeableWith mergeable} */
     public Extent mergedWith(Extent next) {
         return new Extent(start, length + next.length, data, zero, allocated, hostOffset);
+    }
+
+    /** Adds {@code next} to the end of {@code runs}, merged into the last run where it continues it. */
+    public static void append(List<Extent> runs, Extent next) {
+        int last = runs.size() - 1;
+        if (last >= 0 && runs.get(last).mergeableWith(next)) {
+            runs.set(last, runs.get(last).mergedWith(next));
+        } else {
+            runs.add(next);
+        }
     }
 }

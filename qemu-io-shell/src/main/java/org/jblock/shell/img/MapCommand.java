@@ -69,12 +69,7 @@ final class MapCommand extends ImgCommand {
         List<Extent> merged = new ArrayList<>();
         for (long at = from; at < end; at += WINDOW) {
             for (Extent e : image.blockStatus(at, Math.min(WINDOW, end - at))) {
-                int last = merged.size() - 1;
-                if (last >= 0 && merged.get(last).mergeableWith(e)) {
-                    merged.set(last, merged.get(last).mergedWith(e));
-                } else {
-                    merged.add(e);
-                }
+                Extent.append(merged, e);
             }
         }
         return merged;

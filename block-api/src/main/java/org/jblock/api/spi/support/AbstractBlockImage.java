@@ -313,12 +313,7 @@ public abstract class AbstractBlockImage implements BlockImage {
     private static List<Extent> merged(List<Extent> extents) {
         List<Extent> out = new ArrayList<>(extents.size());
         for (Extent e : extents) {
-            int last = out.size() - 1;
-            if (last >= 0 && out.get(last).mergeableWith(e)) {
-                out.set(last, out.get(last).mergedWith(e));
-            } else {
-                out.add(e);
-            }
+            Extent.append(out, e);
         }
         return out;
     }
