@@ -94,40 +94,35 @@ public abstract class AbstractBlockImage implements BlockImage {
 
     @Override
     public final void write(long offset, ByteBuffer src) throws IOException {
-        Lock io = io();
-        try {
-            checkWritable();
-            checkRange(offset, src.remaining());
-            if (src.hasRemaining()) {
-                doWrite(offset, src);
-            }
-        } finally {
-            io.unlock();
-        }
+        change(offset, src.remaining(), () -> doWrite(offset, src));
     }
 
     @Override
     public final void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
-        Lock io = io();
-        try {
-            checkWritable();
-            checkRange(offset, length);
-            if (length > 0) {
-                doWriteZeroes(offset, length, mayUnmap);
-            }
-        } finally {
-            io.unlock();
-        }
+        change(offset, length, () -> doWriteZeroes(offset, length, mayUnmap));
     }
 
     @Override
     public final void discard(long offset, long length) throws IOException {
+        change(offset, length, () -> doDiscard(offset, length));
+    }
+
+    /** A driver's change of a range that has passed the checks. */
+    private interface RangeChange {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code change} beside other I/O once the image is writable and the range valid; an empty
+     * range changes nothing.
+     */
+    private void change(long offset, long length, RangeChange change) throws IOException {
         Lock io = io();
         try {
             checkWritable();
             checkRange(offset, length);
             if (length > 0) {
-                doDiscard(offset, length);
+                change.run();
             }
         } finally {
             io.unlock();
