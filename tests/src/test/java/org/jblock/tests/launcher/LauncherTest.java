@@ -1,0 +1,166 @@
+package org.jblock.tests.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+
+import org.jblock.tests.thirdparty.tiny.TinyDriver;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's way in: {@code bin/jblock-img} and {@code bin/jblock-io} run as a user runs them, as
+ * processes on the module path built from the packaged jars (which {@code ./mvnw verify} has made by
+ * the time this module's tests run), with a third-party driver dropped in through
+ * {@code JBLOCK_DRIVER_PATH}.
+ */
+class LauncherTest {
+    private static final long TIMEOUT_SECONDS = 180;
+    private static Path repo;
+
+    @TempDir
+    Path folder;
+
+    /** What a process printed and how it ended. */
+    record Run(int status, String out, String err) {
+        String all() {
+            return "exit " + status + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    @BeforeAll
+    static void findTheBuiltLauncher() throws IOException {
+        repo = Path.of("").toAbsolutePath().getParent();
+        Path target = repo.resolve("qemu-io-shell/target");
+        boolean built = Files.isDirectory(target.resolve("lib"));
+        if (built) {
+            try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "qemu-io-shell-*.jar")) {
+                built = jars.iterator().hasNext();
+            }
+        }
+        assumeTrue(built, "the launcher runs the packaged jars: run ./mvnw verify (or package) to test it");
+        assertTrue(Files.isExecutable(repo.resolve("bin/jblock-io")), "bin/jblock-io is missing or not executable");
+    }
+
+    private Run run(Map<String, String> environment, String tool, String... arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(repo.resolve("bin").resolve(tool).toString());
+        command.addAll(List.of(arguments));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile());
+        // Inside a build the jars are what the build just made: never start a nested build.
+        builder.environment().put("JBLOCK_NO_BUILD", "1");
+        builder.environment().remove("JBLOCK_DRIVER_PATH");
+        builder.environment().putAll(environment);
+        try {
+            Process process = builder.start();
+            process.getOutputStream().close();
+            CompletableFuture<String> out = drain(process.getInputStream());
+            CompletableFuture<String> err = drain(process.getErrorStream());
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError(String.join(" ", command) + " did not finish in " + TIMEOUT_SECONDS + " s");
+            }
+            return new Run(process.exitValue(), out.join(), err.join());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    private static CompletableFuture<String> drain(InputStream stream) {
+        return CompletableFuture.supplyAsync(() -> {
+            try (stream) {
+                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void jblock_img_and_jblock_io_work_on_a_vhd_from_the_launchers() {
+        Run create = run(Map.of(), "jblock-img", "create", "-f", "vpc", "disk.vhd", "1M");
+        assertEquals(0, create.status(), create::all);
+        assertTrue(create.out().startsWith("Formatting 'disk.vhd', fmt=vpc size=1048576"), create::all);
+
+        Run io = run(Map.of(), "jblock-io", "-c", "write -P 0xab 0 4k", "-c", "read -P 0xab 0 4k", "disk.vhd");
+        assertEquals(0, io.status(), io::all);
+        assertTrue(io.out().contains("wrote 4096/4096 bytes at offset 0\n"), io::all);
+        assertTrue(io.out().contains("read 4096/4096 bytes at offset 0\n"), io::all);
+
+        Run map = run(Map.of(), "jblock-img", "map", "--output=json", "disk.vhd");
+        assertEquals(0, map.status(), map::all);
+        assertTrue(map.out().matches("(?s)\\[\\{\"start\":0,\"length\":\\d+,\"depth\":0,\"present\":true,"
+                + "\"zero\":false,\"data\":true,\"offset\":\\d+}.*"), map::all);
+    }
+
+    @Test
+    void a_mistake_is_one_line_on_stderr_with_no_stack_trace() {
+        Run info = run(Map.of(), "jblock-img", "info", "missing.vhd");
+
+        assertEquals(1, info.status(), info::all);
+        assertEquals("", info.out(), info::all);
+        assertEquals(1, info.err().lines().count(), info::all);
+        assertTrue(info.err().startsWith("jblock-img: Could not open 'missing.vhd'"), info::all);
+        assertFalse(info.err().contains("\tat "), info::all);
+    }
+
+    @Test
+    void a_driver_jar_in_jblock_driver_path_is_used_with_no_rebuild() throws Exception {
+        Path drivers = Files.createDirectories(folder.resolve("drivers"));
+        packTinyDriver(drivers.resolve("tiny-driver.jar"));
+        Map<String, String> withTiny = Map.of("JBLOCK_DRIVER_PATH", drivers.toString());
+
+        Run unknown = run(Map.of(), "jblock-img", "create", "-f", "tiny", "t.tiny", "1M");
+        assertEquals(1, unknown.status(), unknown::all);
+        assertTrue(unknown.err().contains("Unknown driver 'tiny'"), unknown::all);
+
+        Run create = run(withTiny, "jblock-img", "create", "-f", "tiny", "t.tiny", "1M");
+        assertEquals(0, create.status(), create::all);
+        Run io = run(withTiny, "jblock-io", "-c", "write -P 7 0 512", "-c", "read -P 7 0 512", "t.tiny");
+        assertEquals(0, io.status(), io::all);
+        Run info = run(withTiny, "jblock-img", "info", "t.tiny");
+        assertEquals(0, info.status(), info::all);
+        assertTrue(info.out().contains("file format: tiny\n"), info::all);
+    }
+
+    /**
+     * The test-only tiny driver as a third party ships it in its simplest form: a plain jar (an
+     * automatic module on the module path) with its classes and its {@code META-INF/services} entry.
+     */
+    private static void packTinyDriver(Path jar) throws IOException, URISyntaxException {
+        Path classes = Path.of(TinyDriver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        String packagePath = TinyDriver.class.getPackageName().replace('.', '/');
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+             DirectoryStream<Path> files = Files.newDirectoryStream(classes.resolve(packagePath), "*.class")) {
+            for (Path file : files) {
+                out.putNextEntry(new JarEntry(packagePath + "/" + file.getFileName()));
+                out.write(Files.readAllBytes(file));
+                out.closeEntry();
+            }
+            out.putNextEntry(new JarEntry("META-INF/services/org.jblock.api.spi.BlockDriver"));
+            out.write((TinyDriver.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.closeEntry();
+        }
+    }
+}
