@@ -1,62 +1,115 @@
 package org.jblock.api;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.util.Locale;
 
 /**
- * Byte counts as people write them: {@code 512}, {@code 64k}, {@code 1.5G}, {@code 2040G}.
+ * Byte counts as people write them, read the way QEMU reads them (its {@code qemu_strtosz}), so a
+ * size that works with qemu-img or qemu-io works with jblock: {@code 512}, {@code 64k}, {@code 1.5G},
+ * {@code 0x200}, {@code 2040G}.
  *
- * <p>Suffixes are binary and case-insensitive: k/K = 2^10, M = 2^20, G = 2^30, T = 2^40, P = 2^50,
- * E = 2^60; an optional trailing {@code B} is allowed ({@code 64KB}); {@code b} or no suffix means
- * bytes. A fraction is allowed with a suffix and must come out whole in bytes. One parser serves the
- * drivers' options and both tools.
+ * <p>A decimal number (leading zeros are not octal) or a {@code 0x} hex one, optionally after a
+ * {@code +}; for decimals an optional fraction; then an optional suffix, binary and case-insensitive:
+ * {@code b} = 1, {@code k} = 2^10, {@code M} = 2^20, {@code G} = 2^30, {@code T} = 2^40, {@code P} =
+ * 2^50, {@code E} = 2^60. A fraction needs a multiplying suffix and is rounded down to whole bytes.
+ * Nothing may follow the suffix. One parser serves the drivers' options and both tools.
  */
 public final class Sizes {
-    private static final String UNITS = "BKMGTPE";
+    private static final String SUFFIXES = "bkmgtpe";
+    private static final BigInteger INT64_MAX = BigInteger.valueOf(Long.MAX_VALUE);
+    private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private Sizes() {
     }
 
     /**
+     * @param text the size; white space is not a size (QEMU refuses {@code "1\r"} too)
      * @return the size in bytes
-     * @throws InvalidOptionException naming {@code text} when it is not a size or exceeds
-     *                                {@code Long.MAX_VALUE}
+     * @throws InvalidOptionException with QEMU's message naming {@code text} when it is not a size
+     *                                ({@code Parsing error: non-numeric argument, or
+     *                                extraneous/unrecognized suffix -- text}) or exceeds
+     *                                {@code Long.MAX_VALUE} ({@code Parsing error: argument too large -- text})
      */
     public static long parse(String text) throws InvalidOptionException {
-        String s = text == null ? "" : text.trim();
-        int end = s.length();
-        int shift = 0;
-        if (end > 0 && Character.isLetter(s.charAt(end - 1))) {
-            char last = Character.toUpperCase(s.charAt(end - 1));
-            if (last == 'B' && end > 1 && Character.isLetter(s.charAt(end - 2))) {
-                end--;
-                last = Character.toUpperCase(s.charAt(end - 1));
+        String s = text == null ? "" : text;
+        int i = s.startsWith("+") ? 1 : 0;
+        boolean hex = isHex(s, i);
+        int digitsStart = hex ? i + 2 : i;
+        int j = digitsStart;
+        while (j < s.length() && Character.digit(s.charAt(j), hex ? 16 : 10) >= 0) {
+            j++;
+        }
+        if (j == digitsStart) {
+            throw notASize(text);
+        }
+        BigInteger whole = new BigInteger(s.substring(digitsStart, j), hex ? 16 : 10);
+        if (whole.compareTo(UINT64_MAX) > 0) {
+            throw tooLarge(text);
+        }
+        BigDecimal fraction = BigDecimal.ZERO;
+        if (j < s.length() && s.charAt(j) == '.') {
+            if (hex) {
+                throw notASize(text);
             }
-            int unit = UNITS.indexOf(last);
+            int k = j + 1;
+            while (k < s.length() && Character.isDigit(s.charAt(k))) {
+                k++;
+            }
+            if (k > j + 1) {
+                fraction = new BigDecimal("0." + s.substring(j + 1, k));
+            }
+            j = k;
+        }
+        long multiplier = 1;
+        if (j < s.length()) {
+            int unit = SUFFIXES.indexOf(Character.toLowerCase(s.charAt(j)));
             if (unit < 0) {
                 throw notASize(text);
             }
-            shift = unit * 10;
-            end--;
+            multiplier = 1L << (10 * unit);
+            j++;
         }
-        String number = s.substring(0, end);
-        if (number.isEmpty() || !number.matches("[0-9]+(\\.[0-9]+)?")) {
+        if (j != s.length() || (multiplier == 1 && fraction.signum() != 0)) {
             throw notASize(text);
         }
-        BigDecimal bytes = new BigDecimal(number).multiply(BigDecimal.valueOf(2).pow(shift));
-        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new InvalidOptionException("Parsing error: argument too large -- " + text);
+        BigInteger value = new BigDecimal(whole).add(fraction).multiply(BigDecimal.valueOf(multiplier))
+                .setScale(0, RoundingMode.FLOOR).toBigInteger();
+        if (value.compareTo(INT64_MAX) > 0) {
+            throw tooLarge(text);
         }
-        try {
-            return bytes.longValueExact();
-        } catch (ArithmeticException e) {
-            throw new InvalidOptionException("Parsing error: size is not a whole number of bytes -- " + text);
+        return value.longValue();
+    }
+
+    /**
+     * @return whether {@code text} is a hex number with a multiplying suffix ({@code 0x10k}), which
+     *         QEMU still reads but warns is deprecated
+     */
+    public static boolean isHexWithSuffix(String text) {
+        String s = text == null ? "" : text;
+        int i = s.startsWith("+") ? 1 : 0;
+        if (!isHex(s, i)) {
+            return false;
         }
+        int j = i + 2;
+        while (j < s.length() && Character.digit(s.charAt(j), 16) >= 0) {
+            j++;
+        }
+        return j < s.length() && SUFFIXES.indexOf(Character.toLowerCase(s.charAt(j))) > 0;
+    }
+
+    private static boolean isHex(String s, int at) {
+        return s.length() >= at + 2 && s.charAt(at) == '0' && (s.charAt(at + 1) == 'x' || s.charAt(at + 1) == 'X');
     }
 
     private static InvalidOptionException notASize(String text) {
         return new InvalidOptionException(
                 "Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- " + text);
+    }
+
+    private static InvalidOptionException tooLarge(String text) {
+        return new InvalidOptionException("Parsing error: argument too large -- " + text);
     }
 
     /**

@@ -29,19 +29,24 @@ class SizesTest {
             "7E, 8070450532247928832",
             "100b, 100",
             "100B, 100",
-            "64KB, 65536",
-            "64kb, 65536",
+            "0x10, 16",
+            "0x200, 512",
+            "+5, 5",
+            "1., 1",
+            "1.k, 1024",
+            "1.0001k, 1024",
+            "0.0000001k, 0",
             "1.5k, 1536",
             "0.5M, 524288",
             "2.0, 2",
-            "' 64k ', 65536",
     })
     void parses_every_suffix_as_a_binary_multiple(String text, long expected) throws Exception {
         assertEquals(expected, Sizes.parse(text));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"k", "-1", "1x", "1.k", "abc", "1kk", "1 k", "0x10", ".5k", "1,5k"})
+    @ValueSource(strings = {"k", "-1", "1x", "abc", "1kk", "1 k", ".5k", "1,5k", "64KB", "64kb", "0x", "0x1.5k",
+            "1.5", "0.3b", " 64k", "1\r"})
     void refuses_what_is_not_a_size_naming_the_text(String text) {
         InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> Sizes.parse(text));
         assertEquals("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- " + text,
@@ -62,10 +67,10 @@ class SizesTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"1.5", "1.0001k", "0.3b"})
-    void refuses_fractions_of_a_byte(String text) {
-        InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> Sizes.parse(text));
-        assertTrue(e.getMessage().contains("not a whole number of bytes -- " + text), e.getMessage());
+    @CsvSource({"0x10k, true", "0x10K, true", "+0x2M, true", "0x10b, false", "0x1e, false", "0x10, false",
+            "16k, false"})
+    void tells_a_hex_number_with_a_multiplying_suffix(String text, boolean expected) {
+        assertEquals(expected, Sizes.isHexWithSuffix(text));
     }
 
     @ParameterizedTest(name = "{0} bytes print as {1}")

@@ -3,6 +3,10 @@ package org.jblock.shell.io;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.math.RoundingMode;
+import java.util.function.Consumer;
+
+import org.jblock.api.InvalidOptionException;
+import org.jblock.api.Sizes;
 
 /**
  * Numbers as qemu-io reads them: byte counts with binary suffixes (its {@code cvtnum}), pattern
@@ -12,9 +16,6 @@ final class QemuNumbers {
     /** The largest request the block layer accepts (QEMU's BDRV_REQUEST_MAX_BYTES). */
     static final long REQUEST_MAX_BYTES = 2147483136L;
 
-    private static final String SUFFIXES = "bkmgtpe";
-    private static final BigInteger INT64_MAX = BigInteger.valueOf(Long.MAX_VALUE);
-    private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     private QemuNumbers() {
     }
@@ -29,66 +30,19 @@ final class QemuNumbers {
     }
 
     /**
-     * Reads a byte count: decimal (leading zeros are not octal) or {@code 0x} hex, an optional
-     * fraction for decimals, and an optional suffix b, k, M, G, T, P or E (binary, any case).
-     * A fraction needs a suffix; the result is rounded down to whole bytes.
+     * Reads a byte count as qemu-io's {@code cvtnum} does: {@link Sizes#parse}, QEMU's own rules.
      *
      * @param warnings receives qemu's deprecation warning for a suffix on a hex number
      */
-    static long byteCount(String text, java.util.function.Consumer<String> warnings) throws BadNumberException {
-        String s = text;
-        int i = 0;
-        if (i < s.length() && s.charAt(i) == '+') {
-            i++;
+    static long byteCount(String text, Consumer<String> warnings) throws BadNumberException {
+        if (Sizes.isHexWithSuffix(text)) {
+            warnings.accept("warning: Using a multiplier suffix on hex numbers is deprecated: " + text);
         }
-        boolean hex = s.length() >= i + 2 && s.charAt(i) == '0' && (s.charAt(i + 1) == 'x' || s.charAt(i + 1) == 'X');
-        int digitsStart = hex ? i + 2 : i;
-        int j = digitsStart;
-        while (j < s.length() && Character.digit(s.charAt(j), hex ? 16 : 10) >= 0) {
-            j++;
+        try {
+            return Sizes.parse(text);
+        } catch (InvalidOptionException e) {
+            throw new BadNumberException(e.getMessage());
         }
-        if (j == digitsStart) {
-            throw nonNumeric(text);
-        }
-        BigInteger whole = new BigInteger(s.substring(digitsStart, j), hex ? 16 : 10);
-        if (whole.compareTo(UINT64_MAX) > 0) {
-            throw tooLarge(text);
-        }
-        BigDecimal fraction = BigDecimal.ZERO;
-        if (j < s.length() && s.charAt(j) == '.') {
-            if (hex) {
-                throw nonNumeric(text);
-            }
-            int k = j + 1;
-            while (k < s.length() && Character.isDigit(s.charAt(k))) {
-                k++;
-            }
-            if (k > j + 1) {
-                fraction = new BigDecimal("0." + s.substring(j + 1, k));
-            }
-            j = k;
-        }
-        long multiplier = 1;
-        if (j < s.length()) {
-            int unit = SUFFIXES.indexOf(Character.toLowerCase(s.charAt(j)));
-            if (unit < 0) {
-                throw nonNumeric(text);
-            }
-            multiplier = 1L << (10 * unit);
-            if (hex && unit > 0) {
-                warnings.accept("warning: Using a multiplier suffix on hex numbers is deprecated: " + text);
-            }
-            j++;
-        }
-        if (j != s.length() || (multiplier == 1 && fraction.signum() != 0)) {
-            throw nonNumeric(text);
-        }
-        BigInteger value = new BigDecimal(whole).add(fraction).multiply(BigDecimal.valueOf(multiplier))
-                .setScale(0, RoundingMode.FLOOR).toBigInteger();
-        if (value.compareTo(INT64_MAX) > 0) {
-            throw tooLarge(text);
-        }
-        return value.longValue();
     }
 
     /** A pattern byte as C's {@code strtol(text, 0)} reads it: decimal, 0x hex or 0 octal, 0 to 255. */
@@ -161,13 +115,5 @@ final class QemuNumbers {
             return "nan";
         }
         return new BigDecimal(value).setScale(decimals, RoundingMode.HALF_EVEN).toPlainString();
-    }
-
-    private static BadNumberException nonNumeric(String text) {
-        return new BadNumberException("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- " + text);
-    }
-
-    private static BadNumberException tooLarge(String text) {
-        return new BadNumberException("Parsing error: argument too large -- " + text);
     }
 }
