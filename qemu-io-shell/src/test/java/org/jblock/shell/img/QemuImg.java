@@ -1,9 +1,11 @@
 package org.jblock.shell.img;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +38,12 @@ final class QemuImg {
             }
             Assumptions.assumeTrue(false, message);
         }
+    }
+
+    /** Asserts that {@code qemu-img compare} finds the two images identical (exit code 0). */
+    static void assertIdentical(String formatA, Path a, String formatB, Path b) throws IOException {
+        Result verdict = run("compare", "-f", formatA, "-F", formatB, a.toString(), b.toString());
+        assertEquals(0, verdict.exitCode(), "qemu-img compare " + a + " " + b + ": " + verdict.out() + verdict.err());
     }
 
     static Result run(String... args) throws IOException {

@@ -118,13 +118,11 @@ class VhdInteropTest {
         Path raw = mixedRaw("src.raw", 20);
         Path vhd = dir.resolve("ours.vhd");
         Img.run("convert", "-f", "raw", "-O", "vpc", raw.toString(), vhd.toString()).assertSuccess();
-        QemuImg.Result verdict = QemuImg.run("compare", "-f", "raw", "-F", "vpc", raw.toString(), vhd.toString());
-        assertEquals(0, verdict.exitCode(), verdict.out() + verdict.err());
+        QemuImg.assertIdentical("raw", raw, "vpc", vhd);
 
         Path back = dir.resolve("back.raw");
         Img.run("convert", "-W", "-f", "vpc", "-O", "raw", vhd.toString(), back.toString()).assertSuccess();
-        verdict = QemuImg.run("compare", "-f", "raw", "-F", "raw", raw.toString(), back.toString());
-        assertEquals(0, verdict.exitCode(), verdict.out() + verdict.err());
+        QemuImg.assertIdentical("raw", raw, "raw", back);
     }
 
     @Test
