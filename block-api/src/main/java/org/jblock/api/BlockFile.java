@@ -102,6 +102,16 @@ public interface BlockFile extends Closeable {
     String name();
 
     /**
+     * Where the storage is, in the form a user would type it to open it again: an absolute path for
+     * a local file, a URL for a network protocol. A relative name stored in an image (a backing
+     * file) is resolved against it. Storage that cannot be reopened by name (memory) answers its
+     * {@link #name()}.
+     */
+    default String location() {
+        return name();
+    }
+
+    /**
      * Takes a lock on the file for the life of this {@code BlockFile}. Storage that cannot be shared
      * (memory) needs none and accepts every mode.
      *

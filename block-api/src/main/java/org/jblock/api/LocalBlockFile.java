@@ -183,6 +183,12 @@ public final class LocalBlockFile implements BlockFile {
         return name;
     }
 
+    /** @return the file's absolute path */
+    @Override
+    public String location() {
+        return path.toAbsolutePath().normalize().toString();
+    }
+
     /**
      * {@inheritDoc}
      *

@@ -63,6 +63,11 @@ public class DelegatingBlockFile implements BlockFile {
     }
 
     @Override
+    public String location() {
+        return delegate.location();
+    }
+
+    @Override
     public void lock(LockMode mode) throws IOException {
         delegate.lock(mode);
     }
