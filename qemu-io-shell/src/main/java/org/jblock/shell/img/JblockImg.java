@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 import org.jblock.registry.DriverRegistry;
+import org.jblock.shell.ProgramName;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,7 +22,8 @@ import picocli.CommandLine.Command;
 @Command(name = "jblock-img", mixinStandardHelpOptions = true, version = "jblock-img 0.1.0",
         description = "Creates, inspects, converts, compares and benchmarks disk images (qemu-img style).")
 public final class JblockImg implements Callable<Integer> {
-    static final String TOOL = "jblock-img";
+    /** The name the tool gives itself in messages: jblock-img, or the name it was called by. */
+    static final String TOOL = ProgramName.or("jblock-img");
     private static final String[] NOT_PROVIDED = {"measure", "amend", "rebase"};
     /** The subcommands, in the order help lists them. */
     private static final Map<String, Supplier<ImgCommand>> COMMANDS = new LinkedHashMap<>();
@@ -94,6 +96,7 @@ public final class JblockImg implements Callable<Integer> {
                                            PrintWriter err, Set<String> only) {
         JblockImg tool = new JblockImg(registry, terminal);
         CommandLine cmd = new CommandLine(tool);
+        cmd.setCommandName(TOOL);
         for (Map.Entry<String, Supplier<ImgCommand>> command : COMMANDS.entrySet()) {
             if (only.contains(command.getKey())) {
                 cmd.addSubcommand(command.getKey(), command.getValue().get());

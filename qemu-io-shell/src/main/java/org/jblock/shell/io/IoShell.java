@@ -26,6 +26,7 @@ import org.jblock.api.ReadOnlyImageException;
 import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
+import org.jblock.shell.ProgramName;
 
 import picocli.CommandLine;
 
@@ -38,8 +39,8 @@ import picocli.CommandLine;
  * {@code -c}, from a pipe, from a terminal and from a test.
  */
 public final class IoShell implements Closeable {
-    /** The name the shell gives itself in messages and prompts. */
-    public static final String PROGRAM = "jblock-io";
+    /** The name the shell gives itself in messages and prompts: jblock-io, or the name it was called by. */
+    public static final String PROGRAM = ProgramName.or("jblock-io");
 
     /** The size of the in-memory image a newcomer gets when no image is named. */
     static final long DEMO_SIZE = 64L << 20;

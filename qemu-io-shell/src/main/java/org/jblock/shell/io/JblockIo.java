@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
  * otherwise commands come from stdin (a prompt before each line, as qemu-io prints it), or from a
  * line editor when stdin is a terminal. The exit status is 1 when any command failed.
  */
-@Command(name = IoShell.PROGRAM)
+@Command(name = "jblock-io")
 public final class JblockIo {
     static final String USAGE = "Usage: " + IoShell.PROGRAM + " [OPTIONS]... [-c STRING]... [file]";
 
