@@ -1,0 +1,27 @@
+/**
+ * Images on web servers and object stores, read by byte range: {@code http://} and
+ * {@code https://} URLs, read-only.
+ *
+ * <p>Opening asks for the first {@code readahead} bytes with one ranged {@code GET}, which gives
+ * the size and the object's validators; a VHD's footer costs one more request, and its header and
+ * block table usually come with the first. Reads go through a cache of 64 KiB blocks (at most
+ * 32 MiB per image); a miss fetches the missing blocks in one request per run and reads ahead.
+ * Readers of a block that is being fetched wait for that fetch instead of sending their own.
+ *
+ * <p>Never wrong data: every request after the first carries {@code If-Range} and
+ * {@code If-Match} (or the {@code Last-Modified} date), and only a {@code 206} with exactly the
+ * range asked for, of an object of the same size and validators, is accepted. A server that
+ * ignores ranges, an object that changed, a response cut short, an error status, more than 10
+ * redirects, a refused connection or a server that stalls for {@code timeout} is an error naming
+ * the URL.
+ *
+ * <p>Options (QEMU's curl driver's names): {@code readahead} (bytes, default 256K),
+ * {@code timeout} (seconds without progress, default 30), {@code sslverify} (on|off, default on:
+ * the JDK's trust store, which {@code -Djavax.net.ssl.trustStore} replaces), {@code cookie},
+ * {@code username}, {@code password} (user info in the URL works too; credentials and cookie go
+ * only to the URL's own origin).
+ */
+module org.jblock.protocol.http {
+    requires org.jblock.api;
+    requires java.net.http;
+}

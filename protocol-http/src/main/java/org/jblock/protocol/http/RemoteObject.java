@@ -1,0 +1,556 @@
+package org.jblock.protocol.http;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLException;
+
+import org.jblock.api.BlockException;
+
+/**
+ * One object on a web server, read by byte range, and the validators that prove it is still the
+ * object that was opened.
+ *
+ * <p>{@link #open} sends one ranged {@code GET} for the object's first bytes: its answer gives the
+ * size ({@code Content-Range}, or a {@code HEAD}'s {@code Content-Length} when the server does not
+ * say), the validators ({@code ETag}, {@code Last-Modified}) and data worth keeping. Every later
+ * {@link #fetch} asks for exactly one range with {@code If-Range} (and {@code If-Match} for a strong
+ * ETag), and accepts only a {@code 206} that carries exactly that range of an object of the same
+ * size with the same validators, every byte of it. Anything else is a {@link BlockException} whose
+ * message starts with the URL: a server that ignores ranges, an object that changed, a response cut
+ * short, an error status, a redirect loop, a refused connection, or no progress for the timeout.
+ *
+ * <p>Safe for concurrent use: requests are independent; the JDK's {@link HttpClient} pools the
+ * connections.
+ */
+final class RemoteObject {
+    /** {@code bytes first-last/total}, total possibly {@code *}. */
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)",
+            Pattern.CASE_INSENSITIVE);
+    /** {@code bytes *}{@code /total}, the form of a 416 answer. */
+    private static final Pattern UNSATISFIED_RANGE = Pattern.compile("bytes\\s+\\*/(\\d+)", Pattern.CASE_INSENSITIVE);
+    private static final String USER_AGENT = "jblock";
+    /** As many as curl's and browsers' limits allow, and few enough to notice a loop at once. */
+    static final int MAX_REDIRECTS = 10;
+
+    /** The object and the first bytes its probe brought. */
+    record Opened(RemoteObject object, byte[] head) {
+    }
+
+    private final HttpClient client;
+    private final URI uri;
+    private final String name;
+    private final HttpSettings settings;
+    private final long size;
+    /** A strong ETag, or null. */
+    private final String etag;
+    /** The {@code Last-Modified} date as the server wrote it, or null. */
+    private final String lastModified;
+    private final AtomicLong requests;
+
+    private RemoteObject(HttpClient client, URI uri, String name, HttpSettings settings, long size, String etag,
+                         String lastModified, AtomicLong requests) {
+        this.client = client;
+        this.uri = uri;
+        this.name = name;
+        this.settings = settings;
+        this.size = size;
+        this.etag = etag;
+        this.lastModified = lastModified;
+        this.requests = requests;
+    }
+
+    /**
+     * Finds the object's size and validators with a ranged {@code GET} for its first
+     * {@code probeLength} bytes (at least 1).
+     *
+     * @param uri  the object, without user info
+     * @param name the URL as messages show it
+     * @throws BlockException naming {@code name} when the server cannot serve the object by range
+     */
+    static Opened open(HttpClient client, URI uri, String name, HttpSettings settings, int probeLength)
+            throws IOException {
+        AtomicLong requests = new AtomicLong();
+        RemoteObject bare = new RemoteObject(client, uri, name, settings, -1, null, null, requests);
+        int asked = Math.max(1, probeLength);
+        HttpResponse<byte[]> response = bare.exchange(target -> bare.request(target, 0, asked, false),
+                info -> bare.checkProbe(info, asked));
+        HttpHeaders headers = response.headers();
+        long size;
+        if (response.statusCode() == 416) {
+            size = 0;
+        } else {
+            Matcher range = bare.contentRange(headers);
+            size = range.group(3).equals("*") ? bare.sizeFromHead() : Long.parseLong(range.group(3));
+        }
+        RemoteObject object = new RemoteObject(client, uri, name, settings, size, strongETag(headers),
+                headers.firstValue("Last-Modified").orElse(null), requests);
+        return new Opened(object, response.statusCode() == 416 ? new byte[0] : response.body());
+    }
+
+    /** @return the object's size in bytes, as found when it was opened */
+    long size() {
+        return size;
+    }
+
+    /** @return how many requests this object has sent (for tests and measurements) */
+    long requestCount() {
+        return requests.get();
+    }
+
+    /**
+     * Reads exactly {@code length} bytes at {@code offset}, which must lie within the object.
+     *
+     * @throws BlockException naming the URL when the server does not answer with exactly them
+     */
+    byte[] fetch(long offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, size);
+        return exchange(target -> request(target, offset, length, true), info -> checkFetch(info, offset, length)).body();
+    }
+
+    /** A ranged GET of {@code target} (the object, or where it redirects to). */
+    private HttpRequest request(URI target, long offset, int length, boolean conditional) {
+        HttpRequest.Builder builder = start(target)
+                .header("Range", "bytes=" + offset + "-" + (offset + length - 1));
+        if (conditional) {
+            if (etag != null) {
+                builder.header("If-Range", etag).header("If-Match", etag);
+            } else if (lastModified != null) {
+                builder.header("If-Range", lastModified);
+            }
+        }
+        return builder.GET().build();
+    }
+
+    /**
+     * A request to {@code target} with the headers every request carries; the cookie and the
+     * credentials go only to the origin of the URL that was opened, never to another a redirect names.
+     */
+    private HttpRequest.Builder start(URI target) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(target)
+                .timeout(settings.timeout())
+                .header("User-Agent", USER_AGENT);
+        if (sameOrigin(target, uri)) {
+            if (settings.cookie() != null) {
+                builder.header("Cookie", settings.cookie());
+            }
+            if (settings.username() != null) {
+                String pair = settings.username() + ":" + Optional.ofNullable(settings.password()).orElse("");
+                builder.header("Authorization",
+                        "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        return builder;
+    }
+
+    private static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
+                && port(a) == port(b);
+    }
+
+    private static int port(URI u) {
+        return u.getPort() >= 0 ? u.getPort() : u.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+    }
+
+    /** The expected body length of the probe's answer, or -1 for an empty object (416). */
+    private long checkProbe(ResponseInfo info, int asked) throws BlockException {
+        int status = info.statusCode();
+        HttpHeaders headers = info.headers();
+        if (status == 416) {
+            Matcher m = UNSATISFIED_RANGE.matcher(headers.firstValue("Content-Range").orElse(""));
+            if (m.matches() && Long.parseLong(m.group(1)) == 0) {
+                return -1;
+            }
+            throw fail("the server refused the range 0-" + (asked - 1) + " (HTTP 416) of an object that is not empty");
+        }
+        if (status == 200) {
+            throw fail("the server ignores byte ranges (it answered a Range request with HTTP 200 and the whole"
+                    + " object); an image on a web server is read by range");
+        }
+        if (status != 206) {
+            throw statusError(info);
+        }
+        checkIdentityBody(headers);
+        Matcher range = contentRange(headers);
+        long first = Long.parseLong(range.group(1));
+        long last = Long.parseLong(range.group(2));
+        if (first != 0 || last < first || last >= asked
+                || (!range.group(3).equals("*") && last >= Long.parseLong(range.group(3)))) {
+            throw fail("the server answered the range 0-" + (asked - 1) + " with " + headers.firstValue("Content-Range").get());
+        }
+        return last + 1;
+    }
+
+    private long checkFetch(ResponseInfo info, long offset, int length) throws BlockException {
+        int status = info.statusCode();
+        HttpHeaders headers = info.headers();
+        if (status == 412 || status == 416) {
+            throw changed("HTTP " + status + " to a request for bytes " + offset + "-" + (offset + length - 1));
+        }
+        if (status == 200) {
+            String difference = validatorDifference(headers);
+            if (difference != null) {
+                throw changed(difference);
+            }
+            throw fail("the server ignored a byte range (it answered HTTP 200 with the whole object)");
+        }
+        if (status != 206) {
+            throw statusError(info);
+        }
+        String difference = validatorDifference(headers);
+        if (difference != null) {
+            throw changed(difference);
+        }
+        checkIdentityBody(headers);
+        Matcher range = contentRange(headers);
+        long first = Long.parseLong(range.group(1));
+        long last = Long.parseLong(range.group(2));
+        String total = range.group(3);
+        if (!total.equals("*") && Long.parseLong(total) != size) {
+            throw changed("its size is now " + total + " bytes, was " + size);
+        }
+        if (first != offset || last != offset + length - 1) {
+            throw fail("asked for bytes " + offset + "-" + (offset + length - 1) + ", the server sent "
+                    + headers.firstValue("Content-Range").get());
+        }
+        return length;
+    }
+
+    /** @return what says the object is not the one opened, or null when nothing does */
+    private String validatorDifference(HttpHeaders headers) {
+        String nowTag = headers.firstValue("ETag").orElse(null);
+        if (etag != null && nowTag != null && !etag.equals(nowTag)) {
+            return "its ETag is now " + nowTag + ", was " + etag;
+        }
+        String nowModified = headers.firstValue("Last-Modified").orElse(null);
+        if (lastModified != null && nowModified != null && !lastModified.equals(nowModified)) {
+            return "it was modified at " + nowModified + ", opened as of " + lastModified;
+        }
+        return null;
+    }
+
+    private void checkIdentityBody(HttpHeaders headers) throws BlockException {
+        String encoding = headers.firstValue("Content-Encoding").orElse("identity");
+        if (!encoding.equalsIgnoreCase("identity")) {
+            throw fail("the server sent the range encoded as '" + encoding + "'; it must send the bytes as they are");
+        }
+        String type = headers.firstValue("Content-Type").orElse("");
+        if (type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/")) {
+            throw fail("the server answered one range with several parts (" + type + ")");
+        }
+    }
+
+    private Matcher contentRange(HttpHeaders headers) throws BlockException {
+        String value = headers.firstValue("Content-Range").orElse(null);
+        if (value == null) {
+            throw fail("the server's partial answer (HTTP 206) has no Content-Range");
+        }
+        Matcher m = CONTENT_RANGE.matcher(value.trim());
+        if (!m.matches() || m.group(1).length() > 18 || m.group(2).length() > 18 || m.group(3).length() > 18) {
+            throw fail("the server sent an unreadable Content-Range: " + value);
+        }
+        return m;
+    }
+
+    /** The size from a {@code HEAD}'s {@code Content-Length}, for servers whose ranges do not say it. */
+    private long sizeFromHead() throws IOException {
+        HttpResponse<byte[]> response = exchange(
+                target -> start(target).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), info -> {
+            if (info.statusCode() != 200) {
+                throw statusError(info);
+            }
+            return 0;
+        });
+        String length = response.headers().firstValue("Content-Length").orElse("");
+        if (!length.matches("\\d{1,18}")) {
+            throw fail("the server says neither in Content-Range nor in Content-Length how large the object is");
+        }
+        return Long.parseLong(length);
+    }
+
+    private static String strongETag(HttpHeaders headers) {
+        String tag = headers.firstValue("ETag").orElse(null);
+        return tag == null || tag.startsWith("W/") ? null : tag;
+    }
+
+    private BlockException statusError(ResponseInfo info) {
+        int status = info.statusCode();
+        if (status == 404 || status == 410) {
+            return fail("not found (HTTP " + status + ")");
+        }
+        if (status == 401 || status == 403 || status == 407) {
+            return fail("access denied (HTTP " + status + ")");
+        }
+        return fail("the server answered HTTP " + status);
+    }
+
+    private BlockException changed(String how) {
+        return fail("the object changed on the server since it was opened (" + how + "); open it again to read it");
+    }
+
+    private BlockException fail(String what) {
+        return new BlockException(name + ": " + what);
+    }
+
+    /** Reads a response's header and says how many body bytes to expect (-1: drop the body). */
+    @FunctionalInterface
+    private interface Check {
+        long expectedLength(ResponseInfo info) throws BlockException;
+    }
+
+    /**
+     * Sends the request {@code build} makes for the object's URL, following up to
+     * {@value #MAX_REDIRECTS} redirects, and collects the final answer's body as {@code check}
+     * expects.
+     */
+    private HttpResponse<byte[]> exchange(Function<URI, HttpRequest> build, Check check) throws IOException {
+        URI target = uri;
+        for (int hop = 0; ; hop++) {
+            HttpResponse<byte[]> response = exchangeOnce(build.apply(target), info ->
+                    isRedirect(info) ? -1 : check.expectedLength(info));
+            if (!isRedirect(response)) {
+                return response;
+            }
+            if (hop == MAX_REDIRECTS) {
+                throw fail("more than " + MAX_REDIRECTS + " redirects (a redirect loop?); the last was HTTP "
+                        + response.statusCode() + " to " + response.headers().firstValue("Location").orElse("?"));
+            }
+            URI next;
+            try {
+                next = target.resolve(new URI(response.headers().firstValue("Location").get().trim()));
+            } catch (URISyntaxException e) {
+                throw fail("the server redirected to an unreadable URL: " + e.getMessage());
+            }
+            if (!"http".equalsIgnoreCase(next.getScheme()) && !"https".equalsIgnoreCase(next.getScheme())
+                    || next.getHost() == null) {
+                throw fail("the server redirected to " + next + ", which is not an http(s) URL");
+            }
+            if ("https".equalsIgnoreCase(target.getScheme()) && "http".equalsIgnoreCase(next.getScheme())) {
+                throw fail("the server redirected from https to plain http (" + next + "); refused");
+            }
+            target = next;
+        }
+    }
+
+    private static boolean isRedirect(ResponseInfo info) {
+        return isRedirect(info.statusCode(), info.headers());
+    }
+
+    private static boolean isRedirect(HttpResponse<?> response) {
+        return isRedirect(response.statusCode(), response.headers());
+    }
+
+    private static boolean isRedirect(int status, HttpHeaders headers) {
+        return (status == 301 || status == 302 || status == 303 || status == 307 || status == 308)
+                && headers.firstValue("Location").isPresent();
+    }
+
+    /** Sends {@code request} and collects its body, failing when the server makes no progress for the timeout. */
+    private HttpResponse<byte[]> exchangeOnce(HttpRequest request, Check check) throws IOException {
+        requests.incrementAndGet();
+        Progress progress = new Progress();
+        BodyHandler<byte[]> handler = info -> {
+            progress.touch();
+            long expected;
+            try {
+                expected = check.expectedLength(info);
+            } catch (BlockException e) {
+                return new Refused(e, progress);
+            }
+            return expected < 0 ? new Refused(null, progress) : new Collector((int) expected, progress);
+        };
+        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, handler);
+        long timeout = settings.timeout().toNanos();
+        try {
+            while (true) {
+                long left = timeout - (System.nanoTime() - progress.last);
+                if (left <= 0) {
+                    progress.abandon(future);
+                    throw fail("no answer for " + settings.timeout().toSeconds() + " s (timeout)");
+                }
+                try {
+                    return future.get(left, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    // Loop: the deadline moves with every part of the body that arrives.
+                }
+            }
+        } catch (InterruptedException e) {
+            progress.abandon(future);
+            Thread.currentThread().interrupt();
+            InterruptedIOException interrupted = new InterruptedIOException(name + ": interrupted");
+            interrupted.initCause(e);
+            throw interrupted;
+        } catch (ExecutionException e) {
+            throw translate(e.getCause());
+        }
+    }
+
+    private BlockException translate(Throwable failure) {
+        Throwable cause = failure;
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof BlockException) {
+            return new BlockException(cause.getMessage(), cause);
+        }
+        String what;
+        if (cause instanceof HttpConnectTimeoutException) {
+            what = "could not connect within " + settings.timeout().toSeconds() + " s (timeout)";
+        } else if (cause instanceof HttpTimeoutException) {
+            what = "no answer for " + settings.timeout().toSeconds() + " s (timeout)";
+        } else if (cause instanceof ConnectException) {
+            Throwable inner = cause.getCause();
+            what = inner instanceof UnresolvedAddressException ? "unknown host " + uri.getHost()
+                    : "could not connect to " + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")
+                    + " (" + Optional.ofNullable(cause.getMessage()).orElse("connection refused") + ")";
+        } else if (cause instanceof SSLException) {
+            what = "TLS failed: " + cause.getMessage()
+                    + (settings.sslVerify() ? " (sslverify=off skips checking the server's certificate)" : "");
+        } else if (cause instanceof IOException) {
+            what = Optional.ofNullable(cause.getMessage()).orElse(cause.getClass().getSimpleName());
+        } else {
+            what = "request failed: " + cause;
+        }
+        return new BlockException(name + ": " + what, cause);
+    }
+
+    /** When the exchange last moved, and how to stop it. */
+    private static final class Progress {
+        volatile long last = System.nanoTime();
+        volatile Flow.Subscription subscription;
+
+        void touch() {
+            last = System.nanoTime();
+        }
+
+        void abandon(CompletableFuture<?> future) {
+            future.cancel(true);
+            Flow.Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
+        }
+    }
+
+    /** Takes exactly the expected number of bytes; fewer or more is an error. */
+    private final class Collector implements BodySubscriber<byte[]> {
+        private final byte[] data;
+        private final Progress progress;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private int filled;
+
+        Collector(int expected, Progress progress) {
+            this.data = new byte[expected];
+            this.progress = progress;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            progress.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            progress.touch();
+            for (ByteBuffer item : items) {
+                int n = item.remaining();
+                if (n > data.length - filled) {
+                    progress.subscription.cancel();
+                    result.completeExceptionally(fail("the server sent more than the " + data.length + " bytes asked for"));
+                    return;
+                }
+                item.get(data, filled, n);
+                filled += n;
+            }
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+            result.completeExceptionally(fail("the response was cut short after " + filled + " of " + data.length
+                    + " bytes (" + Optional.ofNullable(throwable.getMessage()).orElse(throwable.toString()) + ")"));
+        }
+
+        @Override
+        public void onComplete() {
+            if (filled < data.length) {
+                result.completeExceptionally(fail("the response was cut short after " + filled + " of "
+                        + data.length + " bytes"));
+            } else {
+                result.complete(data);
+            }
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+    }
+
+    /** Drops the body unread (closing the connection when there is one): of an error, or not needed. */
+    private static final class Refused implements BodySubscriber<byte[]> {
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final Progress progress;
+
+        Refused(BlockException error, Progress progress) {
+            this.progress = progress;
+            if (error != null) {
+                result.completeExceptionally(error);
+            } else {
+                result.complete(new byte[0]);
+            }
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            progress.subscription = subscription;
+            subscription.cancel();
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> item) {
+        }
+
+        @Override
+        public void onError(Throwable throwable) {
+        }
+
+        @Override
+        public void onComplete() {
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+    }
+}

@@ -1,0 +1,343 @@
+package org.jblock.protocol.http;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.jblock.api.BlockException;
+import org.jblock.api.ReadOnlyImageException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP engine against a real (in-process) web server, well-behaved and not. */
+class HttpBlockFileTest {
+    private static final int SIZE = (3 << 20) + 123;
+
+    private byte[] content;
+    private RangeServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        content = new byte[SIZE];
+        new Random(42).nextBytes(content);
+        server = new RangeServer(content);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private HttpBlockFile open(String... options) throws IOException {
+        return HttpBlockFile.open(server.url(), settings(options));
+    }
+
+    private static HttpSettings settings(String... options) throws IOException {
+        Map<String, String> map = new java.util.LinkedHashMap<>();
+        for (String option : options) {
+            String[] kv = option.split("=", 2);
+            map.put(kv[0], kv[1]);
+        }
+        return HttpSettings.parse(map);
+    }
+
+    private static byte[] read(HttpBlockFile file, long offset, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        file.readFully(buffer, offset);
+        return buffer.array();
+    }
+
+    private byte[] expected(long offset, int length) {
+        return Arrays.copyOfRange(content, (int) offset, (int) offset + length);
+    }
+
+    @Test
+    void reads_equal_the_object_everywhere_and_the_end_reads_as_end_of_file() throws IOException {
+        try (HttpBlockFile file = open()) {
+            assertEquals(SIZE, file.size());
+            assertEquals(server.url(), file.name());
+            Random random = new Random(7);
+            for (int i = 0; i < 200; i++) {
+                int length = 1 + random.nextInt(300_000);
+                long offset = random.nextInt(SIZE - length + 1);
+                assertArrayEquals(expected(offset, length), read(file, offset, length), "at " + offset + "+" + length);
+            }
+            ByteBuffer tail = ByteBuffer.allocate(1000);
+            assertEquals(123, file.read(tail, SIZE - 123));
+            assertArrayEquals(expected(SIZE - 123, 123), Arrays.copyOf(tail.array(), 123));
+            assertEquals(-1, file.read(ByteBuffer.allocate(10), SIZE));
+        }
+    }
+
+    @Test
+    void opening_and_reading_a_vhd_s_metadata_costs_two_requests() throws IOException {
+        try (HttpBlockFile file = open()) {
+            assertEquals(1, server.requests(), "opening: one ranged GET of the first readahead bytes");
+            read(file, SIZE - 512, 512);     // the footer
+            read(file, 0, 512);              // the footer's copy, as a probe reads it
+            read(file, 512, 1024);           // the dynamic header
+            read(file, 1536, 4096);          // the block table
+            assertEquals(2, server.requests(), server.log().toString());
+            read(file, SIZE - 512, 512);
+            assertEquals(2, server.requests(), "cached blocks cost nothing");
+        }
+    }
+
+    @Test
+    void a_miss_reads_ahead_so_the_next_reads_are_free() throws IOException {
+        try (HttpBlockFile file = open()) {
+            int before = server.requests();
+            read(file, 1 << 20, 4096);
+            read(file, (1 << 20) + 100_000, 4096);
+            read(file, (1 << 20) + 250_000, 4096);
+            assertEquals(before + 1, server.requests(), server.log().toString());
+            assertTrue(server.log().get(before).endsWith("bytes=1048576-1310719"), server.log().toString());
+        }
+    }
+
+    @Test
+    void readahead_is_an_option() throws IOException {
+        try (HttpBlockFile file = open("readahead=0")) {
+            int before = server.requests();
+            read(file, 1 << 20, 4096);
+            read(file, (1 << 20) + 100_000, 4096);
+            assertEquals(before + 2, server.requests(), "without readahead each 64 KiB block is a request");
+        }
+    }
+
+    @Test
+    void the_cache_is_bounded_and_forgets_the_least_recently_used() throws IOException {
+        byte[] big = new byte[48 << 20];
+        new Random(3).nextBytes(big);
+        server.replace(big, "\"big\"", "Tue, 01 Dec 2026 10:00:00 GMT");
+        try (HttpBlockFile file = open()) {
+            ByteBuffer all = ByteBuffer.allocate(big.length);
+            file.readFully(all, 0);
+            assertArrayEquals(big, all.array());
+            int before = server.requests();
+            read(file, 0, 512);
+            assertEquals(before + 1, server.requests(), "the first block left the cache when 48 MiB went through");
+        }
+    }
+
+    @Test
+    void many_threads_read_correct_data_and_share_a_fetch_of_the_same_block() throws Exception {
+        try (HttpBlockFile file = open()) {
+            server.delay(300);
+            int before = server.requests();
+            int threads = 8;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<byte[]>> reads = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    reads.add(pool.submit(() -> {
+                        go.await();
+                        return read(file, 2_000_000, 10_000);
+                    }));
+                }
+                go.countDown();
+                for (Future<byte[]> read : reads) {
+                    assertArrayEquals(expected(2_000_000, 10_000), read.get());
+                }
+                assertEquals(before + 1, server.requests(), "one fetch served eight readers");
+
+                server.delay(0);
+                List<Future<Boolean>> random = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int seed = t;
+                    random.add(pool.submit(() -> {
+                        Random r = new Random(seed);
+                        for (int i = 0; i < 100; i++) {
+                            int length = 1 + r.nextInt(100_000);
+                            long offset = r.nextInt(SIZE - length + 1);
+                            if (!Arrays.equals(expected(offset, length), read(file, offset, length))) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    }));
+                }
+                for (Future<Boolean> r : random) {
+                    assertTrue(r.get());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void an_empty_object_opens_with_size_zero() throws IOException {
+        server.replace(new byte[0], "\"empty\"", "Tue, 01 Dec 2026 10:00:00 GMT");
+        try (HttpBlockFile file = open()) {
+            assertEquals(0, file.size());
+            assertEquals(-1, file.read(ByteBuffer.allocate(1), 0));
+        }
+    }
+
+    @Test
+    void without_a_total_in_content_range_the_size_comes_from_head() throws IOException {
+        server.fault(RangeServer.Fault.NO_TOTAL);
+        try (HttpBlockFile file = open()) {
+            assertEquals(SIZE, file.size());
+            assertTrue(server.log().contains("HEAD null"), server.log().toString());
+            assertArrayEquals(expected(SIZE - 512, 512), read(file, SIZE - 512, 512));
+        }
+    }
+
+    @Test
+    void writes_are_refused() throws IOException {
+        try (HttpBlockFile file = open()) {
+            assertTrue(file.isReadOnly());
+            assertThrows(ReadOnlyImageException.class, () -> file.write(ByteBuffer.allocate(1), 0));
+            assertThrows(ReadOnlyImageException.class, () -> file.truncate(0));
+        }
+    }
+
+    @Test
+    void a_server_that_ignores_ranges_is_an_error_naming_the_url() {
+        server.fault(RangeServer.Fault.IGNORE_RANGES);
+        BlockException e = assertThrows(BlockException.class, this::open);
+        assertEquals(server.url() + ": the server ignores byte ranges (it answered a Range request with HTTP 200"
+                + " and the whole object); an image on a web server is read by range", e.getMessage());
+    }
+
+    @Test
+    void a_server_that_stops_honouring_ranges_later_is_an_error_too() throws IOException {
+        try (HttpBlockFile file = open()) {
+            server.fault(RangeServer.Fault.IGNORE_RANGES);
+            BlockException e = assertThrows(BlockException.class, () -> read(file, 2 << 20, 512));
+            assertTrue(e.getMessage().startsWith(server.url() + ": the server ignored a byte range"), e.getMessage());
+        }
+    }
+
+    @Test
+    void a_changed_object_is_an_error_never_new_bytes_mixed_with_old() throws IOException {
+        try (HttpBlockFile file = open()) {
+            byte[] replaced = content.clone();
+            Arrays.fill(replaced, (byte) 0x55);
+            server.replace(replaced, "\"v2\"", "Tue, 01 Dec 2026 10:00:00 GMT");
+            BlockException e = assertThrows(BlockException.class, () -> read(file, 2 << 20, 512));
+            assertTrue(e.getMessage().startsWith(server.url() + ": the object changed on the server since it was opened"),
+                    e.getMessage());
+            assertTrue(server.log().get(server.log().size() - 1).startsWith("GET bytes="));
+            assertArrayEquals(expected(0, 512), read(file, 0, 512), "what was read before stays");
+        }
+    }
+
+    @Test
+    void a_changed_object_is_found_by_its_date_when_it_has_no_etag() throws IOException {
+        server.replace(content, null, "Mon, 30 Nov 2026 10:00:00 GMT");
+        try (HttpBlockFile file = open()) {
+            server.replace(content.clone(), null, "Tue, 01 Dec 2026 10:00:00 GMT");
+            BlockException e = assertThrows(BlockException.class, () -> read(file, 2 << 20, 512));
+            assertTrue(e.getMessage().contains("the object changed on the server since it was opened (it was modified at"
+                    + " Tue, 01 Dec 2026 10:00:00 GMT"), e.getMessage());
+        }
+    }
+
+    @Test
+    void a_truncated_response_is_an_error_and_the_next_read_asks_again() throws IOException {
+        try (HttpBlockFile file = open()) {
+            server.fault(RangeServer.Fault.TRUNCATE);
+            BlockException e = assertThrows(BlockException.class, () -> read(file, 2 << 20, 512));
+            assertTrue(e.getMessage().startsWith(server.url() + ": the response was cut short after "), e.getMessage());
+            server.fault(RangeServer.Fault.NONE);
+            assertArrayEquals(expected(2 << 20, 512), read(file, 2 << 20, 512));
+        }
+    }
+
+    @Test
+    void a_stalled_server_times_out_instead_of_hanging() throws IOException {
+        try (HttpBlockFile file = open("timeout=1")) {
+            server.fault(RangeServer.Fault.STALL);
+            BlockException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> assertThrows(BlockException.class, () -> read(file, 2 << 20, 512)));
+            assertEquals(server.url() + ": no answer for 1 s (timeout)", e.getMessage());
+        }
+    }
+
+    @Test
+    void a_server_that_does_not_answer_at_all_times_out() throws IOException {
+        server.delay(10_000);
+        BlockException e = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> assertThrows(BlockException.class, () -> open("timeout=1")));
+        assertTrue(e.getMessage().startsWith(server.url() + ": no answer for 1 s (timeout)"), e.getMessage());
+    }
+
+    @Test
+    void error_statuses_name_the_url_and_say_what_they_mean() {
+        server.status(404);
+        assertEquals(server.url() + ": not found (HTTP 404)", assertThrows(BlockException.class, this::open).getMessage());
+        server.status(403);
+        assertEquals(server.url() + ": access denied (HTTP 403)", assertThrows(BlockException.class, this::open).getMessage());
+        server.status(503);
+        assertEquals(server.url() + ": the server answered HTTP 503",
+                assertThrows(BlockException.class, this::open).getMessage());
+    }
+
+    @Test
+    void redirects_are_followed_and_a_loop_is_an_error() throws IOException {
+        try (HttpBlockFile file = HttpBlockFile.open(server.url("/moved"), HttpSettings.DEFAULTS)) {
+            assertArrayEquals(expected(SIZE - 512, 512), read(file, SIZE - 512, 512));
+        }
+        BlockException e = assertThrows(BlockException.class,
+                () -> HttpBlockFile.open(server.url("/loop"), HttpSettings.DEFAULTS));
+        assertEquals(server.url("/loop") + ": more than 10 redirects (a redirect loop?); the last was HTTP 302 to"
+                + " /loop-again", e.getMessage());
+    }
+
+    @Test
+    void a_refused_connection_is_an_error_naming_the_url() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + port + "/disk.img";
+        BlockException e = assertThrows(BlockException.class, () -> HttpBlockFile.open(url, HttpSettings.DEFAULTS));
+        assertTrue(e.getMessage().startsWith(url + ": could not connect to 127.0.0.1:" + port), e.getMessage());
+    }
+
+    @Test
+    void credentials_in_the_url_are_sent_and_left_out_of_the_name() throws IOException {
+        String url = server.url().replace("http://", "http://alice:secret@");
+        try (HttpBlockFile file = HttpBlockFile.open(url, HttpSettings.DEFAULTS)) {
+            assertEquals(server.url(), file.name());
+        }
+    }
+
+    @Test
+    void urls_that_are_not_http_are_refused() {
+        assertThrows(org.jblock.api.InvalidOptionException.class,
+                () -> HttpBlockFile.open("ftp://example.com/x", HttpSettings.DEFAULTS));
+        assertThrows(org.jblock.api.InvalidOptionException.class,
+                () -> HttpBlockFile.open("http:///nohost", HttpSettings.DEFAULTS));
+    }
+
+    @Test
+    void options_are_checked() {
+        assertThrows(org.jblock.api.InvalidOptionException.class, () -> settings("timeout=0"));
+        assertThrows(org.jblock.api.InvalidOptionException.class, () -> settings("readahead=1G"));
+        assertThrows(org.jblock.api.InvalidOptionException.class, () -> settings("sslverify=maybe"));
+        assertThrows(org.jblock.api.InvalidOptionException.class, () -> settings("bogus=1"));
+    }
+}
