@@ -159,6 +159,10 @@ final class RemoteObject {
         HttpRequest.Builder builder = HttpRequest.newBuilder(target)
                 .timeout(settings.timeout())
                 .header("User-Agent", USER_AGENT);
+        if ("http".equalsIgnoreCase(target.getScheme())) {
+            // No h2c upgrade offer on plain connections: servers that half-support it misbehave.
+            builder.version(HttpClient.Version.HTTP_1_1);
+        }
         if (sameOrigin(target, uri)) {
             if (settings.cookie() != null) {
                 builder.header("Cookie", settings.cookie());

@@ -12,9 +12,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import javax.net.ssl.SSLContext;
+
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 
 /**
  * A small web server on 127.0.0.1 (an ephemeral port) that serves one object by byte range, and can
@@ -45,8 +49,20 @@ final class RangeServer implements AutoCloseable {
     private volatile long delayMillis;
 
     RangeServer(byte[] content) throws IOException {
+        this(content, null);
+    }
+
+    /** A server that speaks TLS with {@code tls}'s certificate, or plain HTTP when it is null. */
+    RangeServer(byte[] content, SSLContext tls) throws IOException {
         this.content = content;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        if (tls == null) {
+            server = HttpServer.create(address, 50);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 50);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
@@ -58,7 +74,8 @@ final class RangeServer implements AutoCloseable {
     }
 
     String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        String scheme = server instanceof HttpsServer ? "https" : "http";
+        return scheme + "://127.0.0.1:" + server.getAddress().getPort() + path;
     }
 
     int requests() {

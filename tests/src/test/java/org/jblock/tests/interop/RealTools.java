@@ -34,7 +34,9 @@ final class RealTools {
         QEMU_IO("qemu-io", "qemu-utils"),
         VHDIINFO("vhdiinfo", "libvhdi-utils"),
         /** A python3 that can {@code import pyvhdi}; its command is that interpreter. */
-        PYVHDI("pyvhdi", "python3-libvhdi");
+        PYVHDI("pyvhdi", "python3-libvhdi"),
+        /** A web server that serves byte ranges, for images read over HTTP. */
+        NGINX("nginx", "nginx-light");
 
         final String displayName;
         final String debianPackage;
@@ -135,11 +137,13 @@ final class RealTools {
         }
     }
 
+    /**
+     * Looks in the PATH, then in the system folders where Debian puts servers ({@code nginx} is in
+     * {@code /usr/sbin}, which a user's PATH often lacks).
+     */
     private static Optional<String> onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return Optional.empty();
-        }
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("") + File.pathSeparator + "/usr/sbin"
+                + File.pathSeparator + "/sbin";
         for (String dir : path.split(File.pathSeparator)) {
             if (dir.isEmpty()) {
                 continue;

@@ -1,0 +1,157 @@
+package org.jblock.tests.interop;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.jblock.tests.interop.RealTools.Tool;
+
+/**
+ * A real nginx serving a folder over HTTP on 127.0.0.1 with an ephemeral port, everything it writes
+ * (configuration, pid, logs, temporary files) in a folder of its own. Its access log has one line
+ * per request, {@code METHOD RANGE STATUS}, so tests count round trips as the server saw them.
+ * {@link #close()} stops it.
+ */
+final class Nginx implements AutoCloseable {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
+    /** Another process may take the port between our probe and nginx's bind: try again a few times. */
+    private static final int PORT_ATTEMPTS = 5;
+
+    private final Path state;
+    private final Process process;
+    private final int port;
+
+    private Nginx(Path state, Process process, int port) {
+        this.state = state;
+        this.process = process;
+        this.port = port;
+    }
+
+    /** Starts nginx serving {@code root}; {@code state} holds its own files. Requires the tool. */
+    static Nginx serve(Path root, Path state) throws IOException {
+        RealTools.require(Tool.NGINX);
+        String nginx = RealTools.locate(Tool.NGINX).orElseThrow();
+        Files.createDirectories(state);
+        IOException last = null;
+        for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+            int port = freePort();
+            Path conf = state.resolve("nginx.conf");
+            Files.writeString(conf, config(root, state, port), StandardCharsets.UTF_8);
+            Files.deleteIfExists(state.resolve("access.log"));
+            Process process = new ProcessBuilder(List.of(nginx, "-p", state.toString(), "-c", conf.toString(),
+                    "-e", state.resolve("error.log").toString()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(state.resolve("stdout.log").toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            Nginx server = new Nginx(state, process, port);
+            try {
+                if (server.awaitListening()) {
+                    return server;
+                }
+                last = new IOException("nginx did not start on port " + port + ": " + server.errors());
+            } catch (IOException | RuntimeException e) {
+                server.close();
+                throw e;
+            }
+            server.close();
+        }
+        throw last;
+    }
+
+    private static String config(Path root, Path state, int port) {
+        return String.join("\n",
+                "daemon off;",
+                "master_process off;",
+                "worker_processes 1;",
+                "pid " + state.resolve("nginx.pid") + ";",
+                "error_log " + state.resolve("error.log") + " warn;",
+                "events { worker_connections 64; }",
+                "http {",
+                "    log_format ranges '$request_method $http_range $status';",
+                "    access_log " + state.resolve("access.log") + " ranges;",
+                "    client_body_temp_path " + state.resolve("client_body") + ";",
+                "    proxy_temp_path " + state.resolve("proxy") + ";",
+                "    fastcgi_temp_path " + state.resolve("fastcgi") + ";",
+                "    uwsgi_temp_path " + state.resolve("uwsgi") + ";",
+                "    scgi_temp_path " + state.resolve("scgi") + ";",
+                "    default_type application/octet-stream;",
+                "    server {",
+                "        listen 127.0.0.1:" + port + ";",
+                "        root " + root + ";",
+                "    }",
+                "}",
+                "");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** @return true once nginx accepts connections, false when it exited (a taken port) */
+    private boolean awaitListening() throws IOException {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                return false;
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                return true;
+            } catch (IOException notYet) {
+                sleep(50);
+            }
+        }
+        throw new IOException("nginx did not listen on port " + port + " within " + START_TIMEOUT + ": " + errors());
+    }
+
+    /** @return the URL under which {@code relative} (a path below the served folder) is served */
+    String url(String relative) {
+        return "http://127.0.0.1:" + port + "/" + relative;
+    }
+
+    /** @return the requests nginx has logged so far, as {@code METHOD RANGE STATUS} lines */
+    List<String> requests() throws IOException {
+        Path log = state.resolve("access.log");
+        return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+    }
+
+    private String errors() throws IOException {
+        Path log = state.resolve("error.log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).trim() : "(no error log)";
+    }
+
+    private static void sleep(long millis) throws IOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for nginx", e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
