@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.jblock.api.BlockException;
 import org.jblock.api.ReadOnlyImageException;
@@ -179,6 +180,67 @@ class HttpBlockFileTest {
                 for (Future<Boolean> r : random) {
                     assertTrue(r.get());
                 }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void a_failed_fetch_fails_every_reader_waiting_for_it_and_the_next_read_asks_again() throws Exception {
+        try (HttpBlockFile file = open()) {
+            server.delay(300);
+            server.status(503);
+            int before = server.requests();
+            int threads = 6;
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<String>> reads = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    reads.add(pool.submit(() -> {
+                        go.await();
+                        try {
+                            read(file, 2_000_000, 10_000);
+                            return "read";
+                        } catch (BlockException e) {
+                            return e.getMessage();
+                        }
+                    }));
+                }
+                go.countDown();
+                for (Future<String> read : reads) {
+                    assertEquals(server.url() + ": the server answered HTTP 503", read.get(20, TimeUnit.SECONDS));
+                }
+                assertEquals(before + 1, server.requests(), "the readers shared the one failed fetch");
+            } finally {
+                pool.shutdownNow();
+            }
+            server.delay(0);
+            server.status(0);
+            assertArrayEquals(expected(2_000_000, 10_000), read(file, 2_000_000, 10_000));
+        }
+    }
+
+    @Test
+    void an_interrupted_reader_stops_waiting_at_once() throws Exception {
+        try (HttpBlockFile file = open()) {
+            server.fault(RangeServer.Fault.STALL);
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<Throwable> reader = pool.submit(() -> {
+                    try {
+                        read(file, 2 << 20, 512);
+                        return null;
+                    } catch (IOException e) {
+                        return e;
+                    }
+                });
+                Thread.sleep(300);
+                pool.shutdownNow();
+                Throwable failure = reader.get(10, TimeUnit.SECONDS);
+                assertTrue(failure instanceof java.io.InterruptedIOException, String.valueOf(failure));
+                assertEquals(server.url() + ": interrupted", failure.getMessage());
             } finally {
                 pool.shutdownNow();
             }
