@@ -15,20 +15,12 @@ SIZE_MIB=${SIZE_MIB:-2048}
 BENCH_COUNT=${BENCH_COUNT:-300000}
 command -v qemu-img >/dev/null || { echo "qemu-img is not installed (Debian: qemu-utils)" >&2; exit 1; }
 
-# --- jblock-img: the launcher when it is there, else the same java line on the built jars ---
+# --- jblock-img: the command in JBLOCK_IMG, else the launcher ---
 if [ -n "${JBLOCK_IMG:-}" ]; then
   read -r -a JBLOCK <<<"$JBLOCK_IMG"
-elif [ -x bin/jblock-img ]; then
-  JBLOCK=("$ROOT/bin/jblock-img")
-  [ -d qemu-io-shell/target/lib ] || ./mvnw -q -o -pl qemu-io-shell -am -DskipTests package
 else
-  jar=$(ls qemu-io-shell/target/qemu-io-shell-*.jar 2>/dev/null | grep -v -- '-tests\|-sources' | head -1 || true)
-  if [ -z "$jar" ] || [ ! -d qemu-io-shell/target/lib ]; then
-    ./mvnw -q -o -pl qemu-io-shell -am -DskipTests package
-    jar=$(ls qemu-io-shell/target/qemu-io-shell-*.jar | grep -v -- '-tests\|-sources' | head -1)
-  fi
-  JBLOCK=(java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto
-          -p "$ROOT/$jar:$ROOT/qemu-io-shell/target/lib" -m org.jblock.shell/org.jblock.shell.img.JblockImg)
+  # The launcher builds jblock when the build is missing or older than the sources.
+  JBLOCK=("$ROOT/bin/jblock-img")
 fi
 
 # --- scratch space, preferably tmpfs so that the disk does not decide the figures ---

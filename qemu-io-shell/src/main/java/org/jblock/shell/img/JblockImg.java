@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.ProgramName;
+import org.jblock.shell.Version;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
  * only through the writers of its {@link CommandLine}, so the whole tool runs in tests with captured
  * output through {@link #commandLine}.
  */
-@Command(name = "jblock-img", mixinStandardHelpOptions = true, version = "jblock-img 0.1.0",
+@Command(name = "jblock-img", mixinStandardHelpOptions = true,
         description = "Creates, inspects, converts, compares and benchmarks disk images (qemu-img style).")
 public final class JblockImg implements Callable<Integer> {
     /** The name the tool gives itself in messages: jblock-img, or the name it was called by. */
@@ -97,6 +98,7 @@ public final class JblockImg implements Callable<Integer> {
         JblockImg tool = new JblockImg(registry, terminal);
         CommandLine cmd = new CommandLine(tool);
         cmd.setCommandName(TOOL);
+        cmd.getCommandSpec().version(Version.line(TOOL));
         for (Map.Entry<String, Supplier<ImgCommand>> command : COMMANDS.entrySet()) {
             if (only.contains(command.getKey())) {
                 cmd.addSubcommand(command.getKey(), command.getValue().get());
@@ -113,6 +115,12 @@ public final class JblockImg implements Callable<Integer> {
         cmd.setParameterExceptionHandler(Failures::usage);
         tool.commandLine = cmd;
         return cmd;
+    }
+
+    /** The whole tool, every subcommand, as the man page and shell completion describe it. */
+    public static CommandLine model(DriverRegistry registry) {
+        PrintWriter none = new PrintWriter(java.io.Writer.nullWriter());
+        return commandLine(registry, false, none, none);
     }
 
     DriverRegistry registry() {

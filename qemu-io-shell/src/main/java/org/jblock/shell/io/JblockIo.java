@@ -1,14 +1,13 @@
 package org.jblock.shell.io;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 import org.jblock.registry.DriverRegistry;
+import org.jblock.shell.Version;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,31 +23,63 @@ import picocli.CommandLine.Parameters;
  * otherwise commands come from stdin (a prompt before each line, as qemu-io prints it), or from a
  * line editor when stdin is a terminal. The exit status is 1 when any command failed.
  */
-@Command(name = "jblock-io")
+@Command(name = "jblock-io",
+        description = "A shell for disk images that speaks qemu-io's commands, through jblock's drivers.")
 public final class JblockIo {
     static final String USAGE = "Usage: " + IoShell.PROGRAM + " [OPTIONS]... [-c STRING]... [file]";
 
-    @Option(names = {"-c", "--cmd"}) List<String> commands = new ArrayList<>();
-    @Option(names = {"-f", "--format"}) String format;
-    @Option(names = "--image-opts") boolean imageOpts;
-    @Option(names = {"-o", "--options"}) List<String> options = new ArrayList<>();
-    @Option(names = {"-r", "--read-only"}) boolean readOnly;
-    @Option(names = {"-s", "--snapshot"}) boolean snapshot;
-    @Option(names = {"-n", "--nocache"}) boolean noCache;
-    @Option(names = {"-C", "--copy-on-read"}) boolean copyOnRead;
-    @Option(names = {"-m", "--misalign"}) boolean misalign;
-    @Option(names = {"-k", "--native-aio"}) boolean nativeAio;
-    @Option(names = {"-i", "--aio"}) String aioMode;
-    @Option(names = {"-t", "--cache"}) String cacheMode;
-    @Option(names = {"-d", "--discard"}) String discardMode;
-    @Option(names = {"-T", "--trace"}) String trace;
-    @Option(names = "--object") List<String> objects = new ArrayList<>();
-    @Option(names = {"-U", "--force-share"}) boolean forceShare;
-    @Option(names = {"-h", "--help"}) boolean help;
-    @Option(names = {"-V", "--version"}) boolean version;
-    @Parameters(arity = "0..*") List<String> files = new ArrayList<>();
+    @Option(names = {"-c", "--cmd"}, paramLabel = "STRING",
+            description = "Run STRING as a command; repeat for more; stdin is not read.")
+    List<String> commands = new ArrayList<>();
+    @Option(names = {"-f", "--format"}, paramLabel = "FMT",
+            description = "Open the image with driver FMT instead of probing.")
+    String format;
+    @Option(names = "--image-opts",
+            description = "The file argument is an option string (driver=...,file.filename=...).")
+    boolean imageOpts;
+    @Option(names = {"-o", "--options"}, paramLabel = "OPTS",
+            description = "Driver options as key=value,... (driver= picks the format).")
+    List<String> options = new ArrayList<>();
+    @Option(names = {"-r", "--read-only"}, description = "Open read-only (a shared lock).")
+    boolean readOnly;
+    @Option(names = {"-s", "--snapshot"}, description = "Keep writes in memory, leave the image unchanged.")
+    boolean snapshot;
+    @Option(names = {"-n", "--nocache"}, description = "Accepted for qemu-io compatibility, short for -t none.")
+    boolean noCache;
+    @Option(names = {"-C", "--copy-on-read"}, description = "Accepted for compatibility, no effect.")
+    boolean copyOnRead;
+    @Option(names = {"-m", "--misalign"}, description = "Accepted for compatibility, no effect.")
+    boolean misalign;
+    @Option(names = {"-k", "--native-aio"}, description = "Accepted for compatibility, no effect.")
+    boolean nativeAio;
+    @Option(names = {"-i", "--aio"}, paramLabel = "MODE",
+            description = "Accepted for compatibility: threads, native, io_uring.")
+    String aioMode;
+    @Option(names = {"-t", "--cache"}, paramLabel = "MODE",
+            description = "Accepted for compatibility: none, writeback, writethrough, directsync, unsafe.")
+    String cacheMode;
+    @Option(names = {"-d", "--discard"}, paramLabel = "MODE",
+            description = "Accepted for compatibility: ignore, unmap.")
+    String discardMode;
+    @Option(names = {"-T", "--trace"}, paramLabel = "EVENTS", description = "Refused: tracing is not supported.")
+    String trace;
+    @Option(names = "--object", paramLabel = "OBJECT", description = "Refused: objects are not supported.")
+    List<String> objects = new ArrayList<>();
+    @Option(names = {"-U", "--force-share"}, description = "Take no lock (read-only opens only).")
+    boolean forceShare;
+    @Option(names = {"-h", "--help"}, description = "Print the help and exit.")
+    boolean help;
+    @Option(names = {"-V", "--version"}, description = "Print the version and exit.")
+    boolean version;
+    @Parameters(arity = "0..*", paramLabel = "file", description = "The image to open.")
+    List<String> files = new ArrayList<>();
 
     private JblockIo() {
+    }
+
+    /** The command line as picocli models it, which the man page and shell completion describe. */
+    public static CommandLine model() {
+        return IoShell.parser(new JblockIo());
     }
 
     public static void main(String[] args) {
@@ -81,7 +112,7 @@ public final class JblockIo {
             return 0;
         }
         if (version) {
-            out.print(IoShell.PROGRAM + " version " + version() + "\n");
+            out.print(Version.line(IoShell.PROGRAM) + "\n");
             return 0;
         }
         if (files.size() > 1) {
@@ -179,20 +210,6 @@ public final class JblockIo {
                 + "\n"
                 + "Without -c, commands are read from stdin. On a terminal with no image named, a fresh\n"
                 + "64 MiB in-memory VHD is opened. See '" + IoShell.PROGRAM + " -c help' for the commands.\n";
-    }
-
-    private static String version() {
-        try (InputStream in = JblockIo.class.getResourceAsStream(
-                "/META-INF/maven/org.jblock/qemu-io-shell/pom.properties")) {
-            if (in != null) {
-                Properties properties = new Properties();
-                properties.load(in);
-                return properties.getProperty("version", "(development build)");
-            }
-        } catch (IOException e) {
-            // An unreadable version is no reason to fail -V.
-        }
-        return "(development build)";
     }
 
     static Path historyFile() {

@@ -24,19 +24,23 @@ import org.opentest4j.TestAbortedException;
  * package to install, except under CI ({@code CI=true}), where a missing tool is a failure, so that
  * a green CI run always means the comparisons ran.
  */
-final class RealTools {
+public final class RealTools {
     /** Long enough for a convert of a few hundred MiB on a slow, shared machine. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(3);
 
     /** A tool the suites run, and the Debian package that brings it. */
-    enum Tool {
+    public enum Tool {
         QEMU_IMG("qemu-img", "qemu-utils"),
         QEMU_IO("qemu-io", "qemu-utils"),
         VHDIINFO("vhdiinfo", "libvhdi-utils"),
         /** A python3 that can {@code import pyvhdi}; its command is that interpreter. */
         PYVHDI("pyvhdi", "python3-libvhdi"),
         /** A web server that serves byte ranges, for images read over HTTP. */
-        NGINX("nginx", "nginx-light");
+        NGINX("nginx", "nginx-light"),
+        /** man-db's man, which formats the distribution's man pages. */
+        MAN("man", "man-db groff-base"),
+        /** util-linux's script, which runs a command on a pseudo-terminal. */
+        SCRIPT("script", "bsdutils");
 
         final String displayName;
         final String debianPackage;
@@ -73,7 +77,7 @@ final class RealTools {
      * Makes the test stop unless every tool is present: a skip with a clear message, or a failure
      * when the environment variable {@code CI} is {@code true}.
      */
-    static void require(Tool... tools) {
+    public static void require(Tool... tools) {
         boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
         for (Tool tool : tools) {
             if (locate(tool).isEmpty()) {
@@ -92,7 +96,7 @@ final class RealTools {
     }
 
     /** @return the command that runs {@code tool}, when it is installed */
-    static Optional<String> locate(Tool tool) {
+    public static Optional<String> locate(Tool tool) {
         return LOCATED.computeIfAbsent(tool, t -> t == Tool.PYVHDI ? findPythonWithPyvhdi() : onPath(t.displayName));
     }
 

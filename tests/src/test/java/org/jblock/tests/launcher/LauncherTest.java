@@ -6,21 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
+import org.jblock.tests.launcher.ToolProcess.Run;
 import org.jblock.tests.thirdparty.tiny.TinyDriver;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,26 +31,18 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code JBLOCK_DRIVER_PATH}.
  */
 class LauncherTest {
-    private static final long TIMEOUT_SECONDS = 180;
     private static Path repo;
 
     @TempDir
     Path folder;
 
-    /** What a process printed and how it ended. */
-    record Run(int status, String out, String err) {
-        String all() {
-            return "exit " + status + "\n--- stdout\n" + out + "--- stderr\n" + err;
-        }
-    }
-
     @BeforeAll
     static void findTheBuiltLauncher() throws IOException {
         repo = Path.of("").toAbsolutePath().getParent();
-        Path target = repo.resolve("qemu-io-shell/target");
-        boolean built = Files.isDirectory(target.resolve("lib"));
+        Path lib = repo.resolve("dist/target/lib");
+        boolean built = Files.isDirectory(lib);
         if (built) {
-            try (DirectoryStream<Path> jars = Files.newDirectoryStream(target, "qemu-io-shell-*.jar")) {
+            try (DirectoryStream<Path> jars = Files.newDirectoryStream(lib, "qemu-io-shell-*.jar")) {
                 built = jars.iterator().hasNext();
             }
         }
@@ -64,37 +54,10 @@ class LauncherTest {
         List<String> command = new ArrayList<>();
         command.add(repo.resolve("bin").resolve(tool).toString());
         command.addAll(List.of(arguments));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(folder.toFile());
+        Map<String, String> withNoBuild = new HashMap<>(environment);
         // Inside a build the jars are what the build just made: never start a nested build.
-        builder.environment().put("JBLOCK_NO_BUILD", "1");
-        builder.environment().remove("JBLOCK_DRIVER_PATH");
-        builder.environment().putAll(environment);
-        try {
-            Process process = builder.start();
-            process.getOutputStream().close();
-            CompletableFuture<String> out = drain(process.getInputStream());
-            CompletableFuture<String> err = drain(process.getErrorStream());
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError(String.join(" ", command) + " did not finish in " + TIMEOUT_SECONDS + " s");
-            }
-            return new Run(process.exitValue(), out.join(), err.join());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    private static CompletableFuture<String> drain(InputStream stream) {
-        return CompletableFuture.supplyAsync(() -> {
-            try (stream) {
-                return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
+        withNoBuild.put("JBLOCK_NO_BUILD", "1");
+        return ToolProcess.of(command, folder, withNoBuild, "").run();
     }
 
     @Test
@@ -148,7 +111,7 @@ class LauncherTest {
      * The test-only tiny driver as a third party ships it in its simplest form: a plain jar (an
      * automatic module on the module path) with its classes and its {@code META-INF/services} entry.
      */
-    private static void packTinyDriver(Path jar) throws IOException, URISyntaxException {
+    static void packTinyDriver(Path jar) throws IOException, URISyntaxException {
         Path classes = Path.of(TinyDriver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         String packagePath = TinyDriver.class.getPackageName().replace('.', '/');
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
