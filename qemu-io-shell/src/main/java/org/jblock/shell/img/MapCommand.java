@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
 import org.jblock.api.InvalidOptionException;
@@ -97,18 +96,20 @@ final class MapCommand extends ImgCommand {
         out.flush();
     }
 
-    private void printHuman(PrintWriter out, List<Extent> extents) throws BlockException {
+    /**
+     * qemu-img's table of the data runs. A data run whose driver reports no host mapping (the SPI's
+     * default, {@code AbstractBlockImage.doBlockStatus}: stored, but not at one known place) is
+     * listed with {@code -} where it is mapped to; qemu-img refuses those (it only has them for
+     * compressed or encrypted clusters).
+     */
+    private void printHuman(PrintWriter out, List<Extent> extents) {
         out.println(String.format("%-16s%-16s%-16s%s", "Offset", "Length", "Mapped to", "File"));
         for (Extent e : extents) {
             if (!e.data() || e.zero()) {
                 continue;
             }
-            if (e.hostOffset().isEmpty()) {
-                out.flush();
-                throw new BlockException("File contains external, encrypted or compressed clusters.");
-            }
-            out.println(String.format("%-16s%-16s%-16s%s", hex(e.start()), hex(e.length()),
-                    hex(e.hostOffset().getAsLong()), filename));
+            String mappedTo = e.hostOffset().isPresent() ? hex(e.hostOffset().getAsLong()) : "-";
+            out.println(String.format("%-16s%-16s%-16s%s", hex(e.start()), hex(e.length()), mappedTo, filename));
         }
         out.flush();
     }

@@ -41,9 +41,14 @@ final class Img {
     }
 
     static Result run(String... args) {
+        return run(registry(), args);
+    }
+
+    /** As {@link #run(String...)}, with the drivers of {@code registry}. */
+    static Result run(DriverRegistry registry, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exitCode = JblockImg.commandLine(registry(), false, new PrintWriter(out, true), new PrintWriter(err, true))
+        int exitCode = JblockImg.commandLine(registry, false, new PrintWriter(out, true), new PrintWriter(err, true))
                 .execute(args);
         return new Result(exitCode, out.toString(), err.toString());
     }

@@ -257,7 +257,9 @@ public abstract class AbstractBlockImage implements BlockImage {
 
     /**
      * Describes a valid, non-empty range; the list must cover it in order and may be unmerged. By
-     * default: all data, no known mapping.
+     * default: all data, no known mapping. That default is enough for every tool: {@code convert}
+     * copies the data, {@code map} lists it without a host offset. Override it to report holes
+     * and zeros (so that copies stay sparse) and where data lies in the file.
      */
     protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
         return List.of(new Extent(offset, length, true, false, true, OptionalLong.empty()));
