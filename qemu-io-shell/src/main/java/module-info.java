@@ -1,14 +1,17 @@
 /**
- * The command-line tools: {@code jblock-io}, a qemu-io-style shell, and {@code jblock-img}, a
- * qemu-img-style image tool. The only module that prints. It reaches drivers through the registry
- * alone; the drivers are on the launcher's module path at run time.
+ * The command-line tools: {@code jblock-io}, a qemu-io-style shell, {@code jblock-img}, a
+ * qemu-img-style image tool, and {@code jblock-nbd}, a qemu-nbd-style NBD server over the
+ * {@code org.jblock.nbd} engine. The only module that prints. It reaches drivers through the
+ * registry alone; the drivers are on the launcher's module path at run time.
  */
 module org.jblock.shell {
     requires org.jblock.registry;
+    requires org.jblock.nbd;
     requires info.picocli;
     requires org.jline;
     requires com.fasterxml.jackson.databind;
 
     opens org.jblock.shell.io to info.picocli;
     opens org.jblock.shell.img to info.picocli;
+    opens org.jblock.shell.nbd to info.picocli;
 }

@@ -6,11 +6,11 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
 /** One line for a person from any failure: no class names where a message says enough. */
-final class Messages {
+public final class Messages {
     private Messages() {
     }
 
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         String text;
         if (e instanceof NoSuchFileException) {
             text = ((NoSuchFileException) e).getFile() + ": No such file or directory";

@@ -1,0 +1,295 @@
+package org.jblock.shell.nbd;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.jblock.api.BlockImage;
+import org.jblock.nbd.NbdExport;
+import org.jblock.nbd.NbdServer;
+import org.jblock.registry.DriverRegistry;
+import org.jblock.registry.OpenSpec;
+import org.jblock.shell.ProgramName;
+import org.jblock.shell.img.Messages;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code jblock-nbd}: serves one image over NBD with qemu-nbd's command line, defaults and
+ * messages: port 10809 on every interface, one client at a time unless {@code -e}, and an end after
+ * the last client unless {@code -t}. A thin shell over {@link NbdServer}.
+ */
+@Command(name = "jblock-nbd", mixinStandardHelpOptions = true, version = "jblock-nbd 0.1.0",
+        usageHelpAutoWidth = true,
+        description = "Serves a disk image over the Network Block Device protocol (qemu-nbd style).")
+public final class JblockNbd implements Callable<Integer> {
+    static final String TOOL = "jblock-nbd";
+    /** Set in the environment of the server that {@code --fork} starts. */
+    static final String FORKED = "JBLOCK_NBD_FORKED";
+
+    @Parameters(arity = "0..*", paramLabel = "FILE", description = "The image to serve.")
+    List<String> files = new ArrayList<>();
+
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", description = "Image format (probed when absent).")
+    String format;
+
+    @Option(names = {"-r", "--read-only"}, description = "Export read-only.")
+    boolean readOnly;
+
+    @Option(names = {"-x", "--export-name"}, paramLabel = "NAME", description = "Export name (default: empty).")
+    String exportName = "";
+
+    @Option(names = {"-D", "--description"}, paramLabel = "TEXT", description = "Export description.")
+    String description;
+
+    @Option(names = {"-p", "--port"}, paramLabel = "PORT", description = "TCP port (default 10809).")
+    String port;
+
+    @Option(names = {"-b", "--bind"}, paramLabel = "IFACE", description = "Interface to listen on (default 0.0.0.0).")
+    String bind;
+
+    @Option(names = {"-k", "--socket"}, paramLabel = "PATH", description = "Listen on this Unix socket (absolute path).")
+    String socket;
+
+    @Option(names = {"-e", "--shared"}, paramLabel = "NUM", description = "Clients at once (default 1; 0: no limit).")
+    String shared = "1";
+
+    @Option(names = {"-t", "--persistent"}, description = "Keep serving after the last client leaves.")
+    boolean persistent;
+
+    @Option(names = "--fork", description = "Run in the background once listening.")
+    boolean fork;
+
+    @Option(names = "--pid-file", paramLabel = "PATH", description = "Write the server's process id here.")
+    Path pidFile;
+
+    @Option(names = {"-o", "--offset"}, paramLabel = "OFFSET|key=value,...",
+            description = "Image open options (key=value,...).")
+    String openOptions;
+
+    @Option(names = {"-v", "--verbose"}, description = "Accepted for qemu-nbd compatibility; prints nothing more.")
+    boolean verbose;
+
+    private final DriverRegistry registry;
+    private PrintWriter err;
+
+    JblockNbd(DriverRegistry registry) {
+        this.registry = registry;
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, Charset.defaultCharset()), true);
+        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, Charset.defaultCharset()), true);
+        int status = commandLine(DriverRegistry.load(), out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(status);
+    }
+
+    static CommandLine commandLine(DriverRegistry registry, PrintWriter out, PrintWriter err) {
+        JblockNbd tool = new JblockNbd(registry);
+        tool.err = err;
+        CommandLine cmd = new CommandLine(tool);
+        cmd.setOut(out);
+        cmd.setErr(err);
+        cmd.setParameterExceptionHandler((ex, args) -> {
+            err.println(program() + ": " + ex.getMessage());
+            err.println("Try `" + program() + " --help' for more information.");
+            return 1;
+        });
+        cmd.setExecutionExceptionHandler((ex, command, parsed) -> {
+            err.println(program() + ": " + Messages.describe(ex));
+            return 1;
+        });
+        return cmd;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (files.size() != 1) {
+            return usage("Invalid number of arguments");
+        }
+        String file = files.get(0);
+        Integer limit = number(shared);
+        if (limit == null || limit < 0) {
+            return fail("Invalid shared device number '" + shared + "'");
+        }
+        SocketAddress address;
+        if (socket != null) {
+            if (port != null || bind != null) {
+                return fail("-k cannot be combined with -p or -b");
+            }
+            if (!Path.of(socket).isAbsolute()) {
+                return fail("socket path must be absolute");
+            }
+            address = UnixDomainSocketAddress.of(socket);
+        } else {
+            Integer tcpPort = port == null ? Integer.valueOf(NbdServer.DEFAULT_PORT)
+                    : number(port);
+            if (tcpPort == null || tcpPort < 0 || tcpPort > 65535) {
+                return fail("Invalid port number '" + port + "'");
+            }
+            try {
+                address = new InetSocketAddress(InetAddress.getByName(bind == null ? "0.0.0.0" : bind), tcpPort);
+            } catch (UnknownHostException e) {
+                return fail("address resolution failed for " + bind + ": Name or service not known");
+            }
+        }
+        if (exportName.getBytes(StandardCharsets.UTF_8).length > 4096) {
+            return fail("export name '" + exportName + "' too long");
+        }
+        if (fork && System.getenv(FORKED) == null) {
+            return forkServer();
+        }
+        return serve(file, address, limit);
+    }
+
+    private int serve(String file, SocketAddress address, int limit) throws IOException, InterruptedException {
+        BlockImage image;
+        try {
+            image = registry.open(Path.of(file), new OpenSpec(format, readOnly, false, openOptions));
+        } catch (IOException | RuntimeException e) {
+            return fail("Failed to open '" + file + "': " + Messages.describe(e));
+        }
+        NbdServer server;
+        try {
+            if (address instanceof UnixDomainSocketAddress) {
+                // As qemu-nbd: a socket left behind by an earlier server is replaced.
+                Files.deleteIfExists(((UnixDomainSocketAddress) address).getPath());
+            }
+            server = NbdServer.builder()
+                    .export(new NbdExport(exportName, description, image))
+                    .listen(address)
+                    .maxConnections(limit)
+                    .persistent(persistent)
+                    .start();
+        } catch (IOException | RuntimeException e) {
+            image.close();
+            return fail("Failed to listen on " + describe(address) + ": " + Messages.describe(e));
+        }
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread onSignal = new Thread(() -> {
+            // SIGTERM or SIGINT: answer what is in flight, flush, then let main close the image.
+            try {
+                server.close();
+                closed.await(30, TimeUnit.SECONDS);
+            } catch (IOException e) {
+                err.println(program() + ": " + Messages.describe(e));
+                err.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "jblock-nbd-stop");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        try {
+            if (pidFile != null) {
+                Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
+            }
+            if (System.getenv(FORKED) != null) {
+                // Tells the waiting parent that the server is up: it exits once our stderr closes.
+                System.err.close();
+            }
+            server.awaitTermination();
+        } finally {
+            try {
+                server.close();
+                image.close();
+            } finally {
+                closed.countDown();
+            }
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(onSignal);
+        } catch (IllegalStateException e) {
+            // Shutting down already: the hook is running.
+        }
+        return 0;
+    }
+
+    /**
+     * {@code --fork}: starts this command again in the background (in a session of its own), copies
+     * what it prints on stderr until it is listening, and exits 0 if it printed nothing, else 1.
+     */
+    private int forkServer() throws IOException, InterruptedException {
+        ProcessHandle.Info self = ProcessHandle.current().info();
+        if (self.command().isEmpty() || self.arguments().isEmpty()) {
+            return fail("--fork: cannot find how this process was started");
+        }
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid");
+        }
+        command.add(self.command().get());
+        command.addAll(List.of(self.arguments().get()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().put(FORKED, "1");
+        Process child = builder.start();
+        boolean printed = false;
+        try (InputStream childErr = child.getErrorStream()) {
+            byte[] buffer = new byte[4096];
+            for (int n; (n = childErr.read(buffer)) > 0; ) {
+                printed = true;
+                err.print(new String(buffer, 0, n, Charset.defaultCharset()));
+                err.flush();
+            }
+        }
+        if (printed) {
+            child.waitFor(Duration.ofSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            return 1;
+        }
+        return 0;
+    }
+
+    private static Integer number(String text) {
+        try {
+            return Integer.valueOf(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String describe(SocketAddress address) {
+        if (address instanceof UnixDomainSocketAddress) {
+            return "'" + ((UnixDomainSocketAddress) address).getPath() + "'";
+        }
+        InetSocketAddress inet = (InetSocketAddress) address;
+        return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+    }
+
+    /** @return the name to print: the one this command was called by (qemu-nbd, say), else its own */
+    private static String program() {
+        return ProgramName.or(TOOL);
+    }
+
+    private int usage(String message) {
+        err.println(program() + ": " + message);
+        err.println("Try `" + program() + " --help' for more information.");
+        return 1;
+    }
+
+    private int fail(String message) {
+        err.println(program() + ": " + message);
+        err.flush();
+        return 1;
+    }
+}
