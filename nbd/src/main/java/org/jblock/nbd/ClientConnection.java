@@ -49,7 +49,7 @@ final class ClientConnection {
         } catch (EOFException e) {
             LOG.log(System.Logger.Level.DEBUG, "client left: " + e.getMessage());
         } catch (ProtocolException e) {
-            LOG.log(System.Logger.Level.INFO, "client dropped: " + e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "client dropped: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "connection ended: " + e);
         } finally {

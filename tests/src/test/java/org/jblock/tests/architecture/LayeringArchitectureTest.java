@@ -9,7 +9,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The layers of DESIGN.md: shell → registry → api ← drivers, and the contract kit on the api alone. */
+/** The layers of DESIGN.md: shell → registry → api ← drivers, shell → nbd → api, and the contract kit on the api alone. */
 @AnalyzeClasses(packages = "org.jblock", importOptions = ImportOption.DoNotIncludeTests.class)
 class LayeringArchitectureTest {
 
@@ -38,6 +38,21 @@ class LayeringArchitectureTest {
                     .resideInAnyPackage("org.jblock.api..", "org.jblock.protocol.http..", "java..", "javax.net.ssl..")
                     .because("a protocol is a plugin: it sees the contract and the JDK's HTTP client, never another"
                             + " module of jblock");
+
+    @ArchTest
+    static final ArchRule the_nbd_engine_depends_on_the_api_alone =
+            classes().that().resideInAPackage("org.jblock.nbd..")
+                    .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.nbd..", "org.jblock.api..", "java..")
+                    .because("the NBD server serves any BlockImage its caller opened: it picks no driver and "
+                            + "knows no registry, so Java code embeds it without the command");
+
+    @ArchTest
+    static final ArchRule the_nbd_wire_codec_knows_no_server =
+            noClasses().that().resideInAPackage("org.jblock.nbd.wire..")
+                    .should().dependOnClassesThat().resideInAnyPackage("org.jblock.api..")
+                    .orShould().dependOnClassesThat().resideInAPackage("org.jblock.nbd")
+                    .because("one codec serves the server and the NBD client: it holds the protocol's "
+                            + "structures and nothing of either side");
 
     @ArchTest
     static final ArchRule the_contract_kit_depends_on_the_api_and_junit_alone =

@@ -40,7 +40,12 @@ public final class RealTools {
         /** man-db's man, which formats the distribution's man pages. */
         MAN("man", "man-db groff-base"),
         /** util-linux's script, which runs a command on a pseudo-terminal. */
-        SCRIPT("script", "bsdutils");
+        SCRIPT("script", "bsdutils"),
+        QEMU_NBD("qemu-nbd", "qemu-utils"),
+        NBDINFO("nbdinfo", "libnbd-bin"),
+        NBDCOPY("nbdcopy", "libnbd-bin"),
+        /** A python3 that can {@code import nbd} (libnbd, what nbdsh runs); its command is that interpreter. */
+        NBDSH("nbdsh", "python3-libnbd");
 
         final String displayName;
         final String debianPackage;
@@ -97,7 +102,8 @@ public final class RealTools {
 
     /** @return the command that runs {@code tool}, when it is installed */
     public static Optional<String> locate(Tool tool) {
-        return LOCATED.computeIfAbsent(tool, t -> t == Tool.PYVHDI ? findPythonWithPyvhdi() : onPath(t.displayName));
+        return LOCATED.computeIfAbsent(tool, t -> t == Tool.PYVHDI ? findPythonWith("pyvhdi")
+                : t == Tool.NBDSH ? findPythonWith("nbd") : onPath(t.displayName));
     }
 
     /** Runs {@code tool} with {@code arguments}; the tool must have been {@linkplain #require required}. */
@@ -161,10 +167,10 @@ public final class RealTools {
     }
 
     /**
-     * The Debian module lives in the system interpreter, which a version manager's {@code python3}
-     * on the PATH may hide: try {@code /usr/bin/python3} first, then the PATH's.
+     * Debian's Python modules live in the system interpreter, which a version manager's
+     * {@code python3} on the PATH may hide: try {@code /usr/bin/python3} first, then the PATH's.
      */
-    private static Optional<String> findPythonWithPyvhdi() {
+    private static Optional<String> findPythonWith(String module) {
         List<String> candidates = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/python3"))) {
             candidates.add("/usr/bin/python3");
@@ -172,7 +178,7 @@ public final class RealTools {
         onPath("python3").ifPresent(candidates::add);
         for (String python : candidates) {
             try {
-                if (run(Duration.ofSeconds(30), List.of(python, "-c", "import pyvhdi")).exitCode() == 0) {
+                if (run(Duration.ofSeconds(30), List.of(python, "-c", "import " + module)).exitCode() == 0) {
                     return Optional.of(python);
                 }
             } catch (IOException e) {
