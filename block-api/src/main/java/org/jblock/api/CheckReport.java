@@ -11,9 +11,11 @@ import java.util.List;
  * @param totalClusters     allocation units the virtual disk has (0 when the format has none)
  * @param allocatedClusters allocation units in use
  * @param fragmentedClusters allocation units not stored right after the previous one
+ * @param repairPlan        what the repair wrote, in order, or (in a dry run) would write, and why a
+ *                          repair left something unchanged; empty when no repair was asked for
  */
 public record CheckReport(List<Finding> findings, long imageEndOffset, long totalClusters,
-                          long allocatedClusters, long fragmentedClusters) {
+                          long allocatedClusters, long fragmentedClusters, List<String> repairPlan) {
 
     /** How serious a finding is. */
     public enum Severity {
@@ -38,6 +40,7 @@ public record CheckReport(List<Finding> findings, long imageEndOffset, long tota
 
     public CheckReport {
         findings = List.copyOf(findings);
+        repairPlan = List.copyOf(repairPlan);
     }
 
     /** @return how many findings of that severity were not repaired */
@@ -62,6 +65,7 @@ public record CheckReport(List<Finding> findings, long imageEndOffset, long tota
         private long totalClusters;
         private long allocatedClusters;
         private long fragmentedClusters;
+        private final List<String> repairPlan = new ArrayList<>();
 
         public Builder() {
         }
@@ -83,8 +87,15 @@ public record CheckReport(List<Finding> findings, long imageEndOffset, long tota
             return this;
         }
 
+        /** Adds a line of the repair plan: a write made (or to be made), or why something is left. */
+        public Builder plan(String line) {
+            repairPlan.add(line);
+            return this;
+        }
+
         public CheckReport build() {
-            return new CheckReport(findings, imageEndOffset, totalClusters, allocatedClusters, fragmentedClusters);
+            return new CheckReport(findings, imageEndOffset, totalClusters, allocatedClusters, fragmentedClusters,
+                    repairPlan);
         }
     }
 }

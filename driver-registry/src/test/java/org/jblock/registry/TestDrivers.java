@@ -48,7 +48,7 @@ public final class TestDrivers {
         }
 
         @Override
-        public long size() throws IOException {
+        protected long doSize() throws IOException {
             return file().size() - base - trailer;
         }
 

@@ -18,7 +18,7 @@ final class RawImage extends AbstractBlockImage {
     }
 
     @Override
-    public long size() throws IOException {
+    protected long doSize() throws IOException {
         return file().size();
     }
 

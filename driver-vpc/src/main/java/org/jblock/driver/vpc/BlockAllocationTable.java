@@ -39,6 +39,11 @@ final class BlockAllocationTable {
         return new BlockAllocationTable(copy);
     }
 
+    /** @return an independent copy */
+    BlockAllocationTable copy() {
+        return resized(entries.length);
+    }
+
     /** Reads {@code count} big-endian entries from {@code src}'s position, advancing it. */
     static BlockAllocationTable decode(ByteBuffer src, int count) {
         int[] entries = new int[count];

@@ -19,22 +19,27 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  * found. After a repair, open the image again to use it.
  */
 final class DamagedVhdImage extends AbstractBlockImage {
-    private final CorruptImageException damage;
+    private final IOException damage;
     private final boolean checkBitmaps;
     private final long size;
+    private final VhdScanner.SizeMode sizeMode;
 
-    DamagedVhdImage(BlockFile file, boolean readOnly, CorruptImageException damage, boolean checkBitmaps)
-            throws IOException {
+    /**
+     * @param damage why open refused the image
+     * @param size   the virtual size the scan found (0 when it found none)
+     */
+    DamagedVhdImage(BlockFile file, boolean readOnly, IOException damage, boolean checkBitmaps, long size,
+                    VhdScanner.SizeMode sizeMode) {
         super("vpc", file, readOnly);
         this.damage = damage;
         this.checkBitmaps = checkBitmaps;
-        VhdFooter footer = VhdChecker.findFooter(file);
-        this.size = footer == null ? 0 : VhdChecker.defaultVirtualSize(footer);
+        this.size = size;
+        this.sizeMode = sizeMode;
     }
 
     /** @return the size the footer states, so that requests are checked against it before they fail */
     @Override
-    public long size() {
+    protected long doSize() {
         return size;
     }
 
@@ -67,11 +72,11 @@ final class DamagedVhdImage extends AbstractBlockImage {
 
     @Override
     protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
-        return VhdChecker.check(file(), mode, checkBitmaps, progress).report();
+        return VhdChecker.check(file(), mode, checkBitmaps, progress, sizeMode).report();
     }
 
     private CorruptImageException refusal() {
-        return new CorruptImageException(damage.file(), "VHD image",
+        return new CorruptImageException(name(), "VHD image",
                 "opened with check=on for check and repair only, because: " + damage.getMessage());
     }
 }

@@ -128,8 +128,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
     }
 
     @Override
-    public long size() throws IOException {
-        ensureOpen();
+    protected long doSize() throws IOException {
         return virtualSize;
     }
 
@@ -492,7 +491,11 @@ final class DynamicVhdImage extends AbstractBlockImage {
         checkBitmaps = true;
     }
 
-    /** Checks from the file, with the BAT written back first and allocation held off meanwhile. */
+    /**
+     * Checks from the file, with the BAT written back first and allocation held off meanwhile; after a
+     * repair the image takes its state from a new scan of the file (the one model), not from the
+     * repair's bookkeeping.
+     */
     @Override
     protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
         metadataLock.lock();
@@ -500,16 +503,29 @@ final class DynamicVhdImage extends AbstractBlockImage {
             if (!isReadOnly()) {
                 doFlush();
             }
-            VhdChecker.Outcome outcome = VhdChecker.check(file(), mode, checkBitmaps, progress);
-            outcome.changedEntries().forEach(bat::set);
-            if (outcome.footerOffset() >= 0) {
-                appendAt = outcome.footerOffset();
-                facts = new VhdFacts(facts.footer(), appendAt, facts.footerSource(), virtualSize, facts.sizeSource(),
-                        facts.checksumsIgnored(), facts.notes());
+            VhdChecker.Outcome outcome = VhdChecker.check(file(), mode, checkBitmaps, progress, facts.sizeMode());
+            if (outcome.changed()) {
+                adopt(VhdScanner.scan(file(), facts.sizeMode()));
             }
             return outcome.report();
         } finally {
             metadataLock.unlock();
+        }
+    }
+
+    /** Takes the metadata of a sound scan (after a repair) as this image's own. */
+    private void adopt(VhdScan scan) {
+        if (scan.refusal() != null || scan.header == null) {
+            return;
+        }
+        bat = scan.bat;
+        header = scan.header;
+        footerBytes = scan.footer.toBytes();
+        appendAt = scan.appendAt;
+        facts = VhdFacts.of(scan, facts.salvaged(), facts.notes());
+        fullBlocks = new long[fullBlocks.length];
+        for (int i = 0; i < bitmapCache.length(); i++) {
+            bitmapCache.set(i, null);
         }
     }
 
@@ -538,8 +554,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
             header = result.header();
             footerBytes = result.footer().toBytes();
             appendAt = result.footerOffset();
-            facts = new VhdFacts(result.footer(), result.footerOffset(), facts.footerSource(), newSize,
-                    "resized to current-size", facts.checksumsIgnored(), facts.notes());
+            facts = facts.resized(result.footer(), result.footerOffset(), newSize);
             virtualSize = newSize;
         } finally {
             metadataLock.unlock();

@@ -39,8 +39,7 @@ final class FixedVhdImage extends AbstractBlockImage {
     }
 
     @Override
-    public long size() throws IOException {
-        ensureOpen();
+    protected long doSize() throws IOException {
         return facts.virtualSize();
     }
 
@@ -99,15 +98,14 @@ final class FixedVhdImage extends AbstractBlockImage {
             at += n;
         }
         file().truncate(newSize + VhdFooter.SIZE);
-        facts = new VhdFacts(footer, newSize, old.footerSource(), newSize, "resized to current-size",
-                old.checksumsIgnored(), old.notes());
+        facts = old.resized(footer, newSize, newSize);
     }
 
     /** Checks the footer from the file; a repair rewrites at most the footer's checksum. */
     @Override
     protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
         synchronized (resizeLock) {
-            return VhdChecker.check(file(), mode, false, progress).report();
+            return VhdChecker.check(file(), mode, false, progress, facts.sizeMode()).report();
         }
     }
 }

@@ -11,13 +11,25 @@ import java.util.List;
  * @param footerSource     how the footer was chosen, for info and check
  * @param virtualSize      the virtual size in bytes
  * @param sizeSource       how the virtual size was computed, for info
- * @param checksumsIgnored whether a bad checksum was accepted (the image is then read-only)
- * @param notes            irregularities open tolerated, for check
+ * @param sizeMode         how the virtual size is computed (for the scans of check)
+ * @param salvaged         whether the image was opened with salvage, despite damage (read-only)
+ * @param notes            irregularities open tolerated; with salvage, the ranges read as zeros
  */
 record VhdFacts(VhdFooter footer, long footerOffset, String footerSource, long virtualSize, String sizeSource,
-                boolean checksumsIgnored, List<String> notes) {
+                VhdScanner.SizeMode sizeMode, boolean salvaged, List<String> notes) {
 
     VhdFacts {
         notes = List.copyOf(notes);
+    }
+
+    static VhdFacts of(VhdScan scan, boolean salvaged, List<String> notes) {
+        return new VhdFacts(scan.footer, scan.footerAtEnd() ? scan.trailingAt : -1, scan.footerSource,
+                scan.virtualSize, scan.sizeSource, scan.sizeMode, salvaged, notes);
+    }
+
+    /** @return these facts for a new footer at {@code footerOffset} and a new size (resize) */
+    VhdFacts resized(VhdFooter newFooter, long newFooterOffset, long newSize) {
+        return new VhdFacts(newFooter, newFooterOffset, footerSource, newSize, "resized to current-size", sizeMode,
+                salvaged, notes);
     }
 }

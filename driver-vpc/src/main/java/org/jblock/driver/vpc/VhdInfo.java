@@ -20,8 +20,9 @@ final class VhdInfo {
         fields.put("current-size", footer.currentSize());
         fields.put("original-size", footer.originalSize());
         fields.put("footer-source", facts.footerSource());
-        if (facts.checksumsIgnored()) {
-            fields.put("checksums-ignored", true);
+        if (facts.salvaged()) {
+            fields.put("salvaged", true);
+            fields.put("salvage-warnings", facts.notes());
         }
     }
 }

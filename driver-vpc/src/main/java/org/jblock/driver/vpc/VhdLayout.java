@@ -21,10 +21,16 @@ final class VhdLayout {
     static final int MAX_CREATE_BLOCK_SIZE = 256 * 1024 * 1024;
     static final int DEFAULT_BLOCK_SIZE = 2 * 1024 * 1024;
     /**
-     * The most BAT entries accepted at open: QEMU's bound on 64-bit hosts ({@code INT_MAX/4}). The
-     * BAT must also fit inside the file, so memory stays proportional to the file, not to this.
+     * QEMU's bound on max table entries ({@code INT_MAX/4} on 64-bit hosts): a header with more is
+     * corrupt ("Max Table Entries too large"), as QEMU says.
      */
-    static final long MAX_TABLE_ENTRIES = Integer.MAX_VALUE / 4;
+    static final long QEMU_MAX_TABLE_ENTRIES = Integer.MAX_VALUE / 4;
+    /**
+     * The most BAT entries jblock reads (64 MiB of memory): 2040 GiB, the largest VHD, in 128 KiB
+     * blocks. A valid table with more is refused as unsupported, saying so; it is never a share of the
+     * heap that decides.
+     */
+    static final long MAX_TABLE_ENTRIES = 1 << 24;
 
     private VhdLayout() {
     }

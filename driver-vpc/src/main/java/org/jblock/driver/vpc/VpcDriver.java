@@ -8,6 +8,7 @@ import org.jblock.api.BlockImage;
 import org.jblock.api.CorruptImageException;
 import org.jblock.api.Options;
 import org.jblock.api.OptionSpec;
+import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
@@ -22,8 +23,11 @@ public final class VpcDriver implements BlockDriver {
             "How to compute the virtual size: 'chs' from the CHS geometry, 'current_size' from the footer's"
             + " current size; unset, CHS for Virtual PC and QEMU images and the current size for the rest",
             "chs", "current_size");
+    static final OptionSpec<Boolean> SALVAGE = OptionSpec.bool("salvage", false,
+            "Open a damaged image read-only to get its data out: whatever can be located is read, the rest"
+            + " reads as zeros, and info names every range that could not be recovered");
     static final OptionSpec<Boolean> IGNORE_CHECKSUMS = OptionSpec.bool("ignore_checksums", false,
-            "Open an image whose footer or dynamic header checksum is wrong, read-only, to rescue its data");
+            "The older name of salvage=on (it began with images whose checksums are wrong)");
 
     static final OptionSpec<Boolean> CHECK = OptionSpec.bool("check", false,
             "Open even an image that is refused as corrupt, for check and repair only (reads and writes"
@@ -43,6 +47,11 @@ public final class VpcDriver implements BlockDriver {
 
     /** The score for a fixed image's footer at the end: above raw's, below a certain magic. */
     static final int PROBE_FIXED_FOOTER = 60;
+    /**
+     * The score for a fixed footer with a wrong checksum: still far more likely a damaged VHD than a
+     * raw disk that happens to end in one, so that check finds the damage instead of calling it raw.
+     */
+    static final int PROBE_DAMAGED_FIXED_FOOTER = 50;
 
     public VpcDriver() {
     }
@@ -71,11 +80,14 @@ public final class VpcDriver implements BlockDriver {
         if (tail.remaining() < VhdFooter.SIZE) {
             return 0;
         }
-        if (isFixedFooter(tail, 0, VhdFooter.SIZE)
-                || (input.fileSize() % VhdFooter.SIZE == VhdFooter.SHORT_SIZE && isFixedFooter(tail, 1, VhdFooter.SHORT_SIZE))) {
-            return PROBE_FIXED_FOOTER;
+        VhdFooter footer = fixedFooter(tail, 0, VhdFooter.SIZE);
+        if (footer == null && input.fileSize() % VhdFooter.SIZE == VhdFooter.SHORT_SIZE) {
+            footer = fixedFooter(tail, 1, VhdFooter.SHORT_SIZE);
         }
-        return 0;
+        if (footer == null) {
+            return 0;
+        }
+        return footer.hasValidChecksum() ? PROBE_FIXED_FOOTER : PROBE_DAMAGED_FIXED_FOOTER;
     }
 
     private static long readLong(ByteBuffer buffer, int at) {
@@ -84,28 +96,37 @@ public final class VpcDriver implements BlockDriver {
         return ByteBuffer.wrap(bytes).getLong();
     }
 
-    private static boolean isFixedFooter(ByteBuffer tail, int at, int length) {
+    /** @return the footer at {@code at} when it has the cookie and the fixed disk type, else null */
+    private static VhdFooter fixedFooter(ByteBuffer tail, int at, int length) {
         byte[] bytes = new byte[length];
         tail.get(at, bytes);
         VhdFooter footer = VhdFooter.decode(bytes);
-        return footer.hasValidCookie() && footer.diskType() == VhdFooter.TYPE_FIXED && footer.hasValidChecksum();
+        return footer.hasValidCookie() && footer.diskType() == VhdFooter.TYPE_FIXED ? footer : null;
     }
 
+    /**
+     * Scans the metadata once ({@link VhdScanner}) and opens from that scan. With {@code check=on} an
+     * image open refuses still opens, for check and repair only.
+     */
     @Override
     public BlockImage open(OpenRequest request) throws IOException {
         Options options = request.options();
         String calc = options.get(FORCE_SIZE_CALC);
-        VhdOpener.SizeMode mode = calc == null ? VhdOpener.SizeMode.AUTO
-                : calc.equals("chs") ? VhdOpener.SizeMode.CHS : VhdOpener.SizeMode.CURRENT_SIZE;
+        VhdScanner.SizeMode mode = calc == null ? VhdScanner.SizeMode.AUTO
+                : calc.equals("chs") ? VhdScanner.SizeMode.CHS : VhdScanner.SizeMode.CURRENT_SIZE;
         boolean checkBitmaps = options.get(CHECK_BITMAPS);
+        boolean salvage = options.get(SALVAGE) || options.get(IGNORE_CHECKSUMS);
+        VhdScan scan = VhdScanner.scan(request.file(), mode);
         BlockImage image;
         try {
-            image = VhdOpener.open(request.file(), request.readOnly(), mode, options.get(IGNORE_CHECKSUMS));
-        } catch (CorruptImageException damage) {
-            if (!options.get(CHECK)) {
+            image = VhdOpener.open(request.file(), request.readOnly(), scan, salvage);
+        } catch (CorruptImageException | UnsupportedFeatureException damage) {
+            boolean differencing = scan.footer != null && scan.footer.diskType() == VhdFooter.TYPE_DIFFERENCING;
+            if (!options.get(CHECK) || differencing) {
                 throw damage;
             }
-            return new DamagedVhdImage(request.file(), request.readOnly(), damage, checkBitmaps);
+            return new DamagedVhdImage(request.file(), request.readOnly(), damage, checkBitmaps,
+                    Math.max(0, scan.virtualSize), mode);
         }
         if (checkBitmaps && image instanceof DynamicVhdImage) {
             ((DynamicVhdImage) image).checkBitmaps();
@@ -126,7 +147,7 @@ public final class VpcDriver implements BlockDriver {
 
     @Override
     public List<OptionSpec<?>> openOptions() {
-        return List.of(FORCE_SIZE_CALC, IGNORE_CHECKSUMS, CHECK, CHECK_BITMAPS);
+        return List.of(FORCE_SIZE_CALC, SALVAGE, IGNORE_CHECKSUMS, CHECK, CHECK_BITMAPS);
     }
 
     @Override

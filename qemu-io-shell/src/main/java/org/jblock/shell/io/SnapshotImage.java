@@ -56,7 +56,7 @@ final class SnapshotImage extends AbstractBlockImage {
     }
 
     @Override
-    public long size() throws IOException {
+    protected long doSize() throws IOException {
         return base.size();
     }
 

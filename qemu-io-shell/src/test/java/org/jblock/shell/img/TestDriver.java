@@ -89,7 +89,7 @@ final class TestDriver implements BlockDriver {
         }
 
         @Override
-        public long size() throws IOException {
+        protected long doSize() throws IOException {
             return file().size() - HEADER;
         }
 

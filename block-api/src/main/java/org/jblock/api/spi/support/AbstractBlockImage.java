@@ -79,6 +79,16 @@ public abstract class AbstractBlockImage implements BlockImage {
         return readOnly;
     }
 
+    /** @throws ImageClosedException after {@link #close()}, like every other call */
+    @Override
+    public final long size() throws IOException {
+        ensureOpen();
+        return doSize();
+    }
+
+    /** @return the virtual size in force; called only on an open image */
+    protected abstract long doSize() throws IOException;
+
     @Override
     public final void read(long offset, ByteBuffer dst) throws IOException {
         Lock io = io();
@@ -267,7 +277,7 @@ public abstract class AbstractBlockImage implements BlockImage {
 
     /** By default: the format name, the size, no cluster size, no format-specific fields. */
     protected ImageInfo doInfo() throws IOException {
-        return new ImageInfo(format, size(), 0, Map.of());
+        return new ImageInfo(format, doSize(), 0, Map.of());
     }
 
     /** By default unsupported. {@code mode} repairs only on a writable image. */
@@ -300,7 +310,7 @@ public abstract class AbstractBlockImage implements BlockImage {
 
     private void checkRange(long offset, long length) throws IOException {
         ensureOpen();
-        long size = size();
+        long size = doSize();
         if (offset < 0 || length < 0 || offset > size || length > size - offset) {
             throw new InvalidRequestException(name() + ": request at offset " + offset + " for " + length
                     + " bytes is beyond the end of the image (" + size + " bytes)");

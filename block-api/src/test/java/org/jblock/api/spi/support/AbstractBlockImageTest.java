@@ -49,7 +49,7 @@ class AbstractBlockImageTest {
         }
 
         @Override
-        public long size() {
+        protected long doSize() {
             return SIZE;
         }
 
@@ -223,7 +223,7 @@ class AbstractBlockImageTest {
         MemoryBlockFile file = filled();
         AbstractBlockImage image = new AbstractBlockImage("plain", file, false) {
             @Override
-            public long size() {
+            protected long doSize() {
                 return SIZE;
             }
 
@@ -289,7 +289,7 @@ class AbstractBlockImageTest {
         }
 
         @Override
-        public long size() {
+        protected long doSize() {
             return size;
         }
 

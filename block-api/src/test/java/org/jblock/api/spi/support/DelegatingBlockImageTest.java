@@ -36,7 +36,7 @@ class DelegatingBlockImageTest {
         }
 
         @Override
-        public long size() throws IOException {
+        protected long doSize() throws IOException {
             return file().size();
         }
 

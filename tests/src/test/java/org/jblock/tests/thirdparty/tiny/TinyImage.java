@@ -20,8 +20,7 @@ final class TinyImage extends AbstractBlockImage {
     }
 
     @Override
-    public long size() throws IOException {
-        ensureOpen();
+    protected long doSize() throws IOException {
         return header.diskSize();
     }
 
