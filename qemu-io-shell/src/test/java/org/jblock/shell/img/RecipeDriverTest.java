@@ -49,7 +49,7 @@ class RecipeDriverTest {
             long size = file.size() - HEADER;
             return new AbstractBlockImage("plain", file, request.readOnly()) {
                 @Override
-                public long size() {
+                protected long doSize() {
                     return size;
                 }
 
