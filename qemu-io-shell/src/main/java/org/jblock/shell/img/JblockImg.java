@@ -4,12 +4,14 @@ import java.io.PrintWriter;
 import java.nio.charset.Charset;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
 import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.ProgramName;
+import org.jblock.shell.ToolDrivers;
 import org.jblock.shell.Version;
 
 import picocli.CommandLine;
@@ -60,7 +62,9 @@ public final class JblockImg implements Callable<Integer> {
         boolean terminal = System.console() != null;
         int exitCode;
         try {
-            exitCode = commandLine(DriverRegistry.load(), terminal, out, err, subcommandsNeeded(args)).execute(args);
+            Optional<DriverRegistry> registry = ToolDrivers.load(TOOL, err::println);
+            exitCode = registry.isEmpty() ? 1
+                    : commandLine(registry.get(), terminal, out, err, subcommandsNeeded(args)).execute(args);
         } catch (OutOfMemoryError e) {
             // picocli hands exceptions to the handler but lets errors through: still one line.
             err.println(TOOL + ": out of memory (" + e.getMessage() + ")");

@@ -5,8 +5,10 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.jblock.registry.DriverRegistry;
+import org.jblock.shell.ToolDrivers;
 import org.jblock.shell.Version;
 
 import picocli.CommandLine;
@@ -124,7 +126,11 @@ public final class JblockIo {
             err.print(IoShell.PROGRAM + ": " + refusal + "\n");
             return 1;
         }
-        try (IoShell shell = new IoShell(DriverRegistry.load(), out, err)) {
+        Optional<DriverRegistry> registry = ToolDrivers.load(IoShell.PROGRAM, line -> err.print(line + "\n"));
+        if (registry.isEmpty()) {
+            return 1;
+        }
+        try (IoShell shell = new IoShell(registry.get(), out, err)) {
             if (!files.isEmpty() && !openImage(shell, err)) {
                 return 1;
             }

@@ -107,6 +107,43 @@ class LauncherTest {
         assertTrue(info.out().contains("file format: tiny\n"), info::all);
     }
 
+    @Test
+    void a_bad_jar_in_jblock_driver_path_is_one_warning_and_the_rest_works() throws Exception {
+        Path drivers = Files.createDirectories(folder.resolve("drivers"));
+        packTinyDriver(drivers.resolve("tiny-driver.jar"));
+        Path bad = Files.writeString(drivers.resolve("notes.jar"), "not a jar\n");
+        Map<String, String> withBad = Map.of("JBLOCK_DRIVER_PATH", drivers.toString());
+
+        Run version = run(withBad, "jblock-img", "--version");
+        assertEquals(0, version.status(), version::all);
+        assertEquals(1, version.err().lines().count(), version::all);
+        assertTrue(version.err().startsWith("jblock-img: warning: ignoring " + bad + ": "), version::all);
+
+        Run create = run(withBad, "jblock-img", "create", "-f", "tiny", "t.tiny", "1M");
+        assertEquals(0, create.status(), create::all);
+        Run io = run(withBad, "jblock-io", "-c", "write -P 7 0 512", "-c", "read -P 7 0 512", "t.tiny");
+        assertEquals(0, io.status(), io::all);
+        assertTrue(io.out().contains("read 512/512 bytes at offset 0"), io::all);
+        assertEquals(1, io.err().lines().count(), io::all);
+        assertTrue(io.err().startsWith("jblock-io: warning: ignoring " + bad + ": "), io::all);
+    }
+
+    @Test
+    void two_jars_with_one_driver_name_are_an_error_naming_both() throws Exception {
+        Path drivers = Files.createDirectories(folder.resolve("drivers"));
+        Path first = drivers.resolve("tiny-1.0.jar");
+        Path second = drivers.resolve("tiny-2.0.jar");
+        packTinyDriver(first);
+        packTinyDriver(second);
+
+        Run info = run(Map.of("JBLOCK_DRIVER_PATH", drivers.toString()), "jblock-img", "info", "missing.tiny");
+        assertEquals(1, info.status(), info::all);
+        assertEquals(1, info.err().lines().count(), info::all);
+        assertTrue(info.err().contains("'tiny'") && info.err().contains(first.toString())
+                && info.err().contains(second.toString()), info::all);
+        assertFalse(info.err().contains("\tat "), info::all);
+    }
+
     /**
      * The test-only tiny driver as a third party ships it in its simplest form: a plain jar (an
      * automatic module on the module path) with its classes and its {@code META-INF/services} entry.
