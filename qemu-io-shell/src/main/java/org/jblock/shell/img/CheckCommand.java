@@ -3,15 +3,15 @@ package org.jblock.shell.img;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.CheckReport.Severity;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.api.InvalidOptionException;
 import org.jblock.api.UnsupportedFeatureException;
-import org.jblock.api.spi.BlockDriver;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -23,12 +23,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code check [-f fmt] [-r leaks|all] [--output=human|json] [-q] filename}, with qemu-img's exit
+ * {@code check [-f fmt] [-r leaks|all [--dry-run]] [--output=human|json] [-q] filename}, with qemu-img's exit
  * codes: 0 clean, 1 the check could not run, 2 corruptions left, 3 only leaks left, 63 the format has
  * no checks.
  *
  * <p>A driver that has an open option named {@code check} (vpc does) gets it turned on: it then
  * opens even an image it would refuse as corrupt, so that the check can report and repair it.
+ *
+ * <p>With {@code -r} the repair plan is printed: each write the repair made, and what it left alone
+ * and why. {@code --dry-run} (jblock's addition; qemu-img has no repair plan) prints the plan of
+ * {@code -r} without writing: the image is opened read-only.
  */
 @Command(name = "check", description = "Checks an image for corruptions and leaks, and repairs them with -r.")
 final class CheckCommand extends ImgCommand {
@@ -47,6 +51,9 @@ final class CheckCommand extends ImgCommand {
             description = "Repair leaks only, or everything that can be repaired.")
     CheckMode repair = CheckMode.REPORT;
 
+    @Option(names = "--dry-run", description = "With -r: print the repair plan, write nothing.")
+    boolean dryRun;
+
     @Option(names = "-q", description = "Quiet: print nothing, the exit code tells.")
     boolean quiet;
 
@@ -60,24 +67,31 @@ final class CheckCommand extends ImgCommand {
 
     @Override
     public Integer call() throws IOException {
-        try (BlockImage image = open(filename, options.format, !repair.repairs(), options.forceShare,
-                checkOption())) {
+        CheckMode mode = dryRun ? dryRunOf(repair) : repair;
+        try (BlockImage image = open(filename, options.format, !mode.repairs(), options.forceShare,
+                switchIfSupported(filename, options.format, CHECK_OPTION))) {
             CheckReport report;
             try (Progress progress = progress(!quiet && !options.json())) {
-                report = image.check(repair, progress.listener());
+                report = image.check(mode, progress.listener());
             } catch (UnsupportedFeatureException e) {
                 err().println(JblockImg.TOOL + ": This image format does not support checks");
                 return NOT_SUPPORTED;
             }
+            List<String> plan = report.repairPlan();
             CheckReport repairedReport = null;
-            if (repair.repairs() && hasRepairs(report)) {
+            if (mode.repairs() && hasRepairs(report)) {
                 repairedReport = report;
                 report = image.check(CheckMode.REPORT);
             }
             if (!quiet) {
                 if (options.json()) {
-                    Json.print(out(), toJson(image.info().format(), report, repairedReport));
+                    ObjectNode json = toJson(image.info().format(), report, repairedReport);
+                    if (mode.plans()) {
+                        plan.forEach(json.putArray("repair-plan")::add);
+                    }
+                    Json.print(out(), json);
                 } else {
+                    printPlan(out(), mode, plan);
                     printHuman(out(), report, repairedReport);
                 }
             }
@@ -85,23 +99,32 @@ final class CheckCommand extends ImgCommand {
         }
     }
 
-    /** @return {@code check=on} when the image's driver has that open option, else no option */
-    private String checkOption() {
-        try {
-            BlockDriver driver;
-            if (options.format != null) {
-                driver = registry().driver(options.format);
-            } else {
-                try (LocalBlockFile file = LocalBlockFile.open(Path.of(filename), true)) {
-                    driver = registry().probe(file);
-                }
-            }
-            boolean hasCheck = driver.openOptions().stream().anyMatch(o -> o.name().equals(CHECK_OPTION));
-            return hasCheck ? CHECK_OPTION + "=on" : "";
-        } catch (IOException | RuntimeException e) {
-            // The open that follows reports why the image cannot be opened.
-            return "";
+    private CheckMode dryRunOf(CheckMode mode) throws InvalidOptionException {
+        switch (mode) {
+            case REPAIR_LEAKS:
+                return CheckMode.DRY_RUN_LEAKS;
+            case REPAIR_ALL:
+                return CheckMode.DRY_RUN_ALL;
+            default:
+                throw new InvalidOptionException("--dry-run needs -r leaks or -r all: it shows what that repair would"
+                        + " write");
         }
+    }
+
+    /** The writes the repair made (or, in a dry run, would make), and what it left alone and why. */
+    private static void printPlan(PrintWriter out, CheckMode mode, List<String> plan) {
+        if (!mode.plans()) {
+            return;
+        }
+        if (plan.isEmpty()) {
+            out.println("Repair plan: nothing to write.");
+        } else {
+            out.println(mode.repairs() ? "Repair plan:" : "Repair plan (dry run: nothing was written):");
+            for (String line : plan) {
+                out.println("    " + line);
+            }
+        }
+        out.println();
     }
 
     private static boolean hasRepairs(CheckReport report) {

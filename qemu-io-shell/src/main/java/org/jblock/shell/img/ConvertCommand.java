@@ -16,10 +16,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code convert [-f fmt] [-O fmt] [-o options] [-p] [-q] [-n] [-W] [-m n] [-S size] src... dst}: copies
+ * {@code convert [-f fmt] [-O fmt] [-o options] [-p] [-q] [-n] [-W] [-m n] [-S size] [--salvage] src... dst}: copies
  * the concatenation of the sources into a new (or, with {@code -n}, an existing) image, writing no
  * zeros into a new one. A destination it created is removed again when the copy fails or the
  * process is interrupted.
+ *
+ * <p>{@code --salvage} (qemu-img's flag) opens each source with its driver's {@code salvage} option
+ * when it has one: a damaged image is then read as far as its data can be located, and every range
+ * it reads as zeros instead is printed as a warning.
  */
 @Command(name = "convert", description = "Converts images to another format (sources are concatenated).")
 final class ConvertCommand extends ImgCommand {
@@ -31,6 +35,10 @@ final class ConvertCommand extends ImgCommand {
      */
     private static final int DEFAULT_WORKERS = Math.min(8, Runtime.getRuntime().availableProcessors());
     private static final int MAX_WORKERS = 16;
+    /** The open option by which a driver reads a damaged image as far as it can. */
+    static final String SALVAGE_OPTION = "salvage";
+    /** The info field in which a salvaged image names the ranges it read as zeros. */
+    static final String SALVAGE_WARNINGS = "salvage-warnings";
 
     @Option(names = "-f", paramLabel = "fmt", description = "Format of the sources (probed when absent).")
     String sourceFormat;
@@ -60,6 +68,10 @@ final class ConvertCommand extends ImgCommand {
     @Option(names = "-S", paramLabel = "sparse_size", defaultValue = "4k",
             description = "Zero runs of at least this size are not written (0: write everything; default 4k).")
     String sparseSize;
+
+    @Option(names = "--salvage", description = "Read damaged sources as far as they can be read: what cannot be"
+            + " read is copied as zeros, with a warning naming the range.")
+    boolean salvage;
 
     @Option(names = "-U", description = "Open the sources without taking a lock.")
     boolean forceShare;
@@ -96,7 +108,12 @@ final class ConvertCommand extends ImgCommand {
         List<BlockImage> sources = new ArrayList<>();
         try {
             for (String name : sourceNames) {
-                sources.add(open(name, sourceFormat, true, forceShare));
+                BlockImage source = open(name, sourceFormat, true, forceShare,
+                        salvage ? switchIfSupported(name, sourceFormat, SALVAGE_OPTION) : "");
+                sources.add(source);
+                if (salvage) {
+                    warnSalvaged(name, source);
+                }
             }
             long total = 0;
             for (BlockImage source : sources) {
@@ -113,6 +130,16 @@ final class ConvertCommand extends ImgCommand {
             }
         }
         return 0;
+    }
+
+    /** Names what a salvaged source could not recover (its driver lists it in {@code info}). */
+    private void warnSalvaged(String name, BlockImage source) throws IOException {
+        Object warnings = source.info().formatSpecific().get(SALVAGE_WARNINGS);
+        if (warnings instanceof List && !quiet) {
+            for (Object warning : (List<?>) warnings) {
+                err().println(JblockImg.TOOL + ": warning: " + name + ": " + warning);
+            }
+        }
     }
 
     private int sparseGranule() throws InvalidOptionException {

@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
+import org.jblock.api.LocalBlockFile;
+import org.jblock.api.spi.BlockDriver;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
 
@@ -45,6 +47,28 @@ abstract class ImgCommand implements Callable<Integer> {
     /** @return a progress display on the terminal when {@code wanted}, else one that shows nothing */
     final Progress progress(boolean wanted) {
         return wanted && tool.isTerminal() ? Progress.onTerminal() : Progress.NONE;
+    }
+
+    /**
+     * @return {@code option=on} when the driver of {@code file} (named by {@code format}, or probed)
+     *         has the open option {@code option}, else no option; the open that follows reports why
+     *         a file cannot be opened
+     */
+    final String switchIfSupported(String file, String format, String option) {
+        try {
+            BlockDriver driver;
+            if (format != null) {
+                driver = registry().driver(format);
+            } else {
+                try (LocalBlockFile local = LocalBlockFile.open(Path.of(file), true)) {
+                    driver = registry().probe(local);
+                }
+            }
+            boolean has = driver.openOptions().stream().anyMatch(o -> o.name().equals(option));
+            return has ? option + "=on" : "";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     /**

@@ -51,4 +51,53 @@ class CheckVhdRepairTest {
         Img.Result info = Img.run("info", vhd.toString()).assertSuccess();
         assertTrue(info.out().contains("virtual size: 4 MiB (4194304 bytes)"), info.out());
     }
+
+    @Test
+    void aDryRunPrintsThePlanAndWritesNothing() throws IOException {
+        Path vhd = dir.resolve("broken.vhd");
+        Img.run("create", "-q", "-f", "vpc", "-o", "force_size=on", vhd.toString(), "4M").assertSuccess();
+        poke(vhd, TABLE_AT + 4, 0x7000_0000);
+        byte[] before = java.nio.file.Files.readAllBytes(vhd);
+
+        Img.Result planned = Img.run("check", "-r", "all", "--dry-run", vhd.toString());
+        assertEquals(CheckCommand.CORRUPTIONS, planned.exitCode(), planned.out() + planned.err());
+        assertTrue(planned.out().contains("Repair plan (dry run: nothing was written):\n"
+                + "    would write: set BAT entry 1 to unallocated\n"), planned.out());
+        assertTrue(java.util.Arrays.equals(before, java.nio.file.Files.readAllBytes(vhd)), "a dry run writes nothing");
+
+        Img.Result refused = Img.run("check", "--dry-run", vhd.toString());
+        assertEquals(1, refused.exitCode(), refused.err());
+        assertTrue(refused.err().contains("--dry-run needs -r"), refused.err());
+
+        Img.Result repaired = Img.run("check", "-r", "all", vhd.toString());
+        assertEquals(CheckCommand.CLEAN, repaired.exitCode(), repaired.out() + repaired.err());
+        assertTrue(repaired.out().contains("Repair plan:\n    wrote: set BAT entry 1 to unallocated\n"), repaired.out());
+    }
+
+    @Test
+    void convertSalvageReadsADamagedImageAndNamesWhatIsLost() throws IOException {
+        Path vhd = dir.resolve("broken.vhd");
+        Img.run("create", "-q", "-f", "vpc", "-o", "force_size=on", vhd.toString(), "4M").assertSuccess();
+        Path raw = dir.resolve("out.raw");
+        Path data = dir.resolve("data.raw");
+        byte[] pattern = new byte[4 << 20];
+        for (int i = 0; i < pattern.length; i++) {
+            pattern[i] = (byte) (i * 7 + 1);
+        }
+        java.nio.file.Files.write(data, pattern);
+        Img.run("convert", "-q", "-n", "-f", "raw", data.toString(), vhd.toString()).assertSuccess();
+        poke(vhd, TABLE_AT + 4, 0x7000_0000);
+
+        Img.Result refused = Img.run("convert", "-O", "raw", vhd.toString(), raw.toString());
+        assertEquals(1, refused.exitCode(), refused.err());
+
+        Img.Result salvaged = Img.run("convert", "--salvage", "-O", "raw", vhd.toString(), raw.toString());
+        assertEquals(0, salvaged.exitCode(), salvaged.err());
+        assertTrue(salvaged.err().contains("warning: " + vhd + ": bytes [2097152, 4194304) (block 1)"), salvaged.err());
+        byte[] out = java.nio.file.Files.readAllBytes(raw);
+        assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOf(pattern, 2 << 20), java.util.Arrays.copyOf(out, 2 << 20)),
+                "block 0 is salvaged");
+        assertTrue(java.util.Arrays.equals(new byte[2 << 20], java.util.Arrays.copyOfRange(out, 2 << 20, 4 << 20)),
+                "block 1 reads as zeros");
+    }
 }
