@@ -13,6 +13,7 @@ import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.Version;
 import org.jblock.shell.img.JblockImg;
 import org.jblock.shell.io.JblockIo;
+import org.jblock.shell.nbd.JblockNbd;
 
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -50,6 +51,7 @@ public final class ToolDocs {
         Map<String, CommandLine> tools = new LinkedHashMap<>();
         tools.put("jblock-img", JblockImg.model(DriverRegistry.load()));
         tools.put("jblock-io", JblockIo.model());
+        tools.put("jblock-nbd", JblockNbd.model(DriverRegistry.load()));
         return tools;
     }
 

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +26,8 @@ import org.jblock.nbd.NbdServer;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.ProgramName;
+import org.jblock.shell.ToolDrivers;
+import org.jblock.shell.Version;
 import org.jblock.shell.img.Messages;
 
 import picocli.CommandLine;
@@ -37,7 +40,7 @@ import picocli.CommandLine.Parameters;
  * messages: port 10809 on every interface, one client at a time unless {@code -e}, and an end after
  * the last client unless {@code -t}. A thin shell over {@link NbdServer}.
  */
-@Command(name = "jblock-nbd", mixinStandardHelpOptions = true, version = "jblock-nbd 0.1.0",
+@Command(name = "jblock-nbd", mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         description = "Serves a disk image over the Network Block Device protocol (qemu-nbd style).")
 public final class JblockNbd implements Callable<Integer> {
@@ -98,16 +101,24 @@ public final class JblockNbd implements Callable<Integer> {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, Charset.defaultCharset()), true);
         PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, Charset.defaultCharset()), true);
-        int status = commandLine(DriverRegistry.load(), out, err).execute(args);
+        Optional<DriverRegistry> registry = ToolDrivers.load(program(), err::println);
+        int status = registry.isEmpty() ? 1 : commandLine(registry.get(), out, err).execute(args);
         out.flush();
         err.flush();
         System.exit(status);
+    }
+
+    /** The command line as picocli models it, which the man page and shell completion describe. */
+    public static CommandLine model(DriverRegistry registry) {
+        PrintWriter none = new PrintWriter(java.io.Writer.nullWriter());
+        return commandLine(registry, none, none);
     }
 
     static CommandLine commandLine(DriverRegistry registry, PrintWriter out, PrintWriter err) {
         JblockNbd tool = new JblockNbd(registry);
         tool.err = err;
         CommandLine cmd = new CommandLine(tool);
+        cmd.getCommandSpec().version(Version.line(program()));
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setParameterExceptionHandler((ex, args) -> {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with no source tree and no build (it holds no Maven, so a build could not even start).
  */
 class DistributionTest {
-    private static final List<String> TOOLS = List.of("jblock-img", "jblock-io");
+    private static final List<String> TOOLS = List.of("jblock-img", "jblock-io", "jblock-nbd");
 
     @TempDir
     static Path unpacked;
@@ -63,7 +63,8 @@ class DistributionTest {
 
     @Test
     void the_tarball_holds_the_tools_their_jars_pages_and_papers() {
-        for (String file : List.of("bin/jblock-img", "bin/jblock-io", "man/man1/jblock-img.1", "man/man1/jblock-io.1",
+        for (String file : List.of("bin/jblock-img", "bin/jblock-io", "bin/jblock-nbd", "man/man1/jblock-img.1",
+                "man/man1/jblock-io.1", "man/man1/jblock-nbd.1",
                 "completion/jblock.bash", "README.md", "LICENSE", "CHANGELOG.md", "lib/qemu-io-shell-" + version + ".jar",
                 "lib/driver-vpc-" + version + ".jar", "lib/driver-raw-" + version + ".jar")) {
             assertTrue(Files.isRegularFile(home.resolve(file)), file + " is missing from the tarball");
