@@ -91,8 +91,8 @@ final class CheckCommand extends ImgCommand {
                     }
                     Json.print(out(), json);
                 } else {
-                    printPlan(out(), mode, plan);
                     printHuman(out(), report, repairedReport);
+                    printPlan(out(), mode, plan);
                 }
             }
             return exitCode(report);
@@ -111,20 +111,24 @@ final class CheckCommand extends ImgCommand {
         }
     }
 
-    /** The writes the repair made (or, in a dry run, would make), and what it left alone and why. */
+    /**
+     * The writes the repair made (or, in a dry run, would make), and what it left alone and why;
+     * after qemu-img's lines, so that what qemu-img prints stays first.
+     */
     private static void printPlan(PrintWriter out, CheckMode mode, List<String> plan) {
-        if (!mode.plans()) {
+        if (!mode.plans() || (plan.isEmpty() && mode.repairs())) {
             return;
         }
+        out.println();
         if (plan.isEmpty()) {
-            out.println("Repair plan: nothing to write.");
+            out.println("Repair plan (dry run): nothing to write.");
         } else {
             out.println(mode.repairs() ? "Repair plan:" : "Repair plan (dry run: nothing was written):");
             for (String line : plan) {
                 out.println("    " + line);
             }
         }
-        out.println();
+        out.flush();
     }
 
     private static boolean hasRepairs(CheckReport report) {
