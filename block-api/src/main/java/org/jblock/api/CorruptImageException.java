@@ -14,6 +14,7 @@ public class CorruptImageException extends BlockException {
     private final String file;
     private final String structure;
     private final String field;
+    private final String problem;
     private final long offset;
     private final String expected;
     private final String actual;
@@ -33,6 +34,7 @@ public class CorruptImageException extends BlockException {
         this.file = file;
         this.structure = structure;
         this.field = field;
+        this.problem = problem;
         this.offset = offset;
         this.expected = expected;
         this.actual = actual;
@@ -72,6 +74,12 @@ public class CorruptImageException extends BlockException {
 
     /** @return the damaged field, or null */
     public String field() { return field; }
+
+    /**
+     * @return what is wrong, in words alone (QEMU's wording where it has one, e.g.
+     *         {@code Invalid block size 0}): what a qemu-compatible tool says when the image does not open
+     */
+    public String problem() { return problem; }
 
     /** @return the byte offset of the damage in the file, or -1 */
     public long offset() { return offset; }

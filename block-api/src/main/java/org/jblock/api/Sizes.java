@@ -14,7 +14,8 @@ import java.util.Locale;
  * {@code +}; for decimals an optional fraction; then an optional suffix, binary and case-insensitive:
  * {@code b} = 1, {@code k} = 2^10, {@code M} = 2^20, {@code G} = 2^30, {@code T} = 2^40, {@code P} =
  * 2^50, {@code E} = 2^60. A fraction needs a multiplying suffix and is rounded down to whole bytes.
- * Nothing may follow the suffix. One parser serves the drivers' options and both tools.
+ * White space may come before the number (C's {@code strtoull} skips it, so {@code "\t8k"} is 8 KiB),
+ * nothing may follow the suffix. One parser serves the drivers' options and both tools.
  */
 public final class Sizes {
     private static final String SUFFIXES = "bkmgtpe";
@@ -25,7 +26,7 @@ public final class Sizes {
     }
 
     /**
-     * @param text the size; white space is not a size (QEMU refuses {@code "1\r"} too)
+     * @param text the size; white space after it is not a size (QEMU refuses {@code "1\r"} too)
      * @return the size in bytes
      * @throws InvalidOptionException with QEMU's message naming {@code text} when it is not a size
      *                                ({@code Parsing error: non-numeric argument, or
@@ -34,7 +35,11 @@ public final class Sizes {
      */
     public static long parse(String text) throws InvalidOptionException {
         String s = text == null ? "" : text;
-        int i = s.startsWith("+") ? 1 : 0;
+        int i = 0;
+        while (i < s.length() && " \t\n\u000b\f\r".indexOf(s.charAt(i)) >= 0) {
+            i++;
+        }
+        i += s.startsWith("+", i) ? 1 : 0;
         boolean hex = isHex(s, i);
         int digitsStart = hex ? i + 2 : i;
         int j = digitsStart;

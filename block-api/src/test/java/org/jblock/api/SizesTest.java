@@ -46,11 +46,17 @@ class SizesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"k", "-1", "1x", "abc", "1kk", "1 k", ".5k", "1,5k", "64KB", "64kb", "0x", "0x1.5k",
-            "1.5", "0.3b", " 64k", "1\r"})
+            "1.5", "0.3b", "64k ", "\t-1", "1\r"})
     void refuses_what_is_not_a_size_naming_the_text(String text) {
         InvalidOptionException e = assertThrows(InvalidOptionException.class, () -> Sizes.parse(text));
         assertEquals("Parsing error: non-numeric argument, or extraneous/unrecognized suffix -- " + text,
                 e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {" 64k", "\t64k", "\t \t64k", "\n\u000b\f\r+64k", "\t0x10000"})
+    void skips_white_space_before_the_number_as_qemu_does(String text) throws Exception {
+        assertEquals(65536, Sizes.parse(text));
     }
 
     @ParameterizedTest

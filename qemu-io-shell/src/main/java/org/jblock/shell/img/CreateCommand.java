@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code create [-f fmt] [-o options] [-q] filename [size]}: prints qemu-img's {@code Formatting} line,
- * and a note when the format rounded the size.
+ * and, on a terminal, a note when the format rounded the size.
  */
 @Command(name = "create", description = "Creates a new, empty image.")
 final class CreateCommand extends ImgCommand {
@@ -121,7 +121,7 @@ final class CreateCommand extends ImgCommand {
         try (BlockImage image = registry().open(path, new org.jblock.registry.OpenSpec(format, true, false, ""))) {
             long actual = image.size();
             if (actual != requested && !quiet) {
-                out().println("Note: the " + format + " format rounded the virtual size up to " + actual
+                noteOnTerminal("the " + format + " format rounded the virtual size up to " + actual
                         + " bytes (" + Sizes.human(actual) + ")");
             }
         } catch (IOException e) {

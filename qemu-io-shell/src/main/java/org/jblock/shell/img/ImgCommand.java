@@ -11,6 +11,7 @@ import org.jblock.api.LocalBlockFile;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
+import org.jblock.shell.OpenFailure;
 
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
@@ -42,6 +43,18 @@ abstract class ImgCommand implements Callable<Integer> {
 
     final DriverRegistry registry() {
         return tool.registry();
+    }
+
+    /**
+     * Tells a person at a terminal something qemu-img would not print (that a format rounded a
+     * size): on stderr, and only on a terminal, so that scripts written for qemu-img, and qemu's
+     * own test suite, see qemu-img's output unchanged.
+     */
+    final void noteOnTerminal(String note) {
+        if (tool.isTerminal()) {
+            err().println("Note: " + note);
+            err().flush();
+        }
     }
 
     /** @return a progress display on the terminal when {@code wanted}, else one that shows nothing */
@@ -88,7 +101,8 @@ abstract class ImgCommand implements Callable<Integer> {
             OpenSpec spec = new OpenSpec(format, readOnly, forceShare && readOnly, driverOptions);
             return registry().open(Path.of(file), spec);
         } catch (IOException | RuntimeException e) {
-            throw new BlockException("Could not open '" + file + "': " + Messages.describe(e), e);
+            String reason = OpenFailure.reason(file, e);
+            throw new BlockException("Could not open '" + file + "': " + (reason != null ? reason : Messages.describe(e)), e);
         }
     }
 }

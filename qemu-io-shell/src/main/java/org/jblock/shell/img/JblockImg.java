@@ -8,7 +8,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
+import org.jblock.api.spi.BlockDriver;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.ProgramName;
 import org.jblock.shell.ToolDrivers;
@@ -37,6 +39,7 @@ public final class JblockImg implements Callable<Integer> {
         COMMANDS.put("check", CheckCommand::new);
         COMMANDS.put("convert", ConvertCommand::new);
         COMMANDS.put("compare", CompareCommand::new);
+        COMMANDS.put("dd", DdCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("resize", ResizeCommand::new);
         COMMANDS.put("bench", BenchCommand::new);
@@ -113,6 +116,8 @@ public final class JblockImg implements Callable<Integer> {
             // qemu-img takes "resize img -1G" without "--": a negative size is not an option.
             cmd.getSubcommands().get("resize").setUnmatchedOptionsArePositionalParams(true);
         }
+        // qemu-img's help ends with this line; scripts (and qemu's test suite) read it to learn which drivers exist.
+        cmd.getCommandSpec().usageMessage().footer("", supportedFormats(registry));
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler(new Failures());
@@ -125,6 +130,12 @@ public final class JblockImg implements Callable<Integer> {
     public static CommandLine model(DriverRegistry registry) {
         PrintWriter none = new PrintWriter(java.io.Writer.nullWriter());
         return commandLine(registry, false, none, none);
+    }
+
+    /** @return {@code Supported formats: } and the sorted names of every driver the registry has */
+    static String supportedFormats(DriverRegistry registry) {
+        return "Supported formats: " + registry.drivers().stream().map(BlockDriver::name).sorted()
+                .collect(Collectors.joining(" "));
     }
 
     DriverRegistry registry() {

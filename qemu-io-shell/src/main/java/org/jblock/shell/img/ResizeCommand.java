@@ -50,7 +50,7 @@ final class ResizeCommand extends ImgCommand {
             if (!quiet) {
                 out().println("Image resized.");
                 if (result != wanted) {
-                    out().println("Note: the " + image.info().format() + " format rounded the virtual size to "
+                    noteOnTerminal("the " + image.info().format() + " format rounded the virtual size to "
                             + result + " bytes (" + Sizes.human(result) + ")");
                 }
             }

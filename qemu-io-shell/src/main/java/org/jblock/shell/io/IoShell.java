@@ -4,9 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +23,7 @@ import org.jblock.api.ReadOnlyImageException;
 import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
+import org.jblock.shell.OpenFailure;
 import org.jblock.shell.ProgramName;
 
 import picocli.CommandLine;
@@ -482,16 +480,8 @@ public final class IoShell implements Closeable {
     }
 
     private static String openFailure(String path, Throwable e) {
-        if (e instanceof NoSuchFileException) {
-            return "Could not open '" + path + "': No such file or directory";
-        }
-        if (e instanceof AccessDeniedException) {
-            return "Could not open '" + path + "': Permission denied";
-        }
-        if (e instanceof FileSystemException fse && fse.getReason() != null) {
-            return "Could not open '" + path + "': " + fse.getReason();
-        }
-        return messageText(e);
+        String reason = OpenFailure.reason(path, e);
+        return reason != null ? reason : messageText(e);
     }
 
     private static void closeQuietly(BlockFile file) {

@@ -27,14 +27,22 @@ class CreateCommandTest {
     }
 
     @Test
-    void saysWhenTheFormatRoundedTheSize() throws Exception {
+    void printsOnlyQemuImgsLineWhenTheFormatRoundedTheSize() throws Exception {
         Path file = dir.resolve("t.vhd");
         Img.Result r = Img.run("create", "-f", "vpc", file.toString(), "64M").assertSuccess();
-        assertEquals("Formatting '" + file + "', fmt=vpc size=67108864\n"
-                + "Note: the vpc format rounded the virtual size up to 67125248 bytes (64 MiB)\n", r.out());
+        assertEquals("Formatting '" + file + "', fmt=vpc size=67108864\n", r.out());
         Path exact = dir.resolve("exact.vhd");
         assertEquals("Formatting '" + exact + "', fmt=vpc size=67108864 force_size=on\n",
                 Img.run("create", "-f", "vpc", "-o", "force_size=on", exact.toString(), "64M").assertSuccess().out());
+    }
+
+    @Test
+    void tellsAPersonAtATerminalOnStderrThatTheSizeWasRounded() throws Exception {
+        Path file = dir.resolve("t.vhd");
+        Img.Result r = Img.runOnTerminal("create", "-f", "vpc", file.toString(), "64M");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals("Formatting '" + file + "', fmt=vpc size=67108864\n", r.out());
+        assertEquals("Note: the vpc format rounded the virtual size up to 67125248 bytes (64 MiB)\n", r.err());
     }
 
     @Test

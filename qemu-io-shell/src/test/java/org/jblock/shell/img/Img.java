@@ -41,14 +41,23 @@ final class Img {
     }
 
     static Result run(String... args) {
-        return run(registry(), args);
+        return run(registry(), false, args);
     }
 
     /** As {@link #run(String...)}, with the drivers of {@code registry}. */
     static Result run(DriverRegistry registry, String... args) {
+        return run(registry, false, args);
+    }
+
+    /** As {@link #run(String...)}, as if stdin and stdout were a terminal. */
+    static Result runOnTerminal(String... args) {
+        return run(registry(), true, args);
+    }
+
+    private static Result run(DriverRegistry registry, boolean terminal, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exitCode = JblockImg.commandLine(registry, false, new PrintWriter(out, true), new PrintWriter(err, true))
+        int exitCode = JblockImg.commandLine(registry, terminal, new PrintWriter(out, true), new PrintWriter(err, true))
                 .execute(args);
         return new Result(exitCode, out.toString(), err.toString());
     }

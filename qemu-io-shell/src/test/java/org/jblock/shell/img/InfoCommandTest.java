@@ -50,12 +50,26 @@ class InfoCommandTest {
     }
 
     @Test
-    void humanOutputListsClusterSizeAndFormatSpecificFields() throws Exception {
+    void humanOutputListsClusterSizeButLeavesTheFormatsOwnFieldsToJson() throws Exception {
         Path file = dir.resolve("t.img");
         Img.run("create", "-q", "-f", "testimg", file.toString(), "1M").assertSuccess();
         String out = Img.run("info", "-f", "testimg", file.toString()).assertSuccess().out();
-        assertTrue(out.contains("\ncluster_size: 65536\n"), out);
-        assertTrue(out.endsWith("Format specific information:\n    corruptions: 0\n"), out);
+        assertTrue(out.endsWith("\ncluster_size: 65536\n"), out);
+        assertFalse(out.contains("Format specific information"), out);
+    }
+
+    @Test
+    void aDamagedImageFailsWithQemuImgsShortReasonAndCheckTellsWhere() throws Exception {
+        Path file = dir.resolve("bad.vhd");
+        Img.run("create", "-q", "-f", "vpc", file.toString(), "1M").assertSuccess();
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.allocate(4), 512 + 32);   // the dynamic header's block size
+        }
+        assertEquals("jblock-img: Could not open '" + file + "': Invalid block size 0\n",
+                Img.run("info", file.toString()).assertOneLineError(1).err());
+        String check = Img.run("check", file.toString()).out();
+        assertTrue(check.contains("Invalid block size 0") && check.contains("544"), check);
     }
 
     @Test

@@ -17,6 +17,14 @@ class JblockImgTest {
     }
 
     @Test
+    void helpEndsWithQemuImgsListOfSupportedFormats() {
+        Img.Result r = Img.run("--help").assertSuccess();
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
+        assertEquals("Supported formats: raw testimg vpc", last,
+                "the sorted names of the registry's drivers, as scripts parse qemu-img's");
+    }
+
+    @Test
     void theVersionAndNoArgumentsBuildNone() {
         assertEquals(Set.of(), JblockImg.subcommandsNeeded(new String[0]));
         assertEquals(Set.of(), JblockImg.subcommandsNeeded(new String[] {"--version"}));
@@ -25,7 +33,7 @@ class JblockImgTest {
 
     @Test
     void helpAndUnknownNamesBuildEveryOneSoThatTheyCanBeListed() {
-        assertEquals(Set.of("create", "info", "check", "convert", "compare", "map", "resize", "bench",
+        assertEquals(Set.of("create", "info", "check", "convert", "compare", "dd", "map", "resize", "bench",
                 "measure", "amend", "rebase"), EVERY);
         assertEquals(EVERY, JblockImg.subcommandsNeeded(new String[] {"conver", "a"}));
         assertEquals(EVERY, JblockImg.subcommandsNeeded(new String[] {"--version", "convert"}));

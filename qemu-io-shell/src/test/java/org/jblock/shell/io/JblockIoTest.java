@@ -41,6 +41,20 @@ class JblockIoTest {
     }
 
     @Test
+    void a_damaged_image_fails_to_open_with_qemu_io_s_short_reason() throws IOException {
+        Path image = dir.resolve("bad.vhd");
+        org.jblock.registry.DriverRegistry.load().create(image, "vpc", 1 << 20, "");
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(image,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(java.nio.ByteBuffer.allocate(4), 512 + 32);   // the dynamic header's block size
+        }
+        Outcome bad = run("", "-c", "read 0 512", image.toString());
+        assertEquals(1, bad.status());
+        assertEquals("jblock-io: can't open device " + image + ": Invalid block size 0\n", bad.err(),
+                "qemu-io's words; where and why is check's business");
+    }
+
+    @Test
     void an_unknown_option_prints_getopt_s_complaint_and_the_usage() {
         Outcome bad = run("", "-x");
         assertEquals(1, bad.status());

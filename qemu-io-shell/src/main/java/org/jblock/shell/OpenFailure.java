@@ -1,0 +1,35 @@
+package org.jblock.shell;
+
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+
+import org.jblock.api.CorruptImageException;
+
+/**
+ * Why an image did not open, in the words qemu-img and qemu-io 7.2 use after their
+ * {@code Could not open 'FILE': } and {@code can't open device FILE: } prefixes. Scripts and
+ * qemu's test suite compare these lines, so they stay short: a damaged image says what is wrong
+ * ({@code Invalid block size 0}) and leaves where and why to {@code check}.
+ */
+public final class OpenFailure {
+    private OpenFailure() {
+    }
+
+    /** @return qemu's reason for {@code e} while opening {@code path}, or null when qemu has no fixed wording for it */
+    public static String reason(String path, Throwable e) {
+        if (e instanceof NoSuchFileException) {
+            return "Could not open '" + path + "': No such file or directory";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "Could not open '" + path + "': Permission denied";
+        }
+        if (e instanceof FileSystemException fse && fse.getReason() != null) {
+            return "Could not open '" + path + "': " + fse.getReason();
+        }
+        if (e instanceof CorruptImageException corrupt) {
+            return corrupt.problem();
+        }
+        return null;
+    }
+}
