@@ -37,7 +37,7 @@ final class CompareCommand extends ImgCommand {
     @Option(names = "-s", description = "Strict: fail on a size or allocation difference too.")
     boolean strict;
 
-    @Option(names = "-p", description = "Show a progress bar (on a terminal).")
+    @Option(names = "-p", description = "Show progress: a bar on a terminal, else qemu-img's (NN.NN/100%) lines.")
     boolean showProgress;
 
     @Option(names = "-q", description = "Quiet: print nothing, the exit code tells.")
@@ -67,7 +67,7 @@ final class CompareCommand extends ImgCommand {
         try (BlockImage a = open(first, firstFormat, true, forceShare);
              BlockImage b = open(second, secondFormat, true, forceShare)) {
             int exitCode;
-            try (Progress progress = progress(showProgress && !quiet)) {
+            try (Progress progress = progress(showProgress && !quiet, 2)) {
                 exitCode = compare(a, b, progress);
             }
             // Printed after the bar is closed, so that no verdict shares a line with it.

@@ -50,7 +50,7 @@ final class ConvertCommand extends ImgCommand {
     @Option(names = "-o", paramLabel = "options", description = "Create options of the destination format; 'help' lists them.")
     String createOptions;
 
-    @Option(names = "-p", description = "Show a progress bar (on a terminal).")
+    @Option(names = "-p", description = "Show progress: a bar on a terminal, else qemu-img's (NN.NN/100%) lines.")
     boolean showProgress;
 
     @Option(names = "-q", description = "Quiet: no progress bar.")
@@ -203,7 +203,7 @@ final class ConvertCommand extends ImgCommand {
     }
 
     private void copy(List<BlockImage> sources, BlockImage target, boolean targetIsZero, int sparse) throws IOException {
-        try (Progress progress = progress(showProgress && !quiet)) {
+        try (Progress progress = progress(showProgress && !quiet, 1)) {
             new ImageCopier(sources, target, targetIsZero, sparse, workers, outOfOrder, progress).copy();
         }
     }

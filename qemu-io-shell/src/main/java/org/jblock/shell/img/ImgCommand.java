@@ -63,6 +63,17 @@ abstract class ImgCommand implements Callable<Integer> {
     }
 
     /**
+     * For {@code -p}: a bar on a terminal, qemu-img's progress lines (every {@code stepPercent})
+     * on any other output.
+     */
+    final Progress progress(boolean wanted, double stepPercent) {
+        if (!wanted) {
+            return Progress.NONE;
+        }
+        return tool.isTerminal() ? Progress.onTerminal() : Progress.lines(out(), stepPercent);
+    }
+
+    /**
      * @return {@code option=on} when the driver of {@code file} (named by {@code format}, or probed)
      *         has the open option {@code option}, else no option; the open that follows reports why
      *         a file cannot be opened

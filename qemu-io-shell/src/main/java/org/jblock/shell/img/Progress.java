@@ -11,7 +11,8 @@ import org.jline.terminal.TerminalBuilder;
 
 /**
  * A progress bar for long work ({@code convert -p}, {@code compare -p}, {@code bench}), drawn on the
- * terminal through JLine and redrawn in place; nothing at all when output is not a terminal.
+ * terminal through JLine and redrawn in place; off a terminal, qemu-img's {@code -p} lines when
+ * they were asked for ({@link #lines}), else nothing.
  *
  * <p>Thread safe: workers report completed bytes from several threads.
  */
@@ -53,13 +54,68 @@ interface Progress extends AutoCloseable {
     @Override
     void close();
 
-    /** @return a bar on the system terminal, or {@link #NONE} when there is none */
+    /**
+     * qemu-img's {@code -p} lines for output that is not a terminal: {@code "    (42.17/100%)\r"} at
+     * 0 %, whenever the work moved on by more than {@code stepPercent}, and 100 % at the end, then
+     * a line end.
+     */
+    static Progress lines(PrintWriter out, double stepPercent) {
+        return new Lines(out, stepPercent);
+    }
+
+    /**
+     * @return a bar on the system terminal, or {@link #NONE} when there is none. The terminal
+     *         leaves signals alone: Ctrl-C stays the JVM's, which runs the shutdown hooks (a convert's
+     *         removes its unfinished destination) and exits with 130.
+     */
     static Progress onTerminal() {
         try {
-            Terminal terminal = TerminalBuilder.builder().system(true).dumb(false).build();
+            Terminal terminal = TerminalBuilder.builder().system(true).dumb(false).nativeSignals(false).build();
             return new TerminalBar(terminal);
         } catch (IOException | IllegalStateException | UncheckedIOException e) {
             return NONE;
+        }
+    }
+
+    /** qemu-img's progress lines. */
+    final class Lines implements Progress {
+        private final PrintWriter out;
+        private final double step;
+        private long total = 1;
+        private long done;
+        private double printed;
+
+        Lines(PrintWriter out, double step) {
+            this.out = out;
+            this.step = step;
+            print(0);
+        }
+
+        @Override
+        public synchronized void total(long units) {
+            total = Math.max(1, units);
+        }
+
+        @Override
+        public synchronized void advance(long units) {
+            done = Math.min(total, done + units);
+            double percent = done * 100.0 / total;
+            if (percent - printed > step) {
+                print(percent);
+            }
+        }
+
+        private void print(double percent) {
+            printed = percent;
+            out.print(String.format(Locale.ROOT, "    (%3.2f/100%%)\r", percent));
+            out.flush();
+        }
+
+        @Override
+        public synchronized void close() {
+            print(100);
+            out.print("\n");
+            out.flush();
         }
     }
 

@@ -85,10 +85,15 @@ class ConvertCommandTest {
     }
 
     @Test
-    void progressIsShownOnlyOnATerminal() throws Exception {
-        Path raw = mixedRaw("a.raw", 3);
-        Img.Result r = Img.run("convert", "-p", raw.toString(), dir.resolve("p.raw").toString()).assertSuccess();
-        assertEquals("", r.out(), "output that is not a terminal gets no progress bar");
+    void progressOffATerminalIsQemuImgsLines() throws Exception {
+        Path source = mixedRaw("a.raw", 3);
+        Img.Result r = Img.run("convert", "-p", "-f", "raw", "-O", "raw", source.toString(),
+                dir.resolve("d.raw").toString()).assertSuccess();
+        assertTrue(r.out().startsWith("    (0.00/100%)\r"), r.out());
+        assertTrue(r.out().endsWith("    (100.00/100%)\r\n"), r.out());
+        assertTrue(r.out().matches("(    \\(\\d{1,3}\\.\\d\\d/100%\\)\r)+\n"), r.out());
+        assertEquals("", Img.run("convert", "-p", "-q", "-f", "raw", "-O", "raw", source.toString(),
+                dir.resolve("e.raw").toString()).assertSuccess().out(), "-q disables -p");
     }
 
     @Test

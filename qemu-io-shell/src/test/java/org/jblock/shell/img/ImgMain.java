@@ -10,6 +10,7 @@ final class ImgMain {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        System.exit(JblockImg.commandLine(Img.registry(), false, out, err).execute(args));
+        // On a terminal (a test's pseudo-terminal) as the tool is there: progress bars drawn through JLine.
+        System.exit(JblockImg.commandLine(Img.registry(), System.console() != null, out, err).execute(args));
     }
 }
