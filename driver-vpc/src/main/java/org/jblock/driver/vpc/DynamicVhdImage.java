@@ -38,25 +38,33 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  *
  * <h2>Writes and the order of metadata writes</h2>
  * Data goes straight to its place in an allocated block. A write into an unallocated block that is
- * all zeros is dropped (the block already reads as zeros). Otherwise the block is allocated under
- * {@link #metadataLock} at {@code appendAt}, the old position of the footer, in this order:
+ * all zeros is dropped (the block already reads as zeros). Otherwise the blocks a request needs are
+ * allocated together under {@link #metadataLock} at {@code appendAt}, the old position of the
+ * footer, in this order:
  * <ol>
- *   <li>the footer is written at the new end of the file (after the new block): the file now ends
- *       with a valid footer, and the old one is still intact;</li>
- *   <li>the block's sector bitmap is written over the old footer, with the bits of the sectors this
- *       write covers set;</li>
- *   <li>the BAT entry is set in memory only and its BAT sector marked dirty; the data is then written
- *       outside the lock;</li>
- *   <li>{@link #doFlush()} writes back changed bitmaps, makes the file durable (a barrier: footer,
- *       bitmaps and data reach the disk first), then writes the dirty BAT sectors, then makes the file
- *       durable again.</li>
+ *   <li>the footer is written at the new end of the file (after the new blocks): the file now ends
+ *       with a valid footer, the old one is still intact, and the new blocks' space is a hole that
+ *       reads as zeros;</li>
+ *   <li>each block's sector bitmap is written (the first over the old footer), with the bits of the
+ *       sectors this write covers set; then a flush (a barrier: footer and bitmaps are durable);</li>
+ *   <li>the BAT entries are written, then a flush: the blocks are now part of the image;</li>
+ *   <li>only then is the data written, outside the lock.</li>
  * </ol>
- * A crash between any two writes therefore leaves a file that ends with a valid footer (or, after
+ * <b>Why data comes last: no stale data after a crash.</b> Space that no BAT entry refers to is
+ * where the next allocator puts a block — QEMU puts it right after the last referenced block, over
+ * whatever lies there, and its never-written sectors then show what was on disk. So data must never
+ * sit in space that a crash can leave unreferenced. With this order a crash before step 3 leaves
+ * the new space holding zeros, a bitmap sector (which every allocator overwrites) and at most the
+ * old footer (which lands in the next block's bitmap sector, or past the next block); a crash after
+ * step 3 leaves a referenced block whose unwritten sectors read zeros. Every reader, jblock or QEMU,
+ * sees in every sector either what was written there or zeros. The cost is two flushes per
+ * allocating request (QEMU makes three synchronous writes per block).
+ *
+ * <p>A crash between any two writes therefore leaves a file that ends with a valid footer (or, after
  * step 2 of an allocation whose footer write was lost, a valid footer copy at offset 0) and whose
- * on-disk BAT points only at blocks that were complete at the last flush: the image opens, holds every
- * byte flushed before the crash, and at worst leaks the space of an allocation that never reached its
- * BAT entry. New blocks are always appended beyond the end of the file, so their unwritten sectors
- * are zeros on disk, as readers that ignore the bitmap (QEMU) require.
+ * on-disk BAT points only at blocks whose bitmap is on disk: the image opens, holds every byte flushed
+ * before the crash, and at worst leaks the space of an allocation that never reached its BAT entry
+ * (zeros, which {@code check -r leaks} gives back).
  *
  * <p>Writes into an allocated block whose bitmap is not full set the bits of exactly the sectors
  * written, under the lock, after the data write. The changed bitmap is kept in memory and written
@@ -94,8 +102,6 @@ final class DynamicVhdImage extends AbstractBlockImage {
     private final ReentrantLock metadataLock = new ReentrantLock();
     /** Where the next block goes: the footer's position at the end of the file. Guarded by the lock. */
     private long appendAt;
-    /** BAT sectors changed in memory and not yet written. Guarded by the lock. */
-    private final BitSet dirtyBatSectors = new BitSet();
     /**
      * Bitmaps of allocated blocks changed in memory and not yet written, by block; at most
      * {@link #cacheSlots} of them, then they are all written. Guarded by the lock.
@@ -189,6 +195,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
 
     @Override
     protected void doWrite(long offset, ByteBuffer src) throws IOException {
+        allocateFor(offset, src);
         long at = offset;
         while (src.hasRemaining()) {
             int block = (int) (at >>> blockShift);
@@ -196,12 +203,10 @@ final class DynamicVhdImage extends AbstractBlockImage {
             int n = (int) Math.min(src.remaining(), blockSize - inBlock);
             int entry = bat.get(block);
             if (entry == BlockAllocationTable.UNALLOCATED) {
-                if (isZero(src, n)) {
-                    src.position(src.position() + n);
-                    at += n;
-                    continue;
-                }
-                entry = allocate(block, inBlock, n);
+                // All zeros (allocateFor allocated every other chunk): the block already reads as zeros.
+                src.position(src.position() + n);
+                at += n;
+                continue;
             }
             writeToFile(src, n, dataOffset(entry) + inBlock);
             if (!isFull(block)) {
@@ -211,6 +216,31 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
     }
 
+    /**
+     * Allocates, in one go (see the class comment for the order of writes), the unallocated blocks
+     * into which {@code src} at {@code offset} writes something other than zeros.
+     */
+    private void allocateFor(long offset, ByteBuffer src) throws IOException {
+        List<int[]> needed = null;
+        long at = offset;
+        int position = src.position();
+        while (position < src.limit()) {
+            int block = (int) (at >>> blockShift);
+            int inBlock = (int) (at & (blockSize - 1));
+            int n = (int) Math.min(src.limit() - position, blockSize - inBlock);
+            if (!bat.isAllocated(block) && !isZero(src.duplicate().position(position), n)) {
+                if (needed == null) {
+                    needed = new ArrayList<>();
+                }
+                needed.add(new int[] {block, inBlock, n});
+            }
+            position += n;
+            at += n;
+        }
+        if (needed != null) {
+            allocate(needed);
+        }
+    }
     /** Zeroes only allocated blocks: unallocated ones already read as zeros and stay unallocated. */
     @Override
     protected void doWriteZeroes(long offset, long length, boolean mayUnmap) throws IOException {
@@ -254,34 +284,53 @@ final class DynamicVhdImage extends AbstractBlockImage {
     }
 
     /**
-     * Appends a block for {@code block} (see the class comment for the order of writes).
+     * Appends blocks (see the class comment for the order of writes); a block another writer
+     * allocated meanwhile is left as it is.
      *
-     * @return the block's BAT entry (allocated by this call or, in a race, by another writer)
+     * @param blocks {block, first byte written in it, bytes written}
      */
-    private int allocate(int block, int inBlock, int n) throws IOException {
+    private void allocate(List<int[]> blocks) throws IOException {
         metadataLock.lock();
         try {
-            int entry = bat.get(block);
-            if (entry != BlockAllocationTable.UNALLOCATED) {
-                return entry;
+            List<int[]> fresh = new ArrayList<>();
+            for (int[] b : blocks) {
+                if (!bat.isAllocated(b[0])) {
+                    fresh.add(b);
+                }
             }
-            long at = appendAt;
-            if ((at >>> VhdLayout.SECTOR_SHIFT) > VhdLayout.MAX_BAT_SECTOR) {
+            if (fresh.isEmpty()) {
+                return;
+            }
+            long first = appendAt;
+            long span = (long) bitmapSize + blockSize;
+            long newEnd = first + span * fresh.size();
+            if (((newEnd - span) >>> VhdLayout.SECTOR_SHIFT) > VhdLayout.MAX_BAT_SECTOR) {
                 throw new UnsupportedFeatureException(name() + ": the image file would grow past 2 TiB,"
                         + " the most a VHD block allocation table can address");
             }
-            long newEnd = at + bitmapSize + blockSize;
             file().write(ByteBuffer.wrap(footerBytes), newEnd);
-            byte[] bits = new byte[bitmapSize];
-            SectorBitmap.set(bits, inBlock >>> VhdLayout.SECTOR_SHIFT,
-                    (int) VhdLayout.ceilDiv(inBlock + (long) n, VhdLayout.SECTOR));
-            file().write(ByteBuffer.wrap(bits), at);
+            byte[][] bitmaps = new byte[fresh.size()][];
+            for (int k = 0; k < fresh.size(); k++) {
+                int[] b = fresh.get(k);
+                byte[] bits = new byte[bitmapSize];
+                SectorBitmap.set(bits, b[1] >>> VhdLayout.SECTOR_SHIFT,
+                        (int) VhdLayout.ceilDiv(b[1] + (long) b[2], VhdLayout.SECTOR));
+                file().write(ByteBuffer.wrap(bits), first + span * k);
+                bitmaps[k] = bits;
+            }
+            file().flush();
             appendAt = newEnd;
-            publishBitmap(block, bits);
-            int sector = (int) (at >>> VhdLayout.SECTOR_SHIFT);
-            bat.set(block, sector);
-            dirtyBatSectors.set(block / ENTRIES_PER_SECTOR);
-            return sector;
+            BitSet sectors = new BitSet();
+            for (int k = 0; k < fresh.size(); k++) {
+                int block = fresh.get(k)[0];
+                bat.set(block, (int) ((first + span * k) >>> VhdLayout.SECTOR_SHIFT));
+                sectors.set(block / ENTRIES_PER_SECTOR);
+            }
+            writeBatSectors(sectors);
+            file().flush();
+            for (int k = 0; k < fresh.size(); k++) {
+                publishBitmap(fresh.get(k)[0], bitmaps[k]);
+            }
         } finally {
             metadataLock.unlock();
         }
@@ -393,10 +442,6 @@ final class DynamicVhdImage extends AbstractBlockImage {
         metadataLock.lock();
         try {
             writeDirtyBitmaps();
-            if (!dirtyBatSectors.isEmpty()) {
-                file().flush();
-                writeDirtyBatSectors();
-            }
             file().flush();
         } finally {
             metadataLock.unlock();
@@ -412,16 +457,16 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
     }
 
-    private void writeDirtyBatSectors() throws IOException {
-        for (int s = dirtyBatSectors.nextSetBit(0); s >= 0; ) {
-            int e = dirtyBatSectors.nextClearBit(s);
+    /** Writes the BAT sectors marked in {@code sectors} from the table in memory. */
+    private void writeBatSectors(BitSet sectors) throws IOException {
+        for (int s = sectors.nextSetBit(0); s >= 0; ) {
+            int e = sectors.nextClearBit(s);
             int from = s * ENTRIES_PER_SECTOR;
             int to = (int) Math.min((long) e * ENTRIES_PER_SECTOR, bat.size());
             ByteBuffer out = ByteBuffer.allocate((to - from) * 4);
             bat.encode(out, from, to);
             file().write(out.flip(), header.tableOffset() + 4L * from);
-            dirtyBatSectors.clear(s, e);
-            s = dirtyBatSectors.nextSetBit(e);
+            s = sectors.nextSetBit(e);
         }
     }
 
