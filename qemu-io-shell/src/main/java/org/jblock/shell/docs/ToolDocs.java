@@ -106,8 +106,12 @@ public final class ToolDocs {
     }
 
     private static String description(CommandSpec spec) {
-        String[] lines = spec.usageMessage().description();
-        return lines.length == 0 ? "" : String.join(" ", lines);
+        return text(spec.usageMessage().description());
+    }
+
+    /** picocli's description lines as one text, with its format escapes ({@code %%}, {@code %n}) applied. */
+    private static String text(String[] lines) {
+        return String.join(" ", lines).replace("%n", " ").replace("%%", "%");
     }
 
     private static void synopsis(StringBuilder page, CommandSpec spec) {
@@ -126,14 +130,14 @@ public final class ToolDocs {
             }
             String label = option.arity().max() > 0 ? " \\fI" + escape(option.paramLabel()) + "\\fR" : "";
             page.append(".TP\n").append(String.join(", ", names)).append(label).append('\n');
-            page.append(escape(String.join(" ", option.description()))).append('\n');
+            page.append(escape(text(option.description()))).append('\n');
         }
         for (PositionalParamSpec parameter : spec.positionalParameters()) {
             if (parameter.hidden() || parameter.description().length == 0) {
                 continue;
             }
             page.append(".TP\n\\fI").append(escape(parameter.paramLabel())).append("\\fR\n");
-            page.append(escape(String.join(" ", parameter.description()))).append('\n');
+            page.append(escape(text(parameter.description()))).append('\n');
         }
     }
 

@@ -37,7 +37,7 @@ final class CompareCommand extends ImgCommand {
     @Option(names = "-s", description = "Strict: fail on a size or allocation difference too.")
     boolean strict;
 
-    @Option(names = "-p", description = "Show progress: a bar on a terminal, else qemu-img's (NN.NN/100%) lines.")
+    @Option(names = "-p", description = "Show progress: a bar on a terminal, else qemu-img's (NN.NN/100%%) lines.")
     boolean showProgress;
 
     @Option(names = "-q", description = "Quiet: print nothing, the exit code tells.")

@@ -50,7 +50,7 @@ final class ConvertCommand extends ImgCommand {
     @Option(names = "-o", paramLabel = "options", description = "Create options of the destination format; 'help' lists them.")
     String createOptions;
 
-    @Option(names = "-p", description = "Show progress: a bar on a terminal, else qemu-img's (NN.NN/100%) lines.")
+    @Option(names = "-p", description = "Show progress: a bar on a terminal, else qemu-img's (NN.NN/100%%) lines.")
     boolean showProgress;
 
     @Option(names = "-q", description = "Quiet: no progress bar.")
