@@ -144,6 +144,17 @@ public abstract class BlockDriverContract {
     /** @return the driver under test */
     protected abstract BlockDriver driver();
 
+    /**
+     * Runs only under a test runner that is not JUnit Platform, and fails there: Surefire before
+     * 2.22 (Maven 3.8's default is 2.12) runs the public {@code test...} methods of plain classes
+     * and none of the contract's JUnit 5 tests, so a driver's build would pass with no contract
+     * check run. JUnit Platform never runs this method (it has no {@code @Test}).
+     */
+    public void testTheContractNeedsJUnitPlatform() {
+        throw new AssertionError("jblock's driver contract did not run: its tests need JUnit Platform"
+                + " (maven-surefire-plugin 3.x, or 2.22 at the least)");
+    }
+
     /** @return the create options, as {@code key=value,...} (default: none, the driver's defaults) */
     protected String createOptions() {
         return "";
