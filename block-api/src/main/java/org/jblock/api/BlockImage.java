@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An open disk image: a virtual disk of {@link #size()} bytes, addressed at any byte offset.
@@ -61,6 +62,28 @@ public interface BlockImage extends Closeable {
      * range exactly, in order, with neighbours merged where every flag and the host mapping agree.
      */
     List<Extent> blockStatus(long offset, long length) throws IOException;
+
+    /**
+     * The image this one reads through to where it holds nothing itself (a differencing VHD's parent,
+     * an overlay's base), open and owned by this image: closing this image closes it. Read-only
+     * unless the chain was opened for a commit.
+     *
+     * @return the backing image, or empty for an image that stands alone
+     */
+    default Optional<BlockImage> backing() {
+        return Optional.empty();
+    }
+
+    /**
+     * Makes every range of a layered image read from its backing image again (QEMU's "make empty",
+     * what {@code commit} does to the image it committed). Crash-safe: at any moment each range reads
+     * either this layer's old data or the backing image's.
+     *
+     * @throws UnsupportedFeatureException when the image has no backing image or the format cannot
+     */
+    default void makeEmpty() throws IOException {
+        throw new UnsupportedFeatureException(name() + ": the image has no backing file to fall back to");
+    }
 
     /** @return the format name, sizes and the format's own fields */
     ImageInfo info() throws IOException;

@@ -10,17 +10,36 @@ import java.util.OptionalLong;
  * @param length     bytes in the run (positive)
  * @param data       the run holds data in this image (it is read from the storage)
  * @param zero       the run reads as zeros
- * @param allocated  the run is described by this image's own metadata (for a layered format:
- *                   this layer, not a backing file). QEMU calls this "present".
- * @param hostOffset where the run starts in the storage under the image, when it maps linearly
+ * @param allocated  the run is described by the metadata of the layer it comes from (the layer at
+ *                   {@code depth}; for the image's own layer, {@code depth == 0}). QEMU calls this "present".
+ * @param hostOffset where the run starts in the storage of the layer it comes from, when it maps linearly
+ * @param depth      the layer the run's content comes from: 0 for this image, 1 for its backing image,
+ *                   and so on (QEMU's {@code depth}); a run no layer holds has the depth of the bottom
+ *                   layer, as in QEMU
  */
 public record Extent(long start, long length, boolean data, boolean zero, boolean allocated,
-                     OptionalLong hostOffset) {
+                     OptionalLong hostOffset, int depth) {
 
     public Extent {
-        if (start < 0 || length <= 0) {
-            throw new IllegalArgumentException("bad extent start " + start + " length " + length);
+        if (start < 0 || length <= 0 || depth < 0) {
+            throw new IllegalArgumentException("bad extent start " + start + " length " + length + " depth " + depth);
         }
+    }
+
+    /** A run of this image's own layer (depth 0). */
+    public Extent(long start, long length, boolean data, boolean zero, boolean allocated, OptionalLong hostOffset) {
+        this(start, length, data, zero, allocated, hostOffset, 0);
+    }
+
+    /** The run as seen through {@code layers} more layers above it: its depth grows by that much. */
+    public Extent below(int layers) {
+        return new Extent(start, length, data, zero, allocated, hostOffset, depth + layers);
+    }
+
+    /** The same run, cut to {@code [from, to)}, which must lie inside it. */
+    public Extent slice(long from, long to) {
+        OptionalLong host = hostOffset.isPresent() ? OptionalLong.of(hostOffset.getAsLong() + from - start) : hostOffset;
+        return new Extent(from, to - from, data, zero, allocated, host, depth);
     }
 
     /** @return the first byte after the run */
@@ -40,7 +59,8 @@ public record Extent(long start, long length, boolean data, boolean zero, boolea
 
     /** @return whether {@code next} continues this run with the same flags and mapping */
     public boolean mergeableWith(Extent next) {
-        if (next.start != end() || next.data != data || next.zero != zero || next.allocated != allocated) {
+        if (next.start != end() || next.data != data || next.zero != zero || next.allocated != allocated
+                || next.depth != depth) {
             return false;
         }
         if (hostOffset.isPresent() != next.hostOffset.isPresent()) {
@@ -51,7 +71,7 @@ public record Extent(long start, long length, boolean data, boolean zero, boolea
 
     /** @return this run extended over {@code next}, which must be {@linkplain #mergeableWith mergeable} */
     public Extent mergedWith(Extent next) {
-        return new Extent(start, length + next.length, data, zero, allocated, hostOffset);
+        return new Extent(start, length + next.length, data, zero, allocated, hostOffset, depth);
     }
 
     /** Adds {@code next} to the end of {@code runs}, merged into the last run where it continues it. */

@@ -15,6 +15,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.Spliterator;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -24,6 +25,7 @@ import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.LocalBlockFile;
 import org.jblock.api.Options;
+import org.jblock.api.spi.BackingOpener;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
@@ -65,6 +67,15 @@ import org.jblock.api.spi.ProbeInput;
  * {@value ProbeInput#HEAD_BYTES} and the last {@value ProbeInput#TAIL_BYTES}), or a resize, that would
  * make a probe pick another format: QEMU's guard against a guest turning a raw disk into an image
  * that points at host files. Naming the format lifts it.
+ *
+ * <h2>Backing chains</h2>
+ * A driver whose image has a backing image asks for it through {@link OpenRequest#backing()}; the
+ * registry opens it next to the child's file (an absolute name as it is), probing its format unless
+ * the driver names one, read-only with a shared lock ({@link ChainMode}), and so on down the chain.
+ * A chain deeper than {@value ChainOpener#MAX_DEPTH} images, or one that comes back to an image
+ * above, is refused. Each image owns its backing image: closing the top closes the chain. The top
+ * image's open options are passed down: each layer's driver takes those it knows (so that
+ * {@code ignore_checksums=on} rescues a whole chain).
  *
  * <h2>Locking</h2>
  * {@link #open(Path, OpenSpec)} locks the file: writers exclusively, readers shared, against opens
@@ -309,29 +320,64 @@ public final class DriverRegistry {
      * @throws org.jblock.api.ImageLockedException when another open holds a conflicting lock
      */
     public BlockImage open(Path path, OpenSpec spec) throws IOException {
+        return open(path, spec, ChainMode.READ_ONLY_BACKING);
+    }
+
+    /**
+     * Opens the image at {@code path}, locking the file as {@code spec} says, and its backing chain
+     * as {@code chain} says.
+     */
+    public BlockImage open(Path path, OpenSpec spec, ChainMode chain) throws IOException {
+        return openLayer(path, spec, false, file -> ChainOpener.forTop(this, chain, spec.options(), file));
+    }
+
+    /**
+     * Opens and locks one layer of a chain; {@code backing} opens the layers below it.
+     *
+     * @param inherited whether the options are the top image's, passed down: a layer's driver then
+     *                  takes those it knows and ignores the rest
+     */
+    BlockImage openLayer(Path path, OpenSpec spec, boolean inherited, Function<BlockFile, BackingOpener> backing)
+            throws IOException {
         if (spec.forceShare() && !spec.readOnly()) {
             throw new InvalidOptionException("force-share=on can only be used with read-only images");
         }
-        LocalBlockFile file = LocalBlockFile.open(path, spec.readOnly());
+        BlockFile file = openFile(path, spec.readOnly());
         try {
             if (!spec.forceShare()) {
                 file.lock(spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE);
             }
-            return open(file, spec);
+            return open(file, spec, inherited, backing.apply(file));
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(file, e);
             throw e;
         }
     }
 
+    /** The storage at {@code path}: the one place where the registry opens files. */
+    private static BlockFile openFile(Path path, boolean readOnly) throws IOException {
+        return LocalBlockFile.open(path, readOnly);
+    }
+
     /**
-     * Opens the image on {@code file} (no locking: the caller owns the file). On success the image
-     * owns the file; on failure the caller closes it.
+     * Opens the image on {@code file} (no locking: the caller owns the file), with its backing chain
+     * opened next to {@link BlockFile#location()}. On success the image owns the file; on failure the
+     * caller closes it.
      */
     public BlockImage open(BlockFile file, OpenSpec spec) throws IOException {
+        return open(file, spec, ChainMode.READ_ONLY_BACKING);
+    }
+
+    /** {@link #open(BlockFile, OpenSpec)} with the backing chain opened as {@code chain} says. */
+    public BlockImage open(BlockFile file, OpenSpec spec, ChainMode chain) throws IOException {
+        return open(file, spec, false, ChainOpener.forTop(this, chain, spec.options(), file));
+    }
+
+    private BlockImage open(BlockFile file, OpenSpec spec, boolean inherited, BackingOpener backing)
+            throws IOException {
         boolean readOnly = spec.readOnly() || file.isReadOnly();
         if (spec.format() != null) {
-            return openWith(driver(spec.format()), file, readOnly, spec);
+            return openWith(driver(spec.format()), file, readOnly, spec, inherited, backing);
         }
         List<Scored> ranked = rank(ProbeInput.read(file));
         if (ranked.isEmpty() || ranked.get(0).score() == 0) {
@@ -340,12 +386,12 @@ public final class DriverRegistry {
         int best = ranked.get(0).score();
         List<Scored> tied = ranked.stream().filter(s -> s.score() == best).collect(Collectors.toList());
         if (tied.size() == 1) {
-            return guarded(tied.get(0).entry(), openWith(tied.get(0).entry().driver(), file, readOnly, spec), readOnly);
+            return guarded(tied.get(0).entry(), openWith(tied.get(0).entry().driver(), file, readOnly, spec, inherited, backing), readOnly);
         }
         List<IOException> failures = new ArrayList<>();
         for (Scored candidate : tied) {
             try {
-                return guarded(candidate.entry(), openWith(candidate.entry().driver(), file, readOnly, spec), readOnly);
+                return guarded(candidate.entry(), openWith(candidate.entry().driver(), file, readOnly, spec, inherited, backing), readOnly);
             } catch (IOException e) {
                 failures.add(e);
             }
@@ -364,11 +410,18 @@ public final class DriverRegistry {
         return winner.builtIn() && winner.name().equals(RAW) && !readOnly ? new ProbedRawImage(image, this) : image;
     }
 
-    private static BlockImage openWith(BlockDriver driver, BlockFile file, boolean readOnly, OpenSpec spec)
-            throws IOException {
-        Options options = Options.parse(spec.options(), driver.openOptions());
+    private static BlockImage openWith(BlockDriver driver, BlockFile file, boolean readOnly, OpenSpec spec,
+                                       boolean inherited, BackingOpener backing) throws IOException {
+        Options options;
+        if (inherited) {
+            Map<String, String> known = new java.util.LinkedHashMap<>(Options.split(spec.options()));
+            known.keySet().retainAll(driver.openOptions().stream().map(o -> o.name()).collect(Collectors.toSet()));
+            options = Options.of(known, driver.openOptions());
+        } else {
+            options = Options.parse(spec.options(), driver.openOptions());
+        }
         try {
-            return driver.open(new OpenRequest(file, readOnly, options));
+            return driver.open(new OpenRequest(file, readOnly, options, backing));
         } catch (RuntimeException e) {
             throw driverBug(driver, "open " + file.name(), e);
         }
@@ -392,7 +445,38 @@ public final class DriverRegistry {
      * @throws org.jblock.api.ImageLockedException when the file is in use
      */
     public void create(Path path, String format, long size, String options) throws IOException {
+        create(path, format, size, options, null, null);
+    }
+
+    /**
+     * Creates a layered image of {@code format} at {@code path} over the backing image
+     * {@code backingName} (relative names are relative to {@code path}), which must exist; its
+     * format is probed unless {@code backingFormat} names it. Otherwise as
+     * {@link #create(Path, String, long, String)}.
+     *
+     * @param size the virtual size, or -1 for the backing image's
+     * @throws org.jblock.api.UnsupportedFeatureException when the format has no backing files (QEMU's message)
+     */
+    public void create(Path path, String format, long size, String options, String backingName, String backingFormat)
+            throws IOException {
         BlockDriver driver = driver(format);
+        if (backingName == null) {
+            create(path, driver, size, options, null);
+            return;
+        }
+        if (!driver.supportsBacking()) {
+            throw new org.jblock.api.UnsupportedFeatureException("Backing file not supported for file format '"
+                    + format + "'");
+        }
+        try (BlockImage backing = ChainOpener.forNew(this, path).open(backingName, backingFormat)) {
+            String location = Path.of(backing.name()).toAbsolutePath().normalize().toString();
+            long actualSize = size < 0 ? backing.size() : size;
+            create(path, driver, actualSize, options, new CreateRequest.Backing(backingName, location, backing));
+        }
+    }
+
+    private void create(Path path, BlockDriver driver, long size, String options, CreateRequest.Backing backing)
+            throws IOException {
         Options parsed = checkedCreateOptions(driver, size, options);
         boolean existed = Files.exists(path);
         LocalBlockFile file = existed ? LocalBlockFile.open(path, false) : LocalBlockFile.create(path);
@@ -401,7 +485,7 @@ public final class DriverRegistry {
             if (existed) {
                 file.truncate(0);
             }
-            createIn(driver, file, size, parsed);
+            createIn(driver, new CreateRequest(file, size, parsed, backing));
             file.flush();
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(file, e);
@@ -420,7 +504,7 @@ public final class DriverRegistry {
     /** Creates an image of {@code format} in {@code file}, which stays open. */
     public void create(BlockFile file, String format, long size, String options) throws IOException {
         BlockDriver driver = driver(format);
-        createIn(driver, file, size, checkedCreateOptions(driver, size, options));
+        createIn(driver, new CreateRequest(file, size, checkedCreateOptions(driver, size, options)));
     }
 
     private static Options checkedCreateOptions(BlockDriver driver, long size, String options) throws IOException {
@@ -431,11 +515,11 @@ public final class DriverRegistry {
         return Options.parse(options, driver.createOptions());
     }
 
-    private static void createIn(BlockDriver driver, BlockFile file, long size, Options options) throws IOException {
+    private static void createIn(BlockDriver driver, CreateRequest request) throws IOException {
         try {
-            driver.create(new CreateRequest(file, size, options));
+            driver.create(request);
         } catch (RuntimeException e) {
-            throw driverBug(driver, "create " + file.name(), e);
+            throw driverBug(driver, "create " + request.file().name(), e);
         }
     }
 

@@ -21,11 +21,28 @@ import org.jblock.api.UnsupportedFeatureException;
 @FunctionalInterface
 public interface BackingOpener {
 
-    /** An opener for requests that cannot have backing images (tests, a {@code -u} rebase). */
-    BackingOpener NONE = (name, format) -> {
-        throw new UnsupportedFeatureException("Could not open backing file '" + name
-                + "': backing files are not available here");
+    /**
+     * An opener for requests that do not open backing images (tests, {@code info} without
+     * {@code --backing-chain}, a {@code -u} rebase). A driver given it opens a layered image alone:
+     * the image describes its backing file, and reads of ranges it does not hold fail.
+     */
+    BackingOpener NONE = new BackingOpener() {
+        @Override
+        public BlockImage open(String name, String format) throws IOException {
+            throw new UnsupportedFeatureException("Could not open backing file '" + name
+                    + "': backing files are not opened here");
+        }
+
+        @Override
+        public boolean opensBacking() {
+            return false;
+        }
     };
+
+    /** @return whether this opener opens backing images ({@link #NONE} does not) */
+    default boolean opensBacking() {
+        return true;
+    }
 
     /**
      * Opens the backing image {@code name}, as stored in the child's metadata.

@@ -82,6 +82,16 @@ public interface BlockDriver {
         throw new UnsupportedFeatureException("Format driver '" + name() + "' does not support image creation");
     }
 
+    /**
+     * Whether the format's images may have a backing image: such a driver opens it through
+     * {@link OpenRequest#backing()} (never by itself), reports it in {@link org.jblock.api.ImageInfo#backing()},
+     * {@link BlockImage#backing()} and extent depths, and creates layered images from
+     * {@link CreateRequest#backing()}. By default false: the registry refuses to create such an image.
+     */
+    default boolean supportsBacking() {
+        return false;
+    }
+
     /** @return the options {@link #open} accepts, in the order to list them */
     default List<OptionSpec<?>> openOptions() {
         return List.of();

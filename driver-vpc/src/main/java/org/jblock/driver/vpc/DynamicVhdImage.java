@@ -12,10 +12,12 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.jblock.api.BlockFile;
+import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.Extent;
@@ -71,6 +73,16 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  * back by the next flush (before its barrier), or earlier when too many are waiting; until then a
  * crash loses only the bits of writes that were never flushed, which then read as zeros. The
  * cached bitmap is replaced, never changed in place, so lock-free readers see a consistent one.
+ *
+ * <h2>Differencing images (disk type 4)</h2>
+ * The same layout, with a parent: an unallocated block, and a sector whose bitmap bit is clear,
+ * read from the parent ({@link #parent}, opened by the registry, see {@link VhdParent}); the runs
+ * that go to the parent are merged across blocks, so a request costs one parent read per run. A
+ * write goes into this file only and sets the bits of the sectors it covers; a write that does not
+ * cover whole sectors first fills the rest of them from the chain. Zeros are written like any data
+ * (skipping them would show the parent's data), and write-zeroes writes zeros wherever the parent
+ * does not already read as zeros. The parent covers the virtual disk up to its own size; beyond
+ * it the chain reads as zeros.
  */
 final class DynamicVhdImage extends AbstractBlockImage {
     private static final byte[] ZEROS = new byte[64 * 1024];
@@ -95,6 +107,12 @@ final class DynamicVhdImage extends AbstractBlockImage {
     /** One bit a block: its bitmap is known to be all ones. Replaced (not changed) by resize. */
     private volatile long[] fullBlocks;
     private final AtomicReferenceArray<CachedBitmap> bitmapCache;
+    /** Whether this is a differencing image (disk type 4), whose unallocated sectors are its parent's. */
+    private final boolean differencing;
+    /** The parent of a differencing image, or null when none is open. */
+    private volatile BlockImage parent;
+    /** The parent's name as the image stores it (the name it was found by), for info. */
+    private volatile String parentName;
     /** Whether check also reads the sectors whose bitmap bit is clear (open option check_bitmaps). */
     private volatile boolean checkBitmaps;
 
@@ -131,6 +149,30 @@ final class DynamicVhdImage extends AbstractBlockImage {
         this.bitmapCache = new AtomicReferenceArray<>(slots);
         this.cacheSlots = slots;
         this.appendAt = appendAt;
+        this.differencing = facts.footer().diskType() == VhdFooter.TYPE_DIFFERENCING;
+    }
+
+    /** Gives a differencing image its parent, which it owns from now on. */
+    void attachParent(VhdParent.Found found) {
+        this.parent = found.image();
+        this.parentName = found.storedName();
+        if (!found.notes().isEmpty()) {
+            facts = facts.withNotes(found.notes());
+        }
+    }
+
+    /** Names the parent of a differencing image opened without its chain. */
+    void nameParent(String storedName) {
+        this.parentName = storedName;
+    }
+
+    boolean isDifferencing() {
+        return differencing;
+    }
+
+    @Override
+    public Optional<BlockImage> backing() {
+        return Optional.ofNullable(parent);
     }
 
     @Override
@@ -143,34 +185,107 @@ final class DynamicVhdImage extends AbstractBlockImage {
     @Override
     protected void doRead(long offset, ByteBuffer dst) throws IOException {
         long at = offset;
+        ParentRun pending = differencing ? new ParentRun(dst) : null;
         while (dst.hasRemaining()) {
             int block = (int) (at >>> blockShift);
             int inBlock = (int) (at & (blockSize - 1));
             int n = (int) Math.min(dst.remaining(), blockSize - inBlock);
             int entry = bat.get(block);
             if (entry == BlockAllocationTable.UNALLOCATED) {
-                fillZeros(dst, n);
+                unwritten(dst, n, at, pending);
             } else {
                 long data = dataOffset(entry);
                 byte[] bits = isFull(block) ? null : bitmapForRead(block, entry);
                 if (bits == null) {
-                    readFromFile(dst, n, data + inBlock);
+                    readFromFile(dst, n, data + inBlock, pending);
                 } else {
-                    readHonouringBitmap(dst, bits, inBlock, n, data);
+                    readHonouringBitmap(dst, bits, at, inBlock, n, data, pending);
                 }
             }
             at += n;
         }
+        if (pending != null) {
+            pending.finish();
+        }
     }
 
-    private void readHonouringBitmap(ByteBuffer dst, byte[] bits, int inBlock, int n, long data) throws IOException {
+    private void readHonouringBitmap(ByteBuffer dst, byte[] bits, long at, int inBlock, int n, long data,
+                                     ParentRun pending) throws IOException {
         SectorBitmap.forEachRun(bits, inBlock, inBlock + n, (from, to, set) -> {
             if (set) {
-                readFromFile(dst, to - from, data + from);
+                readFromFile(dst, to - from, data + from, pending);
             } else {
-                fillZeros(dst, to - from);
+                unwritten(dst, to - from, at + (from - inBlock), pending);
             }
         });
+    }
+
+    /** Bytes this file does not hold: zeros, or for a differencing image the parent's (read later, merged). */
+    private void unwritten(ByteBuffer dst, int n, long at, ParentRun pending) throws IOException {
+        if (pending == null) {
+            fillZeros(dst, n);
+        } else {
+            pending.add(at, n);
+        }
+    }
+
+    private void readFromFile(ByteBuffer dst, int n, long position, ParentRun pending) throws IOException {
+        if (pending != null) {
+            pending.finish();
+        }
+        readFromFile(dst, n, position);
+    }
+
+    /**
+     * The run of a request that goes to the parent, grown while the parent's parts of the request
+     * follow each other and read with one request when the child's data interrupts it or the request ends.
+     */
+    private final class ParentRun {
+        private final ByteBuffer dst;
+        private long start = -1;
+        private int bufferAt;
+        private int length;
+
+        ParentRun(ByteBuffer dst) {
+            this.dst = dst;
+        }
+
+        void add(long at, int n) {
+            if (length == 0) {
+                start = at;
+                bufferAt = dst.position();
+            }
+            length += n;
+            dst.position(dst.position() + n);
+        }
+
+        void finish() throws IOException {
+            if (length > 0) {
+                readParent(start, dst.duplicate().limit(bufferAt + length).position(bufferAt).slice());
+                length = 0;
+            }
+        }
+    }
+
+    /** Reads {@code dst.remaining()} bytes of the parent at {@code at}; past the parent's end, zeros. */
+    private void readParent(long at, ByteBuffer dst) throws IOException {
+        BlockImage p = requireParent();
+        long parentSize = p.size();
+        int inParent = (int) Math.max(0, Math.min(dst.remaining(), parentSize - at));
+        if (inParent > 0) {
+            p.read(at, dst.slice().limit(inParent));
+            dst.position(dst.position() + inParent);
+        }
+        fillZeros(dst, dst.remaining());
+    }
+
+    private BlockImage requireParent() throws IOException {
+        BlockImage p = parent;
+        if (p == null) {
+            throw new UnsupportedFeatureException(name() + ": the range is in the backing file '" + parentName
+                    + "', which is not open (the image was opened without its backing chain)");
+        }
+        return p;
     }
 
     private void readFromFile(ByteBuffer dst, int n, long position) throws IOException {
@@ -195,6 +310,10 @@ final class DynamicVhdImage extends AbstractBlockImage {
 
     @Override
     protected void doWrite(long offset, ByteBuffer src) throws IOException {
+        if (differencing && ((offset | src.remaining()) & (VhdLayout.SECTOR - 1)) != 0) {
+            writeWholeSectors(offset, src);
+            return;
+        }
         allocateFor(offset, src);
         long at = offset;
         while (src.hasRemaining()) {
@@ -228,7 +347,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
             int block = (int) (at >>> blockShift);
             int inBlock = (int) (at & (blockSize - 1));
             int n = (int) Math.min(src.limit() - position, blockSize - inBlock);
-            if (!bat.isAllocated(block) && !isZero(src.duplicate().position(position), n)) {
+            // A differencing image stores zeros too: skipping them would show the parent's data.
+            if (!bat.isAllocated(block) && (differencing || !isZero(src.duplicate().position(position), n))) {
                 if (needed == null) {
                     needed = new ArrayList<>();
                 }
@@ -241,7 +361,27 @@ final class DynamicVhdImage extends AbstractBlockImage {
             allocate(needed);
         }
     }
-    /** Zeroes only allocated blocks: unallocated ones already read as zeros and stay unallocated. */
+
+    /**
+     * A write into a differencing image that starts or ends inside a sector: the sector bitmap counts
+     * whole sectors, so the rest of the first and last sector is read from the chain first.
+     */
+    private void writeWholeSectors(long offset, ByteBuffer src) throws IOException {
+        long start = offset & -VhdLayout.SECTOR;
+        long end = VhdLayout.roundUp(offset + src.remaining(), VhdLayout.SECTOR);
+        ByteBuffer whole = ByteBuffer.allocate(Math.toIntExact(end - start));
+        doRead(start, whole.duplicate().limit(VhdLayout.SECTOR));
+        doRead(end - VhdLayout.SECTOR, whole.duplicate().position(whole.capacity() - VhdLayout.SECTOR));
+        whole.position((int) (offset - start));
+        whole.put(src);
+        doWrite(start, whole.clear());
+    }
+
+    /**
+     * Zeroes only allocated blocks: unallocated ones already read as zeros and stay unallocated. In a
+     * differencing image an unallocated block reads as the parent, so zeros are written there unless
+     * the parent reads as zeros too.
+     */
     @Override
     protected void doWriteZeroes(long offset, long length, boolean mayUnmap) throws IOException {
         long at = offset;
@@ -249,7 +389,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
         while (at < end) {
             int block = (int) (at >>> blockShift);
             int n = (int) Math.min(end - at, blockSize - (at & (blockSize - 1)));
-            if (bat.isAllocated(block)) {
+            if (bat.isAllocated(block) || (differencing && !parentReadsZeros(at, n))) {
                 for (int done = 0; done < n; ) {
                     int k = Math.min(n - done, ZEROS.length);
                     doWrite(at + done, ZERO_BUFFER.duplicate().limit(k));
@@ -258,6 +398,12 @@ final class DynamicVhdImage extends AbstractBlockImage {
             }
             at += n;
         }
+    }
+
+    private boolean parentReadsZeros(long at, long n) throws IOException {
+        BlockImage p = requireParent();
+        long inParent = Math.min(n, p.size() - at);
+        return inParent <= 0 || p.blockStatus(at, inParent).stream().allMatch(Extent::zero);
     }
 
     private void writeToFile(ByteBuffer src, int n, long position) throws IOException {
@@ -313,8 +459,12 @@ final class DynamicVhdImage extends AbstractBlockImage {
             for (int k = 0; k < fresh.size(); k++) {
                 int[] b = fresh.get(k);
                 byte[] bits = new byte[bitmapSize];
-                SectorBitmap.set(bits, b[1] >>> VhdLayout.SECTOR_SHIFT,
-                        (int) VhdLayout.ceilDiv(b[1] + (long) b[2], VhdLayout.SECTOR));
+                // A differencing image's bits are set only once the data is written (recordWritten):
+                // a set bit over unwritten data would read zeros where the parent has data.
+                if (!differencing) {
+                    SectorBitmap.set(bits, b[1] >>> VhdLayout.SECTOR_SHIFT,
+                            (int) VhdLayout.ceilDiv(b[1] + (long) b[2], VhdLayout.SECTOR));
+                }
                 file().write(ByteBuffer.wrap(bits), first + span * k);
                 bitmaps[k] = bits;
             }
@@ -486,7 +636,9 @@ final class DynamicVhdImage extends AbstractBlockImage {
             int inBlock = (int) (at & (blockSize - 1));
             int n = (int) Math.min(end - at, blockSize - inBlock);
             int entry = bat.get(block);
-            if (entry == BlockAllocationTable.UNALLOCATED) {
+            if (entry == BlockAllocationTable.UNALLOCATED && differencing) {
+                parentStatus(extents, at, n);
+            } else if (entry == BlockAllocationTable.UNALLOCATED) {
                 if (zeroStart < 0) {
                     zeroStart = at;
                 }
@@ -515,8 +667,38 @@ final class DynamicVhdImage extends AbstractBlockImage {
         }
         SectorBitmap.forEachRun(bits, inBlock, inBlock + n, (from, to, set) -> {
             long start = at + (from - inBlock);
-            extents.add(set ? Extent.data(start, to - from, data + from) : Extent.zero(start, to - from, true));
+            if (set) {
+                extents.add(Extent.data(start, to - from, data + from));
+            } else if (differencing) {
+                parentStatus(extents, start, to - from);
+            } else {
+                extents.add(Extent.zero(start, to - from, true));
+            }
         });
+    }
+
+    /**
+     * The parent's runs, one layer down; past the parent's end, zeros at the parent's depth. Without
+     * an open parent the runs are neither data nor zero: their content is the parent's, unknown here.
+     */
+    private void parentStatus(List<Extent> extents, long at, long n) throws IOException {
+        BlockImage p = parent;
+        if (p == null) {
+            extents.add(new Extent(at, n, false, false, false, java.util.OptionalLong.empty(), 1));
+            return;
+        }
+        long inParent = Math.max(0, Math.min(n, p.size() - at));
+        int bottom = 1;
+        if (inParent > 0) {
+            for (Extent e : p.blockStatus(at, inParent)) {
+                extents.add(e.below(1));
+                bottom = e.depth() + 1;
+            }
+        }
+        if (inParent < n) {
+            extents.add(new Extent(at + inParent, n - inParent, false, true, false,
+                    java.util.OptionalLong.empty(), bottom));
+        }
     }
 
 
@@ -527,7 +709,90 @@ final class DynamicVhdImage extends AbstractBlockImage {
         fields.put("block-size", (long) blockSize);
         fields.put("max-table-entries", header.maxTableEntriesUnsigned());
         fields.put("allocated-blocks", (long) bat.allocatedCount());
-        return new ImageInfo(format(), virtualSize, blockSize, fields);
+        if (!differencing) {
+            return new ImageInfo(format(), virtualSize, blockSize, fields);
+        }
+        fields.put("parent-uuid", header.parentUniqueId().toString());
+        fields.put("parent-name", header.parentNameText());
+        if (header.parentTimestamp() != 0) {
+            fields.put("parent-timestamp", VhdParent.timestampText(header.parentTimestamp()));
+        }
+        BlockImage p = parent;
+        String format = null;
+        String resolved = parentName;
+        if (p != null) {
+            try {
+                format = p.info().format();
+            } catch (IOException e) {
+                format = null;
+            }
+            resolved = p.name();
+        }
+        return new ImageInfo(format(), virtualSize, blockSize, fields,
+                Optional.of(new ImageInfo.Backing(parentName, resolved, format)));
+    }
+
+    @Override
+    protected void doClose() throws IOException {
+        BlockImage p = parent;
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    /**
+     * Empties a differencing image: every BAT entry is made unallocated and written (one write per
+     * BAT sector; at any moment each block reads either its old data or the parent's), then the
+     * blocks' space is given back: the footer is written after the last metadata, and the file cut there.
+     */
+    @Override
+    protected void doMakeEmpty() throws IOException {
+        if (!differencing) {
+            super.doMakeEmpty();
+        }
+        metadataLock.lock();
+        try {
+            doFlush();
+            BitSet sectors = new BitSet();
+            for (int i = 0; i < bat.size(); i++) {
+                if (bat.isAllocated(i)) {
+                    bat.set(i, BlockAllocationTable.UNALLOCATED);
+                    sectors.set(i / ENTRIES_PER_SECTOR);
+                }
+            }
+            writeBatSectors(sectors);
+            file().flush();
+            Arrays.fill(fullBlocks, 0);
+            for (int i = 0; i < bitmapCache.length(); i++) {
+                bitmapCache.set(i, null);
+            }
+            long end = VhdLayout.roundUp(metadataEnd(), VhdLayout.SECTOR);
+            if (end < appendAt) {
+                file().write(ByteBuffer.wrap(footerBytes), end);
+                file().flush();
+                file().truncate(end + VhdFooter.SIZE);
+                file().flush();
+                appendAt = end;
+                facts = facts.withFooter(facts.footer(), end);
+            }
+        } finally {
+            metadataLock.unlock();
+        }
+    }
+
+    /** @return the end of the footer copy, the header, the BAT and the parent locators' data */
+    private long metadataEnd() {
+        long end = Math.max(VhdLayout.HEADER_OFFSET + DynamicHeader.SIZE,
+                header.tableOffset() + VhdLayout.batBytesOnDisk(bat.size()));
+        for (DynamicHeader.ParentLocator l : header.parentLocators()) {
+            if (l.platformCode() != 0 && l.dataLength() > 0) {
+                long space = Integer.toUnsignedLong(l.dataSpace());
+                // Data space is in sectors per the specification, in bytes in every real file.
+                space = space < VhdLayout.SECTOR ? space * VhdLayout.SECTOR : space;
+                end = Math.max(end, l.dataOffset() + Math.max(l.dataLength(), space));
+            }
+        }
+        return end;
     }
 
     // ---- check and resize (see VhdChecker and DynamicResizer) ------------------------------------
@@ -604,6 +869,11 @@ final class DynamicVhdImage extends AbstractBlockImage {
         } finally {
             metadataLock.unlock();
         }
+    }
+
+    /** The dynamic header in use. */
+    DynamicHeader header() {
+        return header;
     }
 
     /** The block allocation table in use (for tests, and for check to build on). */

@@ -3,11 +3,14 @@ package org.jblock.driver.vpc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.UUID;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.InvalidOptionException;
+import org.jblock.api.spi.CreateRequest;
 
 /**
  * Writes new, empty images in QEMU's layout.
@@ -86,6 +89,48 @@ final class VhdCreator {
         Arrays.fill(unallocated, (byte) 0xFF);
         image.put(unallocated);
         footer.encode(image);
+        file.write(image.flip(), 0);
+    }
+
+    /**
+     * A differencing image over {@code request.backing()}: the layout of a dynamic image with the
+     * parent locators' data between the BAT and the footer; the parent's UUID (nil for a parent
+     * without one, as blktap marks a raw parent), footer timestamp and file name in the header. The
+     * size, unless given, is the parent's, kept exact.
+     */
+    static void createDifferencing(CreateRequest request, long blockSizeOption) throws IOException {
+        CreateRequest.Backing backing = request.backing();
+        BlockFile file = request.file();
+        int blockSize = blockSizeOption(blockSizeOption);
+        long size = request.size() < 0 ? backing.image().size() : request.size();
+        Sizing sizing = sizing(size, true);
+        Map<String, Object> parentFields = backing.image().info().formatSpecific();
+        UUID parentId = parentFields.get("uuid") instanceof String
+                ? UUID.fromString((String) parentFields.get("uuid")) : VhdParent.NIL;
+        int parentTime = parentFields.get("timestamp") instanceof String
+                ? (int) (Instant.parse((String) parentFields.get("timestamp")).getEpochSecond() - VhdFooter.EPOCH_SECONDS)
+                : 0;
+        String parentFileName = Path.of(backing.location()).getFileName().toString();
+        byte[] name = VhdParent.parentNameBytes(parentFileName);
+        if (name.length > 512) {
+            name = Arrays.copyOf(name, 512);
+        }
+        long entries = VhdLayout.ceilDiv(sizing.size(), blockSize);
+        long locatorsAt = VhdLayout.BAT_OFFSET + VhdLayout.batBytesOnDisk(entries);
+        VhdParent.Locators locators = VhdParent.locators(file.location(), backing.location(), locatorsAt);
+        long footerAt = locatorsAt + locators.data().length;
+        VhdFooter dynamicFooter = footer(sizing, VhdFooter.TYPE_DIFFERENCING, VhdLayout.HEADER_OFFSET);
+        DynamicHeader header = new DynamicHeader(DynamicHeader.COOKIE, -1L, VhdLayout.BAT_OFFSET,
+                DynamicHeader.VERSION_1_0, (int) entries, blockSize, 0, parentId, parentTime, 0, name,
+                locators.entries(), new byte[0]).withChecksum();
+        ByteBuffer image = ByteBuffer.allocate(Math.toIntExact(footerAt + VhdFooter.SIZE));
+        dynamicFooter.encode(image);
+        header.encode(image);
+        byte[] unallocated = new byte[(int) VhdLayout.batBytesOnDisk(entries)];
+        Arrays.fill(unallocated, (byte) 0xFF);
+        image.put(unallocated);
+        image.put(locators.data());
+        dynamicFooter.encode(image);
         file.write(image.flip(), 0);
     }
 

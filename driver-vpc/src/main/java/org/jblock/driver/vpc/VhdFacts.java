@@ -27,6 +27,18 @@ record VhdFacts(VhdFooter footer, long footerOffset, String footerSource, long v
                 scan.virtualSize, scan.sizeSource, scan.sizeMode, salvaged, notes);
     }
 
+    /** @return these facts with the footer (the same or a new one) now at {@code newFooterOffset} */
+    VhdFacts withFooter(VhdFooter newFooter, long newFooterOffset) {
+        return new VhdFacts(newFooter, newFooterOffset, footerSource, virtualSize, sizeSource, sizeMode, salvaged, notes);
+    }
+
+    /** @return these facts with {@code more} notes */
+    VhdFacts withNotes(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(notes);
+        all.addAll(more);
+        return new VhdFacts(footer, footerOffset, footerSource, virtualSize, sizeSource, sizeMode, salvaged, all);
+    }
+
     /** @return these facts for a new footer at {@code footerOffset} and a new size (resize) */
     VhdFacts resized(VhdFooter newFooter, long newFooterOffset, long newSize) {
         return new VhdFacts(newFooter, newFooterOffset, footerSource, newSize, "resized to current-size", sizeMode,

@@ -27,10 +27,6 @@ final class VhdOpener {
      */
     static BlockImage open(BlockFile file, boolean readOnly, VhdScan scan, boolean salvage) throws IOException {
         String name = file.name();
-        if (scan.footer != null && scan.footer.diskType() == VhdFooter.TYPE_DIFFERENCING) {
-            throw new UnsupportedFeatureException(name + ": differencing VHD images are not supported yet"
-                    + parentDescription(scan));
-        }
         if (salvage) {
             return salvage(file, scan);
         }
@@ -67,13 +63,6 @@ final class VhdOpener {
             }
         }
         return notes;
-    }
-
-    private static String parentDescription(VhdScan scan) {
-        if (scan.header == null) {
-            return " (its dynamic header is damaged, so the parent is unknown)";
-        }
-        return "; its parent is '" + scan.header.parentNameText() + "' (UUID " + scan.header.parentUniqueId() + ")";
     }
 
     // ---- salvage --------------------------------------------------------------------------------

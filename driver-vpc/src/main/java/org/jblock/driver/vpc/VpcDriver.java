@@ -15,7 +15,7 @@ import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
 
 /**
- * The VHD format ("vpc", after Microsoft Virtual PC): fixed and dynamic images. The options, their
+ * The VHD format ("vpc", after Microsoft Virtual PC): fixed, dynamic and differencing images. The options, their
  * defaults and limits are documented on the module.
  */
 public final class VpcDriver implements BlockDriver {
@@ -28,6 +28,10 @@ public final class VpcDriver implements BlockDriver {
             + " reads as zeros, and info names every range that could not be recovered");
     static final OptionSpec<Boolean> IGNORE_CHECKSUMS = OptionSpec.bool("ignore_checksums", false,
             "The older name of salvage=on (it began with images whose checksums are wrong)");
+
+    static final OptionSpec<Boolean> IGNORE_ID_MISMATCH = OptionSpec.bool("ignore_id_mismatch", false,
+            "Open a differencing image over a parent whose UUID is not the one the child was made from"
+            + " (Hyper-V's -IgnoreIdMismatch; the data read may be wrong)");
 
     static final OptionSpec<Boolean> CHECK = OptionSpec.bool("check", false,
             "Open even an image that is refused as corrupt, for check and repair only (reads and writes"
@@ -128,15 +132,49 @@ public final class VpcDriver implements BlockDriver {
             return new DamagedVhdImage(request.file(), request.readOnly(), damage, checkBitmaps,
                     Math.max(0, scan.virtualSize), mode);
         }
-        if (checkBitmaps && image instanceof DynamicVhdImage) {
-            ((DynamicVhdImage) image).checkBitmaps();
+        if (image instanceof DynamicVhdImage) {
+            DynamicVhdImage dynamic = (DynamicVhdImage) image;
+            if (checkBitmaps) {
+                dynamic.checkBitmaps();
+            }
+            if (dynamic.isDifferencing()) {
+                attachParent(dynamic, request);
+            }
         }
         return image;
+    }
+
+    /**
+     * Opens the parent through the registry ({@link VhdParent}); an image opened without its chain
+     * only learns its parent's name. On failure the image is dropped (its file stays the caller's).
+     */
+    private static void attachParent(DynamicVhdImage image, OpenRequest request) throws IOException {
+        DynamicHeader header = image.header();
+        if (!request.backing().opensBacking()) {
+            List<VhdParent.Candidate> names = VhdParent.candidates(request.file(), header);
+            image.nameParent(names.isEmpty() ? header.parentNameText() : names.get(0).name());
+            return;
+        }
+        image.attachParent(VhdParent.open(request.file().name(), request.file(), header, request.backing(),
+                request.options().get(IGNORE_ID_MISMATCH)));
+    }
+
+    @Override
+    public boolean supportsBacking() {
+        return true;
     }
 
     @Override
     public void create(CreateRequest request) throws IOException {
         Options options = request.options();
+        if (request.backing() != null) {
+            if ("fixed".equals(options.get(SUBFORMAT))) {
+                throw new org.jblock.api.InvalidOptionException("A differencing image is dynamic: subformat=fixed"
+                        + " cannot have a backing file");
+            }
+            VhdCreator.createDifferencing(request, options.get(BLOCK_SIZE));
+            return;
+        }
         VhdCreator.Sizing sizing = VhdCreator.sizing(request.size(), options.get(FORCE_SIZE));
         if ("fixed".equals(options.get(SUBFORMAT))) {
             VhdCreator.createFixed(request.file(), sizing);
@@ -147,7 +185,7 @@ public final class VpcDriver implements BlockDriver {
 
     @Override
     public List<OptionSpec<?>> openOptions() {
-        return List.of(FORCE_SIZE_CALC, SALVAGE, IGNORE_CHECKSUMS, CHECK, CHECK_BITMAPS);
+        return List.of(FORCE_SIZE_CALC, SALVAGE, IGNORE_CHECKSUMS, IGNORE_ID_MISMATCH, CHECK, CHECK_BITMAPS);
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import java.util.UUID;
 
@@ -15,7 +16,10 @@ import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.api.CorruptImageException;
 import org.jblock.api.MemoryBlockFile;
+import org.jblock.api.Options;
 import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.api.spi.BackingOpener;
+import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -225,8 +229,8 @@ class VpcHostileInputTest {
         }
     }
 
-    @Test
-    void differencingImagesAreRefusedNamingTheParent() throws IOException {
+    /** A dynamic image made a differencing one whose parent, named only in the header, is absent. */
+    private static byte[] orphanChild() throws IOException {
         byte[] bytes = TestImages.create(8 << 20, "").toByteArray();
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         DynamicHeader header = DynamicHeader.decode(buffer.slice(512, 1024));
@@ -242,10 +246,32 @@ class VpcHostileInputTest {
                 footer.uniqueId(), footer.savedState(), footer.reserved()).withChecksum();
         differencing.encode(buffer.position(0));
         differencing.encode(buffer.position(bytes.length - 512));
-        UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
-                () -> TestImages.open(MemoryBlockFile.of("child.vhd", bytes), true, ""));
-        assertTrue(e.getMessage().contains("'base image.vhd'"), e.getMessage());
+        return bytes;
+    }
+
+    @Test
+    void aDifferencingImageOpenedAloneNamesItsParentAndRefusesItsReads() throws IOException {
+        byte[] bytes = orphanChild();
+        try (BlockImage image = TestImages.open(MemoryBlockFile.of("child.vhd", bytes), true, "")) {
+            assertEquals("base image.vhd", image.info().backing().orElseThrow().name());
+            UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
+                    () -> image.read(0, ByteBuffer.allocate(512)));
+            assertTrue(e.getMessage().contains("'base image.vhd'"), e.getMessage());
+        }
         assertEquals(100, TestImages.DRIVER.probe(ProbeInput.of(bytes, "child.vhd")));
+    }
+
+    @Test
+    void aMissingParentIsOneErrorNamingEveryPathTried() throws IOException {
+        byte[] bytes = orphanChild();
+        BackingOpener nothingThere = (name, format) -> {
+            throw new NoSuchFileException("/images/" + name);
+        };
+        MemoryBlockFile file = MemoryBlockFile.of("child.vhd", bytes);
+        BlockException e = assertThrows(BlockException.class, () -> TestImages.DRIVER.open(
+                new OpenRequest(file, true, Options.parse("", TestImages.DRIVER.openOptions()), nothingThere)));
+        assertTrue(e.getMessage().contains("'base image.vhd' (UUID " + new UUID(3, 4) + ") not found; tried"
+                + " /images/base image.vhd (parent name)"), e.getMessage());
     }
 
     @Test

@@ -23,8 +23,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code create [-f fmt] [-o options] [-q] filename [size]}: prints qemu-img's {@code Formatting} line,
- * and, on a terminal, a note when the format rounded the size.
+ * {@code create [-f fmt] [-b backing_file [-F backing_fmt]] [-o options] [-q] filename [size]}: prints
+ * qemu-img's {@code Formatting} line, and, on a terminal, a note when the format rounded the size. With a backing
+ * file the size defaults to the backing image's.
  */
 @Command(name = "create", description = "Creates a new, empty image.")
 final class CreateCommand extends ImgCommand {
@@ -36,6 +37,16 @@ final class CreateCommand extends ImgCommand {
 
     @Option(names = "-o", paramLabel = "options", description = "Format options as key=value,...; 'help' lists them.")
     String options;
+
+    @Option(names = "-b", paramLabel = "backing_file",
+            description = "Backing file of the new image (relative names are relative to the new image).")
+    String backingFile;
+
+    @Option(names = "-F", paramLabel = "backing_fmt", description = "Format of the backing file (probed when absent).")
+    String backingFormat;
+
+    @Option(names = "-u", description = "Accepted for compatibility: the backing file must exist.")
+    boolean unsafe;
 
     @Option(names = "-q", description = "Quiet: print nothing on success.")
     boolean quiet;
@@ -64,18 +75,40 @@ final class CreateCommand extends ImgCommand {
             bytes = parseSize(size);
         } else if (parsed.isSet(SIZE)) {
             bytes = parsed.get(SIZE);
+        } else if (backingFile != null) {
+            bytes = -1;
         } else {
             throw new BlockException(filename + ": Image creation needs a size parameter");
         }
         Path path = Path.of(filename);
         refuseIfInUse(path);
+        if (backingFile != null && !driver.supportsBacking()) {
+            throw new BlockException(filename + ": Backing file not supported for file format '" + format + "'");
+        }
+        if (backingFile != null && bytes < 0) {
+            bytes = backingSize(path);
+        }
         if (!quiet) {
-            out().println("Formatting '" + filename + "', fmt=" + format + " size=" + bytes + describe(parsed, driver));
+            String backing = backingFile == null ? ""
+                    : " backing_file=" + backingFile + (backingFormat == null ? "" : " backing_fmt=" + backingFormat);
+            out().println("Formatting '" + filename + "', fmt=" + format + " size=" + bytes + backing
+                    + describe(parsed, driver));
             out().flush();
         }
-        registry().create(path, format, bytes, withoutSize(parsed, driver));
+        registry().create(path, format, bytes, withoutSize(parsed, driver), backingFile, backingFormat);
         noteRounding(path, bytes);
         return 0;
+    }
+
+    /** The backing image's size, as qemu-img reads it before it prints its Formatting line. */
+    private long backingSize(Path path) throws IOException {
+        Path backing = Path.of(backingFile);
+        Path resolved = backing.isAbsolute() || path.getParent() == null ? backing : path.getParent().resolve(backing);
+        try (BlockImage image = registry().open(resolved, new org.jblock.registry.OpenSpec(backingFormat, true, false, ""))) {
+            return image.size();
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new BlockException(filename + ": Could not open '" + resolved + "': No such file or directory", e);
+        }
     }
 
     /** A size argument: bytes, or with a binary suffix; never negative. */

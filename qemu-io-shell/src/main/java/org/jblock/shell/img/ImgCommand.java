@@ -9,6 +9,7 @@ import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.api.LocalBlockFile;
 import org.jblock.api.spi.BlockDriver;
+import org.jblock.registry.ChainMode;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.OpenFailure;
@@ -108,9 +109,15 @@ abstract class ImgCommand implements Callable<Integer> {
     /** As {@link #open(String, String, boolean, boolean)}, with driver open options {@code key=value,...}. */
     final BlockImage open(String file, String format, boolean readOnly, boolean forceShare, String driverOptions)
             throws BlockException {
+        return open(file, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING);
+    }
+
+    /** As {@link #open(String, String, boolean, boolean, String)}, with the backing chain opened as {@code chain} says. */
+    final BlockImage open(String file, String format, boolean readOnly, boolean forceShare, String driverOptions,
+                          ChainMode chain) throws BlockException {
         try {
             OpenSpec spec = new OpenSpec(format, readOnly, forceShare && readOnly, driverOptions);
-            return registry().open(Path.of(file), spec);
+            return registry().open(Path.of(file), spec, chain);
         } catch (IOException | RuntimeException e) {
             String reason = OpenFailure.reason(file, e);
             throw new BlockException("Could not open '" + file + "': " + (reason != null ? reason : Messages.describe(e)), e);

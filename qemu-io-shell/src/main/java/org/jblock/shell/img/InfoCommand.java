@@ -3,12 +3,17 @@ package org.jblock.shell.img;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.ImageInfo;
 import org.jblock.api.Sizes;
+import org.jblock.registry.ChainMode;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import picocli.CommandLine.Command;
@@ -17,29 +22,54 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code info [-f fmt] [--output=human|json] [-U] filename}: qemu-img's lines, or its JSON keys plus
- * the format's own fields under {@code format-specific}. The human form has no "Format specific
- * information" section: qemu-img 7.2 prints none for vpc, and scripts compare its lines.
+ * {@code info [-f fmt] [--output=human|json] [-U] [--backing-chain] filename}: qemu-img's lines, or
+ * its JSON keys plus the format's own fields under {@code format-specific}. The human form has no
+ * "Format specific information" section: qemu-img 7.2 prints none for vpc, and scripts compare its
+ * lines. Without {@code --backing-chain} the image is opened alone (a missing backing file is still
+ * named); with it, every image of the chain, top first (JSON: an array).
  */
 @Command(name = "info", description = "Shows an image's format, sizes and format-specific fields.")
 final class InfoCommand extends ImgCommand {
     @Mixin
     ImageOptions options = new ImageOptions();
 
+    @Option(names = "--backing-chain", description = "Show every image of the backing chain.")
+    boolean backingChain;
+
     @Parameters(paramLabel = "filename")
     String filename;
 
     @Override
     public Integer call() throws IOException {
-        ImageInfo info;
-        try (BlockImage image = open(filename, options.format, true, options.forceShare)) {
-            info = image.info();
+        List<String> names = new ArrayList<>();
+        List<ImageInfo> infos = new ArrayList<>();
+        try (BlockImage image = open(filename, options.format, true, options.forceShare, "",
+                backingChain ? ChainMode.READ_ONLY_BACKING : ChainMode.NO_BACKING)) {
+            names.add(filename);
+            infos.add(image.info());
+            for (Optional<BlockImage> layer = image.backing(); backingChain && layer.isPresent();
+                 layer = layer.get().backing()) {
+                names.add(layer.get().name());
+                infos.add(layer.get().info());
+            }
         }
-        long actualSize = DiskUsage.of(Path.of(filename));
         if (options.json()) {
-            Json.print(out(), toJson(filename, info, actualSize));
+            if (backingChain) {
+                ArrayNode array = Json.array();
+                for (int i = 0; i < names.size(); i++) {
+                    array.add(toJson(names.get(i), infos.get(i), DiskUsage.of(Path.of(names.get(i)))));
+                }
+                Json.print(out(), array);
+            } else {
+                Json.print(out(), toJson(filename, infos.get(0), DiskUsage.of(Path.of(filename))));
+            }
         } else {
-            printHuman(out(), info, actualSize);
+            for (int i = 0; i < names.size(); i++) {
+                if (i > 0) {
+                    out().println();
+                }
+                printHuman(out(), names.get(i), infos.get(i), DiskUsage.of(Path.of(names.get(i))));
+            }
         }
         return 0;
     }
@@ -47,6 +77,8 @@ final class InfoCommand extends ImgCommand {
     /** The keys of qemu-img's {@code ImageInfo}, in its order, and {@code format-specific} when the format has fields. */
     static ObjectNode toJson(String filename, ImageInfo info, long actualSize) {
         ObjectNode json = Json.object();
+        info.backing().map(ImageInfo.Backing::format)
+                .ifPresent(format -> json.put("backing-filename-format", format));
         json.put("virtual-size", info.virtualSize());
         json.put("filename", filename);
         if (info.clusterSize() > 0) {
@@ -54,7 +86,6 @@ final class InfoCommand extends ImgCommand {
         }
         json.put("format", info.format());
         json.put("actual-size", actualSize);
-        json.put("dirty-flag", false);
         if (!info.formatSpecific().isEmpty()) {
             ObjectNode specific = json.putObject("format-specific");
             specific.put("type", info.format());
@@ -63,10 +94,15 @@ final class InfoCommand extends ImgCommand {
                 data.putPOJO(e.getKey(), e.getValue());
             }
         }
+        info.backing().ifPresent(backing -> {
+            json.put("full-backing-filename", backing.resolved());
+            json.put("backing-filename", backing.name());
+        });
+        json.put("dirty-flag", false);
         return json;
     }
 
-    private void printHuman(PrintWriter out, ImageInfo info, long actualSize) {
+    private static void printHuman(PrintWriter out, String filename, ImageInfo info, long actualSize) {
         out.println("image: " + filename);
         out.println("file format: " + info.format());
         out.println("virtual size: " + Sizes.human(info.virtualSize()) + " (" + info.virtualSize() + " bytes)");
@@ -74,6 +110,13 @@ final class InfoCommand extends ImgCommand {
         if (info.clusterSize() > 0) {
             out.println("cluster_size: " + info.clusterSize());
         }
+        info.backing().ifPresent(backing -> {
+            out.println("backing file: " + backing.name() + (backing.resolved().equals(backing.name()) ? ""
+                    : " (actual path: " + backing.resolved() + ")"));
+            if (backing.format() != null) {
+                out.println("backing file format: " + backing.format());
+            }
+        });
         out.flush();
     }
 }

@@ -28,6 +28,10 @@ final class Json {
         return MAPPER.createObjectNode();
     }
 
+    static com.fasterxml.jackson.databind.node.ArrayNode array() {
+        return MAPPER.createArrayNode();
+    }
+
     /** Prints {@code node} over several lines. */
     static void print(PrintWriter out, JsonNode node) {
         out.println(write(PRETTY, node));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code map [-f fmt] [--output=human|json] [-s start] [-l length] filename}: how the virtual disk is
  * stored. Neighbouring runs merge when every field agrees and their host offsets continue each other
- * (qemu-img's rule), so a VHD's allocated blocks, which a bitmap separates on disk, stay apart.
+ * (qemu-img's rule), so a VHD's allocated blocks, which a bitmap separates on disk, stay apart. In a
+ * backing chain each run names the layer it comes from ({@code depth}, and the file in human output).
  */
 @Command(name = "map", description = "Shows how an image's virtual disk is stored.")
 final class MapCommand extends ImgCommand {
@@ -49,7 +51,7 @@ final class MapCommand extends ImgCommand {
             if (options.json()) {
                 printJson(out(), extents);
             } else {
-                printHuman(out(), extents);
+                printHuman(out(), extents, layerNames(image));
             }
         }
         return 0;
@@ -79,7 +81,7 @@ final class MapCommand extends ImgCommand {
         ObjectNode json = Json.object();
         json.put("start", e.start());
         json.put("length", e.length());
-        json.put("depth", 0);
+        json.put("depth", e.depth());
         json.put("present", e.allocated() || e.data() || e.zero());
         json.put("zero", e.zero());
         json.put("data", e.data());
@@ -96,20 +98,31 @@ final class MapCommand extends ImgCommand {
         out.flush();
     }
 
+    /** The file of each layer, top first: the name given for the top, the names the chain was opened by below. */
+    private List<String> layerNames(BlockImage image) {
+        List<String> names = new ArrayList<>();
+        names.add(filename);
+        for (Optional<BlockImage> layer = image.backing(); layer.isPresent(); layer = layer.get().backing()) {
+            names.add(layer.get().name());
+        }
+        return names;
+    }
+
     /**
-     * qemu-img's table of the data runs. A data run whose driver reports no host mapping (the SPI's
-     * default, {@code AbstractBlockImage.doBlockStatus}: stored, but not at one known place) is
-     * listed with {@code -} where it is mapped to; qemu-img refuses those (it only has them for
-     * compressed or encrypted clusters).
+     * qemu-img's table of the data runs, each naming the file of the layer it comes from. A data run
+     * whose driver reports no host mapping (the SPI's default, {@code AbstractBlockImage.doBlockStatus}:
+     * stored, but not at one known place) is listed with {@code -} where it is mapped to; qemu-img
+     * refuses those (it only has them for compressed or encrypted clusters).
      */
-    private void printHuman(PrintWriter out, List<Extent> extents) {
+    private void printHuman(PrintWriter out, List<Extent> extents, List<String> layers) {
         out.println(String.format("%-16s%-16s%-16s%s", "Offset", "Length", "Mapped to", "File"));
         for (Extent e : extents) {
             if (!e.data() || e.zero()) {
                 continue;
             }
             String mappedTo = e.hostOffset().isPresent() ? hex(e.hostOffset().getAsLong()) : "-";
-            out.println(String.format("%-16s%-16s%-16s%s", hex(e.start()), hex(e.length()), mappedTo, filename));
+            out.println(String.format("%-16s%-16s%-16s%s", hex(e.start()), hex(e.length()), mappedTo,
+                    layers.get(Math.min(e.depth(), layers.size() - 1))));
         }
         out.flush();
     }

@@ -12,7 +12,8 @@ import org.jblock.api.Extent;
  *
  * <p>QEMU counts a range that reads as zeros as allocated even when no storage backs it (its block
  * layer turns a driver's "zero" into "allocated"), so a run is allocated when its extent is
- * allocated or zero.
+ * allocated or zero. Only the top layer counts: a run that comes from a backing image is not
+ * allocated, as qemu-io's {@code bdrv_is_allocated} says.
  */
 final class AllocationRuns {
     /** A run of equal allocation state. */
@@ -29,7 +30,7 @@ final class AllocationRuns {
             return runs;
         }
         for (Extent e : image.blockStatus(offset, length)) {
-            boolean allocated = e.allocated() || e.zero();
+            boolean allocated = (e.allocated() || e.zero()) && e.depth() == 0;
             int last = runs.size() - 1;
             if (last >= 0 && runs.get(last).allocated() == allocated) {
                 Run previous = runs.get(last);

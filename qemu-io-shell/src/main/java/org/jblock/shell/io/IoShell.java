@@ -21,6 +21,7 @@ import org.jblock.api.InvalidRequestException;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.ReadOnlyImageException;
 import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.api.layer.MemoryOverlay;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.OpenFailure;
@@ -249,7 +250,7 @@ public final class IoShell implements Closeable {
         try {
             Path at = Path.of(path);
             if (snapshot) {
-                image = SnapshotImage.over(registry.open(at, spec.withReadOnly(true)));
+                image = MemoryOverlay.over(registry.open(at, spec.withReadOnly(true)));
                 imagePath = null;
                 imageSpec = null;
             } else {

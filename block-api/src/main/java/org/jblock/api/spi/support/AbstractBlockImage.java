@@ -206,6 +206,17 @@ public abstract class AbstractBlockImage implements BlockImage {
     }
 
     @Override
+    public final void makeEmpty() throws IOException {
+        Lock alone = alone();
+        try {
+            checkWritable();
+            doMakeEmpty();
+        } finally {
+            alone.unlock();
+        }
+    }
+
+    @Override
     public final void close() throws IOException {
         Lock alone = alone();
         try {
@@ -288,6 +299,11 @@ public abstract class AbstractBlockImage implements BlockImage {
     /** By default unsupported. */
     protected void doResize(long newSize) throws IOException {
         throw new UnsupportedFeatureException("Image format driver does not support resize");
+    }
+
+    /** By default unsupported (see {@link BlockImage#makeEmpty()}). */
+    protected void doMakeEmpty() throws IOException {
+        throw new UnsupportedFeatureException(name() + ": the image has no backing file to fall back to");
     }
 
     /** Releases the driver's own resources; the storage is closed afterwards by the caller. */

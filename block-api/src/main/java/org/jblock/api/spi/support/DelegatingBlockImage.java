@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
@@ -66,6 +67,16 @@ public class DelegatingBlockImage implements BlockImage {
     @Override
     public List<Extent> blockStatus(long offset, long length) throws IOException {
         return delegate.blockStatus(offset, length);
+    }
+
+    @Override
+    public Optional<BlockImage> backing() {
+        return delegate.backing();
+    }
+
+    @Override
+    public void makeEmpty() throws IOException {
+        delegate.makeEmpty();
     }
 
     @Override

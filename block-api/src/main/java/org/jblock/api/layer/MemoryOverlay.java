@@ -1,10 +1,11 @@
-package org.jblock.shell.io;
+package org.jblock.api.layer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import org.jblock.api.BlockImage;
@@ -15,13 +16,15 @@ import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.api.spi.support.AbstractBlockImage;
 
 /**
- * qemu-io's snapshot mode ({@code -s}): the image is opened read-only and every write lands in a
- * temporary overlay in memory, gone on close, so the image on disk never changes.
+ * A writable layer in memory over any image: every write lands in the overlay, gone on close, so the
+ * image under it never changes (qemu-io's snapshot mode, {@code -s}, and QEMU's {@code -snapshot}).
+ * The base is the overlay's {@linkplain #backing() backing image}: block status reports the
+ * overlay's own runs at depth 0 and the base's one layer deeper.
  *
  * <p>The overlay keeps whole 512-byte sectors: the first write to a sector copies the rest of it
- * from the image. Requests are serialized; snapshot mode is for trying things, not for speed.
+ * from the image. Requests are serialized; the overlay is for trying things, not for speed.
  */
-final class SnapshotImage extends AbstractBlockImage {
+public final class MemoryOverlay extends AbstractBlockImage {
     private static final int SECTOR = 512;
     /** A BitSet counts sectors with an int. */
     private static final long MAX_SIZE = (long) Integer.MAX_VALUE * SECTOR;
@@ -29,21 +32,22 @@ final class SnapshotImage extends AbstractBlockImage {
     private final BlockImage base;
     private final BitSet written = new BitSet();
 
-    private SnapshotImage(BlockImage base, String format) {
+    private MemoryOverlay(BlockImage base, String format) {
         super(format, new MemoryBlockFile(base.name() + " (snapshot)"), false);
         this.base = base;
     }
 
     /**
-     * @param base the image, opened read-only; owned (and closed) by the snapshot from now on
+     * @param base the image, opened read-only or not (it is never written); owned (and closed) by the
+     *             overlay from now on, also when this call fails
      * @throws UnsupportedFeatureException when the image is too large for the overlay (over 1 TiB)
      */
-    static SnapshotImage over(BlockImage base) throws IOException {
+    public static MemoryOverlay over(BlockImage base) throws IOException {
         try {
             if (base.size() > MAX_SIZE) {
-                throw new UnsupportedFeatureException("snapshot mode serves images up to 1 TiB");
+                throw new UnsupportedFeatureException("an overlay in memory serves images up to 1 TiB");
             }
-            return new SnapshotImage(base, base.info().format());
+            return new MemoryOverlay(base, base.info().format());
         } catch (IOException | RuntimeException e) {
             base.close();
             throw e;
@@ -110,12 +114,17 @@ final class SnapshotImage extends AbstractBlockImage {
                 extents.add(new Extent(at, runEnd - at, true, false, true, OptionalLong.empty()));
             } else {
                 for (Extent e : base.blockStatus(at, runEnd - at)) {
-                    extents.add(new Extent(e.start(), e.length(), e.data(), e.zero(), false, OptionalLong.empty()));
+                    extents.add(e.below(1));
                 }
             }
             at = runEnd;
         }
         return extents;
+    }
+
+    @Override
+    public Optional<BlockImage> backing() {
+        return Optional.of(base);
     }
 
     @Override
@@ -125,7 +134,7 @@ final class SnapshotImage extends AbstractBlockImage {
 
     @Override
     protected void doResize(long newSize) throws IOException {
-        throw new UnsupportedFeatureException("an image in snapshot mode cannot be resized");
+        throw new UnsupportedFeatureException("an image with an overlay in memory cannot be resized");
     }
 
     @Override
