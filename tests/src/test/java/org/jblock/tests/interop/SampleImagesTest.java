@@ -48,7 +48,7 @@ class SampleImagesTest {
      * {@code $JBLOCK_SHARED_DIR/testdata/vhd} (the build points it beside the checkout), or, for a
      * checkout elsewhere (a second worktree), the nearest {@code shared/testdata/vhd} above it.
      */
-    private static Path sampleFolder() {
+    static Path sampleFolder() {
         List<Path> candidates = new ArrayList<>();
         String shared = System.getenv("JBLOCK_SHARED_DIR");
         if (shared != null) {
