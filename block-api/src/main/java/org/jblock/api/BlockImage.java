@@ -85,6 +85,21 @@ public interface BlockImage extends Closeable {
         throw new UnsupportedFeatureException(name() + ": the image has no backing file to fall back to");
     }
 
+    /**
+     * Records another backing image in this layered image's metadata (QEMU's "change backing file"):
+     * only the metadata changes, so the ranges this layer does not hold now read from the new backing
+     * image; a safe rebase copies what differs first. Crash-safe: at any moment the image names either
+     * its old backing image or the new one. The image owns {@code backing.image()} from now on and
+     * closes its old backing image.
+     *
+     * @param backing the new backing image, or null to stand alone (for a format that can, once every
+     *                range this layer does not hold reads as zeros without a backing image)
+     * @throws UnsupportedFeatureException when the format or this image cannot
+     */
+    default void changeBacking(BackingImage backing) throws IOException {
+        throw new UnsupportedFeatureException(name() + ": Operation not supported");
+    }
+
     /** @return the format name, sizes and the format's own fields */
     ImageInfo info() throws IOException;
 

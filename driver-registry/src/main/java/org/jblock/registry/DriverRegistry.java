@@ -19,6 +19,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import org.jblock.api.BackingImage;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
@@ -468,14 +469,29 @@ public final class DriverRegistry {
             throw new org.jblock.api.UnsupportedFeatureException("Backing file not supported for file format '"
                     + format + "'");
         }
-        try (BlockImage backing = ChainOpener.forNew(this, path).open(backingName, backingFormat)) {
-            String location = Path.of(backing.name()).toAbsolutePath().normalize().toString();
-            long actualSize = size < 0 ? backing.size() : size;
-            create(path, driver, actualSize, options, new CreateRequest.Backing(backingName, location, backing));
+        BackingImage backing = openBacking(path, backingName, backingFormat);
+        try (BlockImage image = backing.image()) {
+            create(path, driver, size < 0 ? image.size() : size, options, backing);
         }
     }
 
-    private void create(Path path, BlockDriver driver, long size, String options, CreateRequest.Backing backing)
+    /**
+     * Opens, read-only with a shared lock and its own chain, the image {@code name} as the backing
+     * image of the image at {@code path} would be opened: a relative name next to {@code path}. The
+     * image at {@code path} may not be found in the new backing image's chain.
+     *
+     * @param format the backing image's format, or null to probe it
+     * @return the image, and the name and absolute location to record; the caller closes the image
+     *         (or hands it to {@link BlockImage#changeBacking})
+     * @throws java.nio.file.NoSuchFileException when nothing is there
+     */
+    public BackingImage openBacking(Path path, String name, String format) throws IOException {
+        BlockImage backing = ChainOpener.forNew(this, path).open(name, format);
+        String location = Path.of(backing.name()).toAbsolutePath().normalize().toString();
+        return new BackingImage(name, location, backing);
+    }
+
+    private void create(Path path, BlockDriver driver, long size, String options, BackingImage backing)
             throws IOException {
         Options parsed = checkedCreateOptions(driver, size, options);
         boolean existed = Files.exists(path);

@@ -3,7 +3,7 @@ package org.jblock.api.spi;
 import java.util.Objects;
 
 import org.jblock.api.BlockFile;
-import org.jblock.api.BlockImage;
+import org.jblock.api.BackingImage;
 import org.jblock.api.Options;
 
 /**
@@ -13,26 +13,11 @@ import org.jblock.api.Options;
  * @param size    the virtual disk size asked for, in bytes (a driver may round it up, and says so
  *                through the image it then opens)
  * @param options values of the driver's {@link BlockDriver#createOptions()}, already checked
- * @param backing the backing image the new image is to have, or null; only for drivers that
+ * @param backing the backing image the new image is to have (open read-only; the registry closes
+ *                it after the create), or null; only for drivers that
  *                {@linkplain BlockDriver#supportsBacking() support backing files}
  */
-public record CreateRequest(BlockFile file, long size, Options options, Backing backing) {
-
-    /**
-     * The backing image of a new layered image, opened by the registry (read-only; the registry
-     * closes it after the create).
-     *
-     * @param name     the name as the user gave it: relative names are relative to the new image
-     * @param location the backing image's absolute location
-     * @param image    the backing image, open, for the identity a format records (size, UUID...)
-     */
-    public record Backing(String name, String location, BlockImage image) {
-        public Backing {
-            Objects.requireNonNull(name, "name");
-            Objects.requireNonNull(location, "location");
-            Objects.requireNonNull(image, "image");
-        }
-    }
+public record CreateRequest(BlockFile file, long size, Options options, BackingImage backing) {
 
     public CreateRequest {
         Objects.requireNonNull(file, "file");

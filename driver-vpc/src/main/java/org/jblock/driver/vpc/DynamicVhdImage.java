@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 
+import org.jblock.api.BackingImage;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
@@ -108,7 +109,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
     private volatile long[] fullBlocks;
     private final AtomicReferenceArray<CachedBitmap> bitmapCache;
     /** Whether this is a differencing image (disk type 4), whose unallocated sectors are its parent's. */
-    private final boolean differencing;
+    private volatile boolean differencing;
     /** The parent of a differencing image, or null when none is open. */
     private volatile BlockImage parent;
     /** The parent's name as the image stores it (the name it was found by), for info. */
@@ -774,6 +775,78 @@ final class DynamicVhdImage extends AbstractBlockImage {
                 file().flush();
                 appendAt = end;
                 facts = facts.withFooter(facts.footer(), end);
+            }
+        } finally {
+            metadataLock.unlock();
+        }
+    }
+
+    /**
+     * Re-points a differencing image, crash-safely:
+     * <ul>
+     *   <li>at another parent: the new locators' data is appended as a block is (the footer first at
+     *       the new end, then the data where the footer was), then the dynamic header, with the new
+     *       parent's UUID, timestamp, name and locators, is rewritten in one write. Until then the old
+     *       header and its locators are intact; the old locators' space is left unused.</li>
+     *   <li>at no parent (the caller has copied the parent's data first): the footer, at the end and
+     *       then its copy at offset 0, says "dynamic" (the footer at the end is the one readers take),
+     *       then the header's parent fields are cleared.</li>
+     * </ul>
+     */
+    @Override
+    protected void doChangeBacking(BackingImage backing) throws IOException {
+        if (!differencing) {
+            throw new UnsupportedFeatureException(name() + ": a " + facts.footer().diskTypeName()
+                    + " VHD has no backing file; only a differencing image can change it");
+        }
+        metadataLock.lock();
+        try {
+            doFlush();
+            long headerAt = facts.footer().dataOffset();
+            BlockImage old = parent;
+            if (backing == null) {
+                VhdFooter footer = facts.footer();
+                VhdFooter dynamic = new VhdFooter(footer.cookie(), footer.features(), footer.formatVersion(),
+                        footer.dataOffset(), footer.timestamp(), footer.creatorApp(), footer.creatorVersion(),
+                        footer.creatorOs(), footer.originalSize(), footer.currentSize(), footer.geometry(),
+                        VhdFooter.TYPE_DYNAMIC, 0, footer.uniqueId(), footer.savedState(), footer.reserved())
+                        .withChecksum();
+                byte[] bytes = dynamic.toBytes();
+                file().write(ByteBuffer.wrap(bytes), appendAt);
+                file().flush();
+                file().write(ByteBuffer.wrap(bytes), 0);
+                file().flush();
+                List<DynamicHeader.ParentLocator> none = new ArrayList<>();
+                for (int i = 0; i < header.parentLocators().size(); i++) {
+                    none.add(new DynamicHeader.ParentLocator(0, 0, 0, 0, 0));
+                }
+                DynamicHeader alone = new VhdParent.Identity(VhdParent.NIL, 0, new byte[0]).in(header, none);
+                file().write(ByteBuffer.wrap(alone.toBytes()), headerAt);
+                file().flush();
+                header = alone;
+                footerBytes = bytes;
+                facts = facts.withFooter(dynamic, appendAt);
+                parent = null;
+                parentName = null;
+                differencing = false;
+            } else {
+                VhdParent.Identity identity = VhdParent.Identity.of(backing);
+                VhdParent.Locators locators = VhdParent.locators(file().location(), backing.location(), appendAt);
+                long newEnd = appendAt + locators.data().length;
+                file().write(ByteBuffer.wrap(footerBytes), newEnd);
+                file().write(ByteBuffer.wrap(locators.data()), appendAt);
+                file().flush();
+                DynamicHeader repointed = identity.in(header, locators.entries());
+                file().write(ByteBuffer.wrap(repointed.toBytes()), headerAt);
+                file().flush();
+                header = repointed;
+                appendAt = newEnd;
+                facts = facts.withFooter(facts.footer(), newEnd);
+                parent = backing.image();
+                parentName = VhdParent.relativeName(file().location(), backing.location());
+            }
+            if (old != null) {
+                old.close();
             }
         } finally {
             metadataLock.unlock();

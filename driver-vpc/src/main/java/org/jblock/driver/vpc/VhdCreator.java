@@ -3,11 +3,10 @@ package org.jblock.driver.vpc;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.UUID;
 
+import org.jblock.api.BackingImage;
 import org.jblock.api.BlockFile;
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.spi.CreateRequest;
@@ -99,30 +98,19 @@ final class VhdCreator {
      * size, unless given, is the parent's, kept exact.
      */
     static void createDifferencing(CreateRequest request, long blockSizeOption) throws IOException {
-        CreateRequest.Backing backing = request.backing();
+        BackingImage backing = request.backing();
         BlockFile file = request.file();
         int blockSize = blockSizeOption(blockSizeOption);
         long size = request.size() < 0 ? backing.image().size() : request.size();
         Sizing sizing = sizing(size, true);
-        Map<String, Object> parentFields = backing.image().info().formatSpecific();
-        UUID parentId = parentFields.get("uuid") instanceof String
-                ? UUID.fromString((String) parentFields.get("uuid")) : VhdParent.NIL;
-        int parentTime = parentFields.get("timestamp") instanceof String
-                ? (int) (Instant.parse((String) parentFields.get("timestamp")).getEpochSecond() - VhdFooter.EPOCH_SECONDS)
-                : 0;
-        String parentFileName = Path.of(backing.location()).getFileName().toString();
-        byte[] name = VhdParent.parentNameBytes(parentFileName);
-        if (name.length > 512) {
-            name = Arrays.copyOf(name, 512);
-        }
+        VhdParent.Identity parent = VhdParent.Identity.of(backing);
         long entries = VhdLayout.ceilDiv(sizing.size(), blockSize);
         long locatorsAt = VhdLayout.BAT_OFFSET + VhdLayout.batBytesOnDisk(entries);
         VhdParent.Locators locators = VhdParent.locators(file.location(), backing.location(), locatorsAt);
         long footerAt = locatorsAt + locators.data().length;
         VhdFooter dynamicFooter = footer(sizing, VhdFooter.TYPE_DIFFERENCING, VhdLayout.HEADER_OFFSET);
-        DynamicHeader header = new DynamicHeader(DynamicHeader.COOKIE, -1L, VhdLayout.BAT_OFFSET,
-                DynamicHeader.VERSION_1_0, (int) entries, blockSize, 0, parentId, parentTime, 0, name,
-                locators.entries(), new byte[0]).withChecksum();
+        DynamicHeader header = parent.in(DynamicHeader.create(VhdLayout.BAT_OFFSET, (int) entries, blockSize),
+                locators.entries());
         ByteBuffer image = ByteBuffer.allocate(Math.toIntExact(footerAt + VhdFooter.SIZE));
         dynamicFooter.encode(image);
         header.encode(image);

@@ -7,9 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
+import org.jblock.api.BackingImage;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
@@ -196,7 +200,37 @@ final class VhdParent {
         return java.time.Instant.ofEpochSecond(VhdFooter.EPOCH_SECONDS + Integer.toUnsignedLong(stamp)).toString();
     }
 
-    // ---- a new child ------------------------------------------------------------------------------
+    // ---- a new child, or a child re-pointed ------------------------------------------------------------
+
+    /**
+     * What a child records of its parent: the parent's footer UUID (nil for a parent without one, as
+     * blktap marks a raw parent), its footer timestamp, and its file name (UTF-16BE, at most 512 bytes).
+     */
+    record Identity(UUID uniqueId, int timestamp, byte[] name) {
+        static Identity of(BackingImage backing) throws IOException {
+            Map<String, Object> fields = backing.image().info().formatSpecific();
+            UUID id = fields.get("uuid") instanceof String ? UUID.fromString((String) fields.get("uuid")) : NIL;
+            int time = fields.get("timestamp") instanceof String
+                    ? (int) (Instant.parse((String) fields.get("timestamp")).getEpochSecond() - VhdFooter.EPOCH_SECONDS)
+                    : 0;
+            byte[] name = parentNameBytes(Path.of(backing.location()).getFileName().toString());
+            return new Identity(id, time, name.length > 512 ? Arrays.copyOf(name, 512) : name);
+        }
+
+        /** The header of {@code header}'s image, pointing at this parent through {@code locators}. */
+        DynamicHeader in(DynamicHeader header, List<DynamicHeader.ParentLocator> locators) {
+            return new DynamicHeader(header.cookie(), header.dataOffset(), header.tableOffset(), header.headerVersion(),
+                    header.maxTableEntries(), header.blockSize(), 0, uniqueId, timestamp, header.reserved1(), name,
+                    locators, header.reserved2()).withChecksum();
+        }
+    }
+
+    /** The name a child's W2ru locator gives its parent, as it is read back: relative, with '/'. */
+    static String relativeName(String childLocation, String parentLocation) {
+        Path parent = Path.of(parentLocation).toAbsolutePath().normalize();
+        Path childDir = Path.of(childLocation).toAbsolutePath().normalize().getParent();
+        return childDir == null ? parent.toString() : childDir.relativize(parent).toString();
+    }
 
     /** The locators of a new child and the bytes of their data, laid out from {@code dataAt}. */
     record Locators(List<DynamicHeader.ParentLocator> entries, byte[] data) {
@@ -208,8 +242,7 @@ final class VhdParent {
      */
     static Locators locators(String childLocation, String parentLocation, long dataAt) {
         Path parent = Path.of(parentLocation).toAbsolutePath().normalize();
-        Path childDir = Path.of(childLocation).toAbsolutePath().normalize().getParent();
-        String relative = childDir == null ? parent.toString() : childDir.relativize(parent).toString();
+        String relative = relativeName(childLocation, parentLocation);
         List<byte[]> payloads = List.of(
                 windows(parent.toString(), false).getBytes(StandardCharsets.UTF_16LE),
                 windows(relative, true).getBytes(StandardCharsets.UTF_16LE),

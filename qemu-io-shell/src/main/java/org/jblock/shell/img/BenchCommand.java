@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
+import org.jblock.ops.Workers;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

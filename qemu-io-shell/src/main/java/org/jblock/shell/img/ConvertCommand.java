@@ -10,15 +10,20 @@ import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.Sizes;
+import org.jblock.ops.Differences;
+import org.jblock.ops.ImageCopier;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code convert [-f fmt] [-O fmt] [-o options] [-p] [-q] [-n] [-W] [-m n] [-S size] [--salvage] src... dst}: copies
- * the concatenation of the sources into a new (or, with {@code -n}, an existing) image, writing no
- * zeros into a new one. A destination it created is removed again when the copy fails or the
+ * {@code convert [-f fmt] [-O fmt] [-B backing_file] [-o options] [-p] [-q] [-n] [-W] [-m n] [-S size] [--salvage]
+ * src... dst}: copies the concatenation of the sources into a new (or, with {@code -n}, an existing)
+ * image, writing no zeros into a new one. A source with a backing chain is read as the guest sees
+ * it, so the copy stands alone (the chain is flattened); with {@code -B} the new image gets that
+ * backing file and holds only the sectors where the source differs from it. A destination it
+ * created is removed again when the copy fails or the
  * process is interrupted.
  *
  * <p>{@code --salvage} (qemu-img's flag) opens each source with its driver's {@code salvage} option
@@ -55,6 +60,10 @@ final class ConvertCommand extends ImgCommand {
 
     @Option(names = "-q", description = "Quiet: no progress bar.")
     boolean quiet;
+
+    @Option(names = "-B", paramLabel = "backing_file",
+            description = "Backing file of the new image: only what differs from it is written.")
+    String backingFile;
 
     @Option(names = "-n", description = "Write into the existing destination instead of creating it.")
     boolean noCreate;
@@ -103,6 +112,9 @@ final class ConvertCommand extends ImgCommand {
         }
         Path destination = Path.of(files.get(files.size() - 1));
         List<String> sourceNames = files.subList(0, files.size() - 1);
+        if (backingFile != null && (noCreate || sourceNames.size() != 1)) {
+            throw new BlockException("-B needs exactly one source and a new destination");
+        }
         refuseSourceAsDestination(sourceNames, destination);
 
         List<BlockImage> sources = new ArrayList<>();
@@ -186,10 +198,18 @@ final class ConvertCommand extends ImgCommand {
         Runtime.getRuntime().addShutdownHook(guard);
         boolean done = false;
         try {
-            registry().create(destination, targetFormat, total, createOptions == null ? "" : createOptions);
+            registry().create(destination, targetFormat, total, createOptions == null ? "" : createOptions,
+                    backingFile, null);
             try (BlockImage target = open(destination.toString(), targetFormat, false, false)) {
-                // A new image reads as zeros (BlockDriver.create writes an empty image): zeros are skipped.
-                copy(sources, target, true, sparse);
+                if (backingFile != null) {
+                    try (Progress progress = progress(showProgress && !quiet)) {
+                        Differences.copy(sources.get(0), target.backing().orElseThrow(), target, e -> true,
+                                progress.listener());
+                    }
+                } else {
+                    // A new image reads as zeros (BlockDriver.create writes an empty image): zeros are skipped.
+                    copy(sources, target, true, sparse);
+                }
             }
             done = true;
         } finally {
@@ -204,7 +224,7 @@ final class ConvertCommand extends ImgCommand {
 
     private void copy(List<BlockImage> sources, BlockImage target, boolean targetIsZero, int sparse) throws IOException {
         try (Progress progress = progress(showProgress && !quiet, 1)) {
-            new ImageCopier(sources, target, targetIsZero, sparse, workers, outOfOrder, progress).copy();
+            new ImageCopier(sources, target, targetIsZero, sparse, workers, outOfOrder, progress.listener()).copy();
         }
     }
 

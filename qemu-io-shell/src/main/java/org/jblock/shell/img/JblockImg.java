@@ -29,7 +29,7 @@ import picocli.CommandLine.Command;
 public final class JblockImg implements Callable<Integer> {
     /** The name the tool gives itself in messages: jblock-img, or the name it was called by. */
     static final String TOOL = ProgramName.or("jblock-img");
-    private static final String[] NOT_PROVIDED = {"measure", "amend", "rebase"};
+    private static final String[] NOT_PROVIDED = {"measure", "amend"};
     /** The subcommands, in the order help lists them. */
     private static final Map<String, Supplier<ImgCommand>> COMMANDS = new LinkedHashMap<>();
 
@@ -40,6 +40,8 @@ public final class JblockImg implements Callable<Integer> {
         COMMANDS.put("convert", ConvertCommand::new);
         COMMANDS.put("compare", CompareCommand::new);
         COMMANDS.put("dd", DdCommand::new);
+        COMMANDS.put("commit", CommitCommand::new);
+        COMMANDS.put("rebase", RebaseCommand::new);
         COMMANDS.put("map", MapCommand::new);
         COMMANDS.put("resize", ResizeCommand::new);
         COMMANDS.put("bench", BenchCommand::new);

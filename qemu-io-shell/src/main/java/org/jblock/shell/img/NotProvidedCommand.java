@@ -24,7 +24,7 @@ final class NotProvidedCommand extends ImgCommand {
     @Override
     public Integer call() {
         err().println(JblockImg.TOOL + ": '" + name + "' is not provided by " + JblockImg.TOOL
-                + " (available: create, info, check, convert, compare, map, resize, bench)");
+                + " (available: create, info, check, convert, compare, commit, rebase, map, resize, bench)");
         return 1;
     }
 }

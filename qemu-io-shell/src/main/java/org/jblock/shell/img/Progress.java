@@ -44,8 +44,11 @@ interface Progress extends AutoCloseable {
             @Override
             public synchronized void progress(long done, long units) {
                 total(units);
-                advance(done - shown);
-                shown = done;
+                // Workers report from several threads: a late, smaller count moves nothing.
+                if (done > shown) {
+                    advance(done - shown);
+                    shown = done;
+                }
             }
         };
     }

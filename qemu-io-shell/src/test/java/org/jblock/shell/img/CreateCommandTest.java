@@ -107,7 +107,7 @@ class CreateCommandTest {
 
     @Test
     void refusesWhatJblockImgDoesNotProvide() {
-        for (String command : new String[] {"measure", "amend", "rebase"}) {
+        for (String command : new String[] {"measure", "amend"}) {
             Img.Result r = Img.run(command, "-f", "raw", "x").assertOneLineError(1);
             assertTrue(r.err().contains("'" + command + "' is not provided"), r.err());
         }

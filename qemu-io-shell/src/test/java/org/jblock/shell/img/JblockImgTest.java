@@ -33,8 +33,8 @@ class JblockImgTest {
 
     @Test
     void helpAndUnknownNamesBuildEveryOneSoThatTheyCanBeListed() {
-        assertEquals(Set.of("create", "info", "check", "convert", "compare", "dd", "map", "resize", "bench",
-                "measure", "amend", "rebase"), EVERY);
+        assertEquals(Set.of("create", "info", "check", "convert", "compare", "dd", "commit", "rebase", "map",
+                "resize", "bench", "measure", "amend"), EVERY);
         assertEquals(EVERY, JblockImg.subcommandsNeeded(new String[] {"conver", "a"}));
         assertEquals(EVERY, JblockImg.subcommandsNeeded(new String[] {"--version", "convert"}));
     }

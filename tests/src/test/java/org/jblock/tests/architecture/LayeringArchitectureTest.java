@@ -9,7 +9,7 @@ import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
-/** The layers of DESIGN.md: shell → registry → api ← drivers, shell → nbd → api, and the contract kit on the api alone. */
+/** The layers of DESIGN.md: shell → ops → registry → api ← drivers, shell → nbd → api, and the contract kit on the api alone. */
 @AnalyzeClasses(packages = "org.jblock", importOptions = ImportOption.DoNotIncludeTests.class)
 class LayeringArchitectureTest {
 
@@ -53,6 +53,18 @@ class LayeringArchitectureTest {
                     .orShould().dependOnClassesThat().resideInAPackage("org.jblock.nbd")
                     .because("one codec serves the server and the NBD client: it holds the protocol's "
                             + "structures and nothing of either side");
+
+    @ArchTest
+    static final ArchRule the_engines_depend_on_no_driver_and_no_tool =
+            noClasses().that().resideInAPackage("org.jblock.ops..")
+                    .should().dependOnClassesThat().resideInAnyPackage("org.jblock.driver..", "org.jblock.shell..")
+                    .because("the engines work on any image the registry opens, for the tools and for Java callers alike");
+
+    @ArchTest
+    static final ArchRule only_the_tools_use_the_engines =
+            noClasses().that().resideInAnyPackage("org.jblock.api..", "org.jblock.registry..", "org.jblock.driver..")
+                    .should().dependOnClassesThat().resideInAPackage("org.jblock.ops..")
+                    .because("the engines sit above the registry: shell → ops → registry → api");
 
     @ArchTest
     static final ArchRule the_contract_kit_depends_on_the_api_and_junit_alone =

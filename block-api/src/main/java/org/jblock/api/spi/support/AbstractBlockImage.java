@@ -9,6 +9,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import org.jblock.api.BackingImage;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
@@ -217,6 +218,17 @@ public abstract class AbstractBlockImage implements BlockImage {
     }
 
     @Override
+    public final void changeBacking(BackingImage backing) throws IOException {
+        Lock alone = alone();
+        try {
+            checkWritable();
+            doChangeBacking(backing);
+        } finally {
+            alone.unlock();
+        }
+    }
+
+    @Override
     public final void close() throws IOException {
         Lock alone = alone();
         try {
@@ -304,6 +316,11 @@ public abstract class AbstractBlockImage implements BlockImage {
     /** By default unsupported (see {@link BlockImage#makeEmpty()}). */
     protected void doMakeEmpty() throws IOException {
         throw new UnsupportedFeatureException(name() + ": the image has no backing file to fall back to");
+    }
+
+    /** By default unsupported (see {@link BlockImage#changeBacking}). */
+    protected void doChangeBacking(BackingImage backing) throws IOException {
+        throw new UnsupportedFeatureException(name() + ": Operation not supported");
     }
 
     /** Releases the driver's own resources; the storage is closed afterwards by the caller. */

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import org.jblock.api.BackingImage;
 import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
@@ -77,6 +78,11 @@ public class DelegatingBlockImage implements BlockImage {
     @Override
     public void makeEmpty() throws IOException {
         delegate.makeEmpty();
+    }
+
+    @Override
+    public void changeBacking(BackingImage backing) throws IOException {
+        delegate.changeBacking(backing);
     }
 
     @Override

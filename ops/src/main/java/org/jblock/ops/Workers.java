@@ -1,4 +1,4 @@
-package org.jblock.shell.img;
+package org.jblock.ops;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -12,9 +12,9 @@ import java.util.concurrent.Future;
 import org.jblock.api.BlockException;
 
 /** Runs one loop on several threads at once (requests in flight) and waits for all of them. */
-final class Workers {
+public final class Workers {
     /** The loop each thread runs; it stops by itself when the shared work is done. */
-    interface Loop {
+    public interface Loop {
         void run() throws IOException;
     }
 
@@ -26,7 +26,7 @@ final class Workers {
      *
      * @throws IOException the first failure of any thread, after every thread has stopped
      */
-    static void run(int threads, String name, Loop loop) throws IOException {
+    public static void run(int threads, String name, Loop loop) throws IOException {
         if (threads <= 1) {
             loop.run();
             return;

@@ -1,4 +1,4 @@
-package org.jblock.shell.img;
+package org.jblock.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.api.MemoryBlockFile;
+import org.jblock.api.ProgressListener;
 import org.jblock.api.spi.support.DelegatingBlockFile;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /** The convert engine on in-memory images. */
 class ImageCopierTest {
-    private static final DriverRegistry REGISTRY = Img.registry();
+    private static final DriverRegistry REGISTRY = DriverRegistry.load();
 
     /** A raw in-memory image of {@code size} bytes: random data in some 4 KiB granules, zeros elsewhere. */
     private static byte[] mixedContent(int size, long seed) {
@@ -60,7 +61,7 @@ class ImageCopierTest {
              BlockImage target = rawImage(targetFile, new byte[0])) {
             target.resize(size);
             long writtenBefore = targetFile.written.get();
-            new ImageCopier(List.of(source), target, true, 4096, workers, outOfOrder, Progress.NONE).copy();
+            new ImageCopier(List.of(source), target, true, 4096, workers, outOfOrder, ProgressListener.NONE).copy();
             org.junit.jupiter.api.Assertions.assertArrayEquals(content, contentOf(target));
             long nonZeroGranules = 0;
             for (int at = 0; at < size; at += 4096) {
@@ -83,7 +84,7 @@ class ImageCopierTest {
         java.util.Arrays.fill(old, (byte) 0x5a);
         try (BlockImage source = rawImage(new BlockFileCounter("src"), content);
              BlockImage target = rawImage(new BlockFileCounter("dst"), old)) {
-            new ImageCopier(List.of(source), target, false, 4096, 3, false, Progress.NONE).copy();
+            new ImageCopier(List.of(source), target, false, 4096, 3, false, ProgressListener.NONE).copy();
             org.junit.jupiter.api.Assertions.assertArrayEquals(content, contentOf(target));
         }
     }
@@ -95,7 +96,7 @@ class ImageCopierTest {
         try (BlockImage a = rawImage(new BlockFileCounter("a"), first);
              BlockImage b = rawImage(new BlockFileCounter("b"), second);
              BlockImage target = rawImage(new BlockFileCounter("dst"), new byte[first.length + second.length])) {
-            new ImageCopier(List.of(a, b), target, true, 0, 2, false, Progress.NONE).copy();
+            new ImageCopier(List.of(a, b), target, true, 0, 2, false, ProgressListener.NONE).copy();
             byte[] expected = new byte[first.length + second.length];
             System.arraycopy(first, 0, expected, 0, first.length);
             System.arraycopy(second, 0, expected, first.length, second.length);
@@ -120,7 +121,7 @@ class ImageCopierTest {
         try (BlockImage source = REGISTRY.open(failing, new OpenSpec("raw", true, false, ""));
              BlockImage target = rawImage(new BlockFileCounter("dst"), new byte[size])) {
             BlockException e = assertThrows(BlockException.class,
-                    () -> new ImageCopier(List.of(source), target, true, 4096, 4, false, Progress.NONE).copy());
+                    () -> new ImageCopier(List.of(source), target, true, 4096, 4, false, ProgressListener.NONE).copy());
             assertTrue(e.getMessage().contains("Input/output error"), e.getMessage());
         }
     }

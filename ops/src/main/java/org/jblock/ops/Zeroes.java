@@ -1,4 +1,4 @@
-package org.jblock.shell.img;
+package org.jblock.ops;
 
 import java.nio.ByteBuffer;
 

@@ -1,4 +1,4 @@
-package org.jblock.shell.img;
+package org.jblock.ops;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -6,10 +6,13 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
+import org.jblock.api.ProgressListener;
 
 /**
  * The engine of {@code convert}: copies the concatenation of source images into a target with
@@ -22,10 +25,13 @@ import org.jblock.api.Extent;
  * (the default) the first write into each chunk happens in chunk order, so a format that allocates
  * space at its end on a first write lays the target out in disk order, while reads and the rest of
  * the writes run in parallel; out of order ({@code -W}) each worker writes as soon as its chunk is read.
+ *
+ * <p>A copier may be told to copy only some runs of the source ({@link #only}): {@code commit} copies
+ * the runs of the layers above its base and leaves the rest of the base alone.
  */
-final class ImageCopier {
+public final class ImageCopier {
     /** Bytes per unit of work: a VHD block, so a chunk never splits one block between workers. */
-    static final int CHUNK = 2 << 20;
+    public static final int CHUNK = 2 << 20;
     /** Bytes of a chunk written in chunk order when writes are in order (see {@link #copyChunk}). */
     private static final int FIRST_WRITE = 4096;
 
@@ -38,7 +44,9 @@ final class ImageCopier {
     private final int sparseSize;
     private final int workers;
     private final boolean outOfOrder;
-    private final Progress progress;
+    private final ProgressListener progress;
+    private final AtomicLong copied = new AtomicLong();
+    private volatile Predicate<Extent> wanted = e -> true;
 
     private final Object turn = new Object();
     /** Chunks done (written or skipped) past {@link #nextToWrite}. */
@@ -54,8 +62,8 @@ final class ImageCopier {
      * @param sparseSize   the granule of zero detection in bytes (a multiple of 512 up to
      *                     {@link #CHUNK}), or 0 to write every byte read
      */
-    ImageCopier(List<BlockImage> sources, BlockImage target, boolean targetIsZero, int sparseSize, int workers,
-                boolean outOfOrder, Progress progress) throws IOException {
+    public ImageCopier(List<BlockImage> sources, BlockImage target, boolean targetIsZero, int sparseSize, int workers,
+                       boolean outOfOrder, ProgressListener progress) throws IOException {
         this.sources = List.copyOf(sources);
         this.sourceStarts = new long[sources.size() + 1];
         this.chunkStarts = new long[sources.size() + 1];
@@ -73,14 +81,25 @@ final class ImageCopier {
         this.progress = progress;
     }
 
+    /**
+     * Copies only the source runs {@code wanted} accepts; the target's other bytes are left as they are
+     * (neither written nor zeroed).
+     *
+     * @return this copier
+     */
+    public ImageCopier only(Predicate<Extent> wanted) {
+        this.wanted = wanted;
+        return this;
+    }
+
     /** @return the bytes of all sources together */
-    long totalSize() {
+    public long totalSize() {
         return sourceStarts[sources.size()];
     }
 
     /** Copies everything; on failure the first error is thrown and the other workers stop. */
-    void copy() throws IOException {
-        progress.total(totalSize());
+    public void copy() throws IOException {
+        progress.progress(0, totalSize());
         try {
             Workers.run((int) Math.min(workers, Math.max(1, totalChunks)), "convert-worker", this::work);
         } catch (IOException e) {
@@ -130,18 +149,24 @@ final class ImageCopier {
         long targetOffset = sourceStarts[source] + sourceOffset;
         int length = (int) Math.min(CHUNK, image.size() - sourceOffset);
 
-        // Which bytes of the chunk hold data: a zero run the source reports is never read.
+        // Which bytes of the chunk hold data: a zero run the source reports is never read. Runs the
+        // copier does not want are neither read nor written.
         List<long[]> runs = new ArrayList<>();
+        List<long[]> taken = new ArrayList<>();
         for (Extent e : image.blockStatus(sourceOffset, length)) {
+            int from = (int) (e.start() - sourceOffset);
+            if (!wanted.test(e)) {
+                continue;
+            }
+            addRun(taken, from, from + (int) e.length());
             if (e.zero()) {
                 continue;
             }
-            int from = (int) (e.start() - sourceOffset);
             image.read(e.start(), buffer.clear().position(from).limit(from + (int) e.length()).slice());
             splitData(buffer, from, from + (int) e.length(), runs);
         }
 
-        List<Request> requests = requests(runs, length);
+        List<Request> requests = requests(runs, taken);
         awaitTurn(chunk, requests.isEmpty());
         int next = 0;
         try {
@@ -164,27 +189,33 @@ final class ImageCopier {
         for (Request request : requests.subList(next, requests.size())) {
             issue(buffer, targetOffset, request);
         }
-        progress.advance(length);
+        progress.progress(copied.addAndGet(length), totalSize());
     }
 
     /** A write of {@code buffer[from, to)}, or of zeros over that range. */
     private record Request(int from, int to, boolean zero) {
     }
 
-    /** The requests that make the target's chunk of {@code length} bytes hold the data {@code runs}. */
-    private List<Request> requests(List<long[]> runs, int length) {
+    /**
+     * The requests that make the {@code taken} runs of the target's chunk hold the data {@code runs}
+     * (which lie inside them) and zeros elsewhere, in order.
+     */
+    private List<Request> requests(List<long[]> runs, List<long[]> taken) {
         List<Request> requests = new ArrayList<>(runs.size() * 2 + 1);
-        int at = 0;
-        for (long[] run : runs) {
-            int from = (int) run[0];
-            if (!targetIsZero && from > at) {
-                requests.add(new Request(at, from, true));
+        int next = 0;
+        for (long[] span : taken) {
+            int at = (int) span[0];
+            for (; next < runs.size() && runs.get(next)[0] < span[1]; next++) {
+                int from = (int) runs.get(next)[0];
+                if (!targetIsZero && from > at) {
+                    requests.add(new Request(at, from, true));
+                }
+                requests.add(new Request(from, (int) runs.get(next)[1], false));
+                at = (int) runs.get(next)[1];
             }
-            requests.add(new Request(from, (int) run[1], false));
-            at = (int) run[1];
-        }
-        if (!targetIsZero && at < length) {
-            requests.add(new Request(at, length, true));
+            if (!targetIsZero && at < span[1]) {
+                requests.add(new Request(at, (int) span[1], true));
+            }
         }
         return requests;
     }
