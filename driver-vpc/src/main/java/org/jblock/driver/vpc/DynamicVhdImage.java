@@ -890,7 +890,11 @@ final class DynamicVhdImage extends AbstractBlockImage {
             if (outcome.changed()) {
                 adopt(VhdScanner.scan(file(), facts.sizeMode()));
             }
-            return outcome.report();
+            if (!differencing) {
+                return outcome.report();
+            }
+            return VhdChainCheck.addTo(outcome.report(), new VhdChainCheck.Child(file(), header, bat, virtualSize,
+                    blockSize, bitmapSize, parent, parentName));
         } finally {
             metadataLock.unlock();
         }

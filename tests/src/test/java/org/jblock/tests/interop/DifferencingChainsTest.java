@@ -171,6 +171,35 @@ class DifferencingChainsTest {
         }
     }
 
+    @Test
+    void checkRecognisesAChildThatQemuWroteInto() throws IOException {
+        Path base = dir.resolve("base.vhd");
+        JblockImages.REGISTRY.create(base, "vpc", 4 * MIB, "force_size=on");
+        try (BlockImage image = JblockImages.REGISTRY.open(base, OpenSpec.readWrite())) {
+            image.write(0, filled((int) (4 * MIB), 0x66));
+        }
+        Path child = createChild("child.vhd", "base.vhd");
+        try (BlockImage image = JblockImages.REGISTRY.open(child, OpenSpec.readWrite())) {
+            image.write(0, filled(4096, 0x77));
+            assertTrue(warnings(image.check(org.jblock.api.CheckMode.REPORT)).isEmpty(), "a sound chain");
+        }
+        RealTools.require(Tool.QEMU_IO);
+        Qemu.io(child, "vpc", List.of("write -P 0x88 8192 512"));
+        try (BlockImage image = JblockImages.REGISTRY.open(child, OpenSpec.readOnlySpec())) {
+            List<String> warnings = warnings(image.check(org.jblock.api.CheckMode.REPORT));
+            assertEquals(1, warnings.size(), warnings.toString());
+            assertTrue(warnings.get(0).contains("block 0: its bitmap is all ones") && warnings.get(0).contains(
+                    "(the first at offset 4096)"), warnings.get(0));
+            // The damage itself: sectors qemu-io did not write now read as zeros, not as the parent.
+            assertArrayEquals(new byte[SECTOR], read(image, 4096, SECTOR));
+        }
+    }
+
+    private static List<String> warnings(org.jblock.api.CheckReport report) {
+        return report.findings().stream().filter(f -> f.severity() == org.jblock.api.CheckReport.Severity.WARNING)
+                .map(org.jblock.api.CheckReport.Finding::message).toList();
+    }
+
     // ---- parents recorded by another writer -------------------------------------------------------
 
     private byte[] footerOf(Path image) throws IOException {
@@ -257,6 +286,9 @@ class DifferencingChainsTest {
         try (BlockImage image = JblockImages.REGISTRY.open(child,
                 new OpenSpec(null, true, false, "ignore_id_mismatch=on"))) {
             assertArrayEquals(filled(SECTOR, 0x66).array(), read(image, 64 * SECTOR, SECTOR));
+            assertTrue(image.check(org.jblock.api.CheckMode.REPORT).findings().stream().anyMatch(f -> f.severity()
+                    == org.jblock.api.CheckReport.Severity.CORRUPTION && f.message().contains("UUID")),
+                    "check names the mismatch");
         }
     }
 
