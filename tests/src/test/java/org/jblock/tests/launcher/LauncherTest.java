@@ -3,7 +3,6 @@ package org.jblock.tests.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -38,16 +37,7 @@ class LauncherTest {
 
     @BeforeAll
     static void findTheBuiltLauncher() throws IOException {
-        repo = Path.of("").toAbsolutePath().getParent();
-        Path lib = repo.resolve("dist/target/lib");
-        boolean built = Files.isDirectory(lib);
-        if (built) {
-            try (DirectoryStream<Path> jars = Files.newDirectoryStream(lib, "qemu-io-shell-*.jar")) {
-                built = jars.iterator().hasNext();
-            }
-        }
-        assumeTrue(built, "the launcher runs the packaged jars: run ./mvnw verify (or package) to test it");
-        assertTrue(Files.isExecutable(repo.resolve("bin/jblock-io")), "bin/jblock-io is missing or not executable");
+        repo = ToolProcess.repoWithBuiltLaunchers();
     }
 
     private Run run(Map<String, String> environment, String tool, String... arguments) {
