@@ -2,7 +2,9 @@
 # jblock-nbd vs qemu-nbd serving the same VHD, alternating runs: nbdcopy of the export to null:
 # (throughput, every connection nbdcopy opens) and fio's nbd engine, 4 KiB random reads at queue
 # depth 16 (request rate). Each run starts its server afresh (JVM start and warm-up included for
-# jblock-nbd, but not timed: only the client is). See benchmarks/README.md.
+# jblock-nbd, but not timed: only the client is). Beside the client's figures, the CPU time the
+# server process used for the work (user + system, from /proc), which a busy machine disturbs less
+# than wall time. See benchmarks/README.md.
 #
 # Environment: RUNS (pairs of runs, default 5), SIZE_MIB (virtual size, default 2048), DATA_PERCENT
 # (share of the disk holding data, default 90), FIO_SECONDS (default 10), SHARED (the servers' -e,
@@ -88,6 +90,11 @@ stop_server() {
   server=
 }
 
+# CPU time (user + system, in clock ticks) the server has used so far.
+server_ticks() {
+  awk '{print $14 + $15}' "/proc/$server/stat"
+}
+
 copy_seconds() {
   local start end
   start=$(date +%s.%N)
@@ -104,14 +111,21 @@ fio_iops() {
 
 bytes=$(qemu-img info --output=json -f vpc "$VHD" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
 echo "image: $(du -m "$VHD" | cut -f1) MiB VHD, virtual size $bytes bytes, on $(df --output=fstype "$WORK" | tail -1)"
-printf '%-6s %-7s %12s %12s %12s\n' run server "copy1 s" "copy2 s" "fio IOPS"
+hz=$(getconf CLK_TCK)
+printf '%-4s %-7s %9s %9s %10s %9s %11s\n' run server "copy1 s" "copy2 s" "copy2 cpu" "fio IOPS" "fio cpu/1k"
 for run in $(seq "$RUNS"); do
   for server_kind in qemu jblock; do
     start_server "$server_kind"
     first=$(copy_seconds)
+    before=$(server_ticks)
     second=$(copy_seconds)
+    copy_cpu=$(echo "scale=3; ($(server_ticks) - $before) / $hz" | bc)
+    before=$(server_ticks)
     iops=$(fio_iops)
+    fio_cpu=$(echo "scale=5; ($(server_ticks) - $before) * 1000 / $hz / ($iops * $FIO_SECONDS)" | bc)
     stop_server
-    printf '%-6s %-7s %12.3f %12.3f %12s\n' "$run" "$server_kind" "$first" "$second" "$iops"
+    printf '%-4s %-7s %9.3f %9.3f %10.2f %9s %11.4f\n' "$run" "$server_kind" "$first" "$second" "$copy_cpu" "$iops" "$fio_cpu"
   done
 done
+echo "copy: seconds of nbdcopy (the first run after the server starts, then a second one) and the"
+echo "server's CPU seconds for the second; fio: reads per second, and the server's CPU seconds per 1000 reads."
