@@ -63,8 +63,27 @@ class LauncherTest {
 
         Run map = run(Map.of(), "jblock-img", "map", "--output=json", "disk.vhd");
         assertEquals(0, map.status(), map::all);
-        assertTrue(map.out().matches("(?s)\\[\\{\"start\":0,\"length\":\\d+,\"depth\":0,\"present\":true,"
-                + "\"zero\":false,\"data\":true,\"offset\":\\d+}.*"), map::all);
+        assertTrue(map.out().matches("(?s)\\[\\{ \"start\": 0, \"length\": \\d+, \"depth\": 0, \"present\": true, "
+                + "\"zero\": false, \"data\": true, \"offset\": \\d+}.*"), map::all);
+    }
+
+    @Test
+    void links_named_qemu_img_and_qemu_io_start_those_tools_under_those_names() throws IOException {
+        Path bin = Files.createDirectory(folder.resolve("drop-in"));
+        Files.createSymbolicLink(bin.resolve("qemu-img"), repo.resolve("bin/jblock-io"));
+        Files.createSymbolicLink(bin.resolve("qemu-io"), repo.resolve("bin/jblock-io"));
+        Map<String, String> noBuild = Map.of("JBLOCK_NO_BUILD", "1");
+
+        Run create = ToolProcess.of(List.of(bin.resolve("qemu-img").toString(), "create", "-f", "vpc", "d.vhd", "1M"),
+                folder, noBuild, "").run();
+        assertEquals("Formatting 'd.vhd', fmt=vpc size=1048576\n", create.out(), create::all);
+        Run missing = ToolProcess.of(List.of(bin.resolve("qemu-img").toString(), "info", "missing.vhd"),
+                folder, noBuild, "").run();
+        assertTrue(missing.err().startsWith("qemu-img: Could not open 'missing.vhd'"), missing::all);
+
+        Run io = ToolProcess.of(List.of(bin.resolve("qemu-io").toString(), "d.vhd"), folder, noBuild, "read 0 512\n").run();
+        assertEquals(0, io.status(), io::all);
+        assertTrue(io.out().startsWith("qemu-io> read 512/512 bytes at offset 0\n"), io::all);
     }
 
     @Test
