@@ -14,10 +14,12 @@ import org.jblock.api.spi.BlockDriver;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.ProgramName;
 import org.jblock.shell.ToolDrivers;
+import org.jblock.shell.ToolLogging;
 import org.jblock.shell.Version;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code jblock-img}: a qemu-img-style image tool. Each subcommand is a class of its own that prints
@@ -48,6 +50,12 @@ public final class JblockImg implements Callable<Integer> {
         }
     }
 
+    @Option(names = {"-q", "--quiet"}, description = "Print errors only, no warnings (before the command).")
+    boolean quiet;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print more: information; twice, debugging (before the command).")
+    boolean[] verbose;
+
     private final DriverRegistry registry;
     private final boolean terminal;
     private CommandLine commandLine;
@@ -65,6 +73,7 @@ public final class JblockImg implements Callable<Integer> {
         boolean terminal = System.console() != null;
         int exitCode;
         try {
+            ToolLogging.applySwitches(args);
             Optional<DriverRegistry> registry = ToolDrivers.load(TOOL, err::println);
             exitCode = registry.isEmpty() ? 1
                     : commandLine(registry.get(), terminal, out, err, subcommandsNeeded(args)).execute(args);

@@ -135,6 +135,16 @@ class LauncherTest {
         assertTrue(io.out().contains("read 512/512 bytes at offset 0"), io::all);
         assertEquals(1, io.err().lines().count(), io::all);
         assertTrue(io.err().startsWith("jblock-io: warning: ignoring " + bad + ": "), io::all);
+
+        // -q, or JBLOCK_LOG=error, keeps warnings quiet; the rest still works.
+        Run quiet = run(withBad, "jblock-img", "-q", "info", "t.tiny");
+        assertEquals(0, quiet.status(), quiet::all);
+        assertEquals("", quiet.err(), quiet::all);
+        Map<String, String> errorsOnly = new HashMap<>(withBad);
+        errorsOnly.put("JBLOCK_LOG", "error");
+        Run quietIo = run(errorsOnly, "jblock-io", "-r", "-c", "read -P 7 0 512", "t.tiny");
+        assertEquals(0, quietIo.status(), quietIo::all);
+        assertEquals("", quietIo.err(), quietIo::all);
     }
 
     @Test
