@@ -2,7 +2,6 @@ package org.jblock.shell.img;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.jblock.api.BlockException;
@@ -110,7 +109,7 @@ abstract class ImgCommand implements Callable<Integer> {
             throws BlockException {
         try {
             OpenSpec spec = new OpenSpec(format, readOnly, forceShare && readOnly, driverOptions);
-            return registry().open(Path.of(file), spec);
+            return registry().open(file, spec);
         } catch (IOException | RuntimeException e) {
             String reason = OpenFailure.reason(file, e);
             throw new BlockException("Could not open '" + file + "': " + (reason != null ? reason : Messages.describe(e)), e);
