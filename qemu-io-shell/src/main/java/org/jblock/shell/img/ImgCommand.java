@@ -6,8 +6,7 @@ import java.util.concurrent.Callable;
 
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
-import org.jblock.api.LocalBlockFile;
-import org.jblock.api.spi.BlockDriver;
+import org.jblock.registry.DriverInfo;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.OpenFailure;
@@ -79,14 +78,7 @@ abstract class ImgCommand implements Callable<Integer> {
      */
     final String switchIfSupported(String file, String format, String option) {
         try {
-            BlockDriver driver;
-            if (format != null) {
-                driver = registry().driver(format);
-            } else {
-                try (LocalBlockFile local = LocalBlockFile.open(Path.of(file), true)) {
-                    driver = registry().probe(local);
-                }
-            }
+            DriverInfo driver = format != null ? registry().describe(format) : registry().probe(file);
             boolean has = driver.openOptions().stream().anyMatch(o -> o.name().equals(option));
             return has ? option + "=on" : "";
         } catch (IOException | RuntimeException e) {
