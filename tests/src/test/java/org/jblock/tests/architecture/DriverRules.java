@@ -36,7 +36,7 @@ final class DriverRules {
     /** @return the rule that the classes in {@code driverPackages} (drivers or protocols) use the api and the JDK alone */
     static ArchRule dependOnlyOnTheApiAndTheJdk(String driverPackages) {
         return classes().that().resideInAPackage(driverPackages)
-                .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.api..", driverPackages, "java..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.api..", driverPackages, "java..", "javax..")
                 .because("a driver or protocol is a plug-in of the block-api contract: it must load next to any "
                         + "registry and any other plug-ins, with the JDK and block-api alone");
     }
