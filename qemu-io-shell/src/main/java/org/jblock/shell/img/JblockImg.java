@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-import org.jblock.api.spi.BlockDriver;
+import org.jblock.registry.DriverInfo;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.ProgramName;
 import org.jblock.shell.ToolDrivers;
@@ -141,10 +141,14 @@ public final class JblockImg implements Callable<Integer> {
         return commandLine(registry, false, none, none);
     }
 
-    /** @return {@code Supported formats: } and the sorted names of every driver the registry has */
+    /**
+     * @return {@code Supported formats: } and the sorted names of every driver and protocol the
+     *         registry has, as qemu-img lists its format and protocol drivers together
+     */
     static String supportedFormats(DriverRegistry registry) {
-        return "Supported formats: " + registry.drivers().stream().map(BlockDriver::name).sorted()
-                .collect(Collectors.joining(" "));
+        return "Supported formats: " + java.util.stream.Stream.concat(
+                        registry.describe().stream().map(DriverInfo::name), registry.protocolNames().stream())
+                .sorted().collect(Collectors.joining(" "));
     }
 
     DriverRegistry registry() {
