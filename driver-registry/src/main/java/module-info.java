@@ -1,9 +1,10 @@
 /**
- * The driver registry: finds every {@link org.jblock.api.spi.BlockDriver} through
- * {@link java.util.ServiceLoader}, picks an image's format by probing, opens and creates images, and
- * locks image files against a second writer.
+ * The driver registry: finds every {@link org.jblock.api.spi.BlockDriver} (format) and
+ * {@link org.jblock.api.spi.BlockProtocol} (storage) through {@link java.util.ServiceLoader}, turns
+ * QEMU-style image names and options into a protocol and a format, picks an image's format by
+ * probing, opens and creates images, with their storage locked against a second writer.
  *
- * <p>It names no driver class; drivers are found, never linked. Depends on the JDK and
+ * <p>It names no driver or protocol class; they are found, never linked. Depends on the JDK and
  * {@code org.jblock.api} alone; problems with drivers are logged through {@link java.lang.System.Logger}.
  */
 module org.jblock.registry {
@@ -12,4 +13,5 @@ module org.jblock.registry {
     exports org.jblock.registry;
 
     uses org.jblock.api.spi.BlockDriver;
+    uses org.jblock.api.spi.BlockProtocol;
 }

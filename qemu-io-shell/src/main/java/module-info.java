@@ -16,4 +16,7 @@ module org.jblock.shell {
     opens org.jblock.shell.io to info.picocli;
     opens org.jblock.shell.img to info.picocli;
     opens org.jblock.shell.nbd to info.picocli;
+
+    // Every System.Logger of the tools' JVM writes one line on stderr (ToolLogging).
+    provides java.lang.System.LoggerFinder with org.jblock.shell.ToolLogging;
 }

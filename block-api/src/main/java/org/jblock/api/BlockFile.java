@@ -4,26 +4,51 @@ import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
- * The protocol layer: positional byte I/O on the storage under an image (a local file, memory).
+ * The protocol layer: positional byte I/O on the storage under an image (a local file, an NBD
+ * export, a web server, memory).
  *
  * <p>Formats sit on a {@code BlockFile}; tests wrap one to inject faults or count I/O (see
  * {@link org.jblock.api.spi.support.DelegatingBlockFile}). Implementations are safe for concurrent
  * positional reads and writes from many threads; a position past the end reads as end of file and a
- * write past the end extends the file (the gap reads as zeros).
+ * write past the end extends the file (the gap reads as zeros) where the storage can grow.
  *
- * <p>Implementations: {@link LocalBlockFile} (a file through {@code FileChannel}) and
- * {@link MemoryBlockFile} (growable, sparse, in memory).
+ * <p>Protocol providers ({@link org.jblock.api.spi.BlockProtocol}) open them; {@link MemoryBlockFile}
+ * (growable, sparse, in memory) is the one users and tests create directly.
  */
 public interface BlockFile extends Closeable {
 
-    /** How an open holds the file against other opens (in this process or another). */
+    /**
+     * How an open holds the storage against other opens (in this process or another), in the terms
+     * of QEMU's image locking: what it uses, and what it lets others use.
+     */
     enum LockMode {
-        /** Readers: any number may hold it together, but no writer. */
+        /** A reader that keeps writers out (QEMU's read-only open): any number may hold it together. */
         SHARED,
-        /** A writer: nobody else may hold any lock. */
-        EXCLUSIVE
+        /** A writer: keeps other writers and the readers of {@link #SHARED} out. */
+        EXCLUSIVE,
+        /**
+         * A reader that lets everybody in, writers too (QEMU's {@code -U}, force-share): it sees
+         * what others write while it reads.
+         */
+        SHARE_ALL,
+        /** No lock at all (QEMU's {@code locking=off}). */
+        NONE
+    }
+
+    /** What a storage can do beyond reading; see {@link #capabilities()}. */
+    enum Capability {
+        /** Writes are possible (the storage is writable and this handle was opened for writing). */
+        WRITE,
+        /** {@link #seekData}/{@link #seekHole} tell holes from data without reading. */
+        HOLES,
+        /** {@link #discard} gives space back (a local file punches a hole). */
+        DISCARD,
+        /** {@link #writeZeroes} is cheaper than writing zero bytes (no data crosses the wire or the disk). */
+        WRITE_ZEROES
     }
 
     /**
@@ -92,6 +117,53 @@ public interface BlockFile extends Closeable {
         return size();
     }
 
+    /**
+     * Makes {@code length} bytes at {@code offset} read as zeros.
+     *
+     * <p>With {@code mayUnmap} the storage may give the space back (a hole) instead of writing
+     * zeros. The default writes zero bytes, a megabyte at a time, extending the file like
+     * {@link #write} does; storage with {@link Capability#WRITE_ZEROES} does better.
+     *
+     * @throws ReadOnlyImageException when the file was opened read-only
+     */
+    default void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        if (offset < 0 || length < 0) {
+            throw new InvalidRequestException(name() + ": negative offset or length (" + offset + ", " + length + ")");
+        }
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+        for (long done = 0; done < length; ) {
+            int n = (int) Math.min(zeros.capacity(), length - done);
+            zeros.clear().limit(n);
+            write(zeros, offset + done);
+            done += n;
+        }
+    }
+
+    /**
+     * Tells the storage that {@code length} bytes at {@code offset} are no longer needed: a hint
+     * that it may give their space back. What they read afterwards is unspecified (old data or
+     * zeros); callers that need zeros use {@link #writeZeroes}. The default does nothing, which is
+     * always correct.
+     *
+     * @throws ReadOnlyImageException when the file was opened read-only
+     */
+    default void discard(long offset, long length) throws IOException {
+        if (isReadOnly()) {
+            throw new ReadOnlyImageException(name());
+        }
+        if (offset < 0 || length < 0) {
+            throw new InvalidRequestException(name() + ": negative offset or length (" + offset + ", " + length + ")");
+        }
+    }
+
+    /**
+     * @return what this handle can do beyond reading; the default is {@link Capability#WRITE} for a
+     *         writable handle and nothing else (every default method is then a correct, plain one)
+     */
+    default Set<Capability> capabilities() {
+        return isReadOnly() ? EnumSet.noneOf(Capability.class) : EnumSet.of(Capability.WRITE);
+    }
+
     /** Makes every completed write durable (for a local file: {@code fsync}). */
     void flush() throws IOException;
 
@@ -113,7 +185,10 @@ public interface BlockFile extends Closeable {
 
     /**
      * Takes a lock on the file for the life of this {@code BlockFile}. Storage that cannot be shared
-     * (memory) needs none and accepts every mode.
+     * (memory), or whose sharing is the server's business (NBD, HTTP), needs none and accepts every
+     * mode. Protocols open their storage locked as the {@link org.jblock.api.spi.ProtocolRequest}
+     * says; this method changes the lock of an open file (a reopen, a create that locks before it
+     * empties the file).
      *
      * @throws ImageLockedException when another open holds a conflicting lock
      */

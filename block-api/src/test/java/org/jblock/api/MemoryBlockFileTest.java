@@ -9,16 +9,21 @@ import java.nio.ByteBuffer;
 
 import org.junit.jupiter.api.Test;
 
-class MemoryBlockFileTest extends AbstractBlockFileTest {
+/** What memory files do beyond the protocol contract (which runs in the tests module). */
+class MemoryBlockFileTest {
     private static final long TIB = 1L << 40;
 
-    @Override
-    BlockFile newFile(byte[] content) throws IOException {
+    private static byte[] pattern(int length, int seed) {
+        byte[] bytes = new byte[length];
+        new java.util.Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    private static BlockFile newFile(byte[] content) throws IOException {
         return MemoryBlockFile.of("mem.img", content);
     }
 
-    @Override
-    BlockFile reopenReadOnly(BlockFile file) {
+    private static BlockFile reopenReadOnly(BlockFile file) {
         return ((MemoryBlockFile) file).reopen(true);
     }
 

@@ -72,6 +72,15 @@ final class ChainOpener implements BackingOpener {
         if (name == null || name.isEmpty()) {
             throw new BlockException(childName + ": the backing file name is empty");
         }
+        if (above.size() > MAX_DEPTH) {
+            throw new BlockException(childName + ": the backing chain is deeper than " + MAX_DEPTH + " images");
+        }
+        OpenSpec spec = new OpenSpec(format, mode != ChainMode.WRITABLE_BACKING, false, options);
+        if (isProtocolName(name)) {
+            // nbd://..., http://...: the protocol layer finds it; no local path to compare for loops.
+            return registry.openOn(registry.filenameOptions(name), format, spec, true,
+                    file -> new ChainOpener(registry, mode, options, file, above));
+        }
         Path shown = sibling(childName, name);
         Path location = sibling(childLocation, name);
         if (!Files.exists(location)) {
@@ -82,13 +91,17 @@ final class ChainOpener implements BackingOpener {
             throw new BlockException(childName + ": the backing chain loops: '" + shown
                     + "' is the image itself or one of the images above it");
         }
-        if (above.size() > MAX_DEPTH) {
-            throw new BlockException(childName + ": the backing chain is deeper than " + MAX_DEPTH + " images");
-        }
         List<Path> chain = new ArrayList<>(above);
         chain.add(real);
-        OpenSpec spec = new OpenSpec(format, mode != ChainMode.WRITABLE_BACKING, false, options);
-        return registry.openLayer(shown, spec, true, file -> new ChainOpener(registry, mode, options, file, chain));
+        return registry.openOn(DriverRegistry.localFile(shown), format, spec, true,
+                file -> new ChainOpener(registry, mode, options, file, chain));
+    }
+
+    /** Whether {@code name} has a protocol prefix ({@code nbd://...}): its first ':' comes before any '/'. */
+    static boolean isProtocolName(String name) {
+        int colon = name.indexOf(':');
+        int slash = name.indexOf('/');
+        return colon > 1 && (slash < 0 || colon < slash);
     }
 
     /** {@code name} as it is when absolute, else next to {@code of}. */

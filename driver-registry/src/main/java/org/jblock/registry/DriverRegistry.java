@@ -9,11 +9,10 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.Optional;
-import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
-import java.util.Spliterator;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -24,10 +23,11 @@ import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
-import org.jblock.api.LocalBlockFile;
 import org.jblock.api.Options;
+import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.api.spi.BackingOpener;
 import org.jblock.api.spi.BlockDriver;
+import org.jblock.api.spi.BlockProtocol;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
@@ -47,6 +47,17 @@ import org.jblock.api.spi.ProbeInput;
  *       may use one only when its class is in the package {@code org.jblock.driver.<name>} (and, on
  *       the module path, in the module of that name). Such a driver is <em>built-in</em>.</li>
  * </ul>
+ *
+ * <p>Protocols ({@link BlockProtocol}: where the bytes are, a local file, an NBD export...) are
+ * found the same way and isolated the same way; {@code file} is reserved for
+ * {@code org.jblock.protocol.file}, and a protocol may not take a format's name or another
+ * protocol's filename prefix.
+ *
+ * <h2>Names</h2>
+ * An image is named as in QEMU (see {@link #open(String, OpenSpec)}): a path, a filename with a
+ * protocol prefix ({@code nbd://host/export}, {@code file:a:b.vhd}), or options
+ * ({@link #open(Map, OpenSpec)}: {@code driver=vpc,file.driver=file,file.filename=a.vhd}).
+ * {@link #openFile} opens the storage alone, without a format: what a backing-image opener uses.
  *
  * <h2>Opening</h2>
  * With a format name ({@link OpenSpec#format()}), that driver opens the image; an unknown name
@@ -71,18 +82,19 @@ import org.jblock.api.spi.ProbeInput;
  *
  * <h2>Backing chains</h2>
  * A driver whose image has a backing image asks for it through {@link OpenRequest#backing()}; the
- * registry opens it next to the child's file (an absolute name as it is), probing its format unless
- * the driver names one, read-only with a shared lock ({@link ChainMode}), and so on down the chain.
- * A chain deeper than {@value ChainOpener#MAX_DEPTH} images, or one that comes back to an image
- * above, is refused. Each image owns its backing image: closing the top closes the chain. The top
- * image's open options are passed down: each layer's driver takes those it knows (so that
- * {@code ignore_checksums=on} rescues a whole chain).
+ * registry opens it through the protocol layer next to the child's file (an absolute name, or one
+ * with a protocol prefix, as it is), probing its format unless the driver names one, read-only with
+ * a shared lock ({@link ChainMode}), and so on down the chain. A chain deeper than
+ * {@value ChainOpener#MAX_DEPTH} images, or one that comes back to an image above, is refused. Each
+ * image owns its backing image: closing the top closes the chain. The top image's open options are
+ * passed down: each layer's driver takes those it knows (so that {@code ignore_checksums=on}
+ * rescues a whole chain).
  *
  * <h2>Locking</h2>
- * {@link #open(Path, OpenSpec)} locks the file: writers exclusively, readers shared, against opens
- * in this process and in others. A second writer gets {@link org.jblock.api.ImageLockedException}
- * ({@code Failed to get "write" lock}). {@link OpenSpec#forceShare()} skips locking, for read-only
- * opens only.
+ * Opening by name locks the storage through its protocol (the local file takes QEMU's image locks):
+ * writers exclusively, readers shared, against opens in this process and in others. A second writer
+ * gets {@link org.jblock.api.ImageLockedException} ({@code Failed to get "write" lock}).
+ * {@link OpenSpec#forceShare()} lets everybody in, for read-only opens only.
  *
  * <p>Immutable and safe for concurrent use.
  */
@@ -99,8 +111,7 @@ public final class DriverRegistry {
     private static final String BUILT_IN_PACKAGE_PREFIX = "org.jblock.driver.";
     private static final String RAW = "raw";
     private static final Pattern VALID_NAME = Pattern.compile("[a-z][a-z0-9_-]*");
-    /** A service lookup that keeps failing is abandoned after this many failures in a row. */
-    private static final int LOOKUP_FAILURES_IN_A_ROW = 100;
+    private static final String FILE_CHILD = "file";
 
     private static final Comparator<Scored> RANKING = Comparator.comparingInt(Scored::score).reversed()
             .thenComparing(s -> !s.entry().builtIn())
@@ -118,77 +129,72 @@ public final class DriverRegistry {
     }
 
     private final Map<String, Entry> drivers;
+    private final Protocols protocols;
     private final List<DriverProblem> problems;
 
-    private DriverRegistry(Registration registration) {
+    private DriverRegistry(Registration registration, Protocols protocols) {
         this.drivers = Collections.unmodifiableMap(registration.byName);
-        this.problems = List.copyOf(registration.problems);
+        this.protocols = protocols;
+        List<DriverProblem> all = new ArrayList<>(registration.problems);
+        all.addAll(protocols.problems());
+        this.problems = List.copyOf(all);
     }
 
-    /** The drivers visible to this module (its layer on the module path, or the class path). */
+    /** The drivers and protocols visible to this module (its layer on the module path, or the class path). */
     public static DriverRegistry load() {
         ModuleLayer layer = DriverRegistry.class.getModule().getLayer();
-        return from(layer != null
-                ? ServiceLoader.load(layer, BlockDriver.class)
-                : ServiceLoader.load(BlockDriver.class, DriverRegistry.class.getClassLoader()));
+        return layer != null ? load(layer) : load(DriverRegistry.class.getClassLoader());
     }
 
-    /** The drivers in {@code layer} and its parents. */
+    /** The drivers and protocols in {@code layer} and its parents. */
     public static DriverRegistry load(ModuleLayer layer) {
-        return from(ServiceLoader.load(layer, BlockDriver.class));
+        return from(ServiceLoader.load(layer, BlockDriver.class), ServiceLoader.load(layer, BlockProtocol.class));
     }
 
-    /** The drivers {@code loader} sees (the class path, or a plugin folder's loader). */
+    /** The drivers and protocols {@code loader} sees (the class path, or a plugin folder's loader). */
     public static DriverRegistry load(ClassLoader loader) {
-        return from(ServiceLoader.load(BlockDriver.class, loader));
+        return from(ServiceLoader.load(BlockDriver.class, loader), ServiceLoader.load(BlockProtocol.class, loader));
     }
 
-    private static DriverRegistry from(ServiceLoader<BlockDriver> loader) {
+    private static DriverRegistry from(ServiceLoader<BlockDriver> drivers, ServiceLoader<BlockProtocol> protocols) {
         Registration registration = new Registration();
-        // The stream's spliterator lets a lookup failure (a provider class that is missing or of the
-        // wrong type) be caught per provider: the next tryAdvance goes on with the next one.
-        Spliterator<ServiceLoader.Provider<BlockDriver>> providers = loader.stream().spliterator();
-        int failuresInARow = 0;
-        boolean more = true;
-        while (more && failuresInARow < LOOKUP_FAILURES_IN_A_ROW) {
-            try {
-                more = providers.tryAdvance(registration::add);
-                failuresInARow = 0;
-            } catch (ServiceConfigurationError e) {
-                registration.problem("service lookup", "a driver could not be loaded: " + e.getMessage(), e);
-                failuresInARow++;
-            }
-        }
-        return new DriverRegistry(registration);
+        Discovery.load(drivers, "driver", registration);
+        return new DriverRegistry(registration, Protocols.load(protocols, registration.byName.keySet()));
     }
 
-    /** A registry of exactly these drivers (for tests and embedding), checked as loaded ones are. */
+    /**
+     * A registry of exactly these drivers (for tests and embedding), checked as loaded ones are, with
+     * the protocols this module sees (as {@link #load()} finds them).
+     */
     public static DriverRegistry of(BlockDriver... drivers) {
+        Registration registration = registered(drivers);
+        ModuleLayer layer = DriverRegistry.class.getModule().getLayer();
+        ServiceLoader<BlockProtocol> protocols = layer != null ? ServiceLoader.load(layer, BlockProtocol.class)
+                : ServiceLoader.load(BlockProtocol.class, DriverRegistry.class.getClassLoader());
+        return new DriverRegistry(registration, Protocols.load(protocols, registration.byName.keySet()));
+    }
+
+    /** A registry of exactly these drivers and protocols, checked as loaded ones are. */
+    public static DriverRegistry of(List<? extends BlockDriver> drivers, List<? extends BlockProtocol> protocols) {
+        Registration registration = registered(drivers.toArray(new BlockDriver[0]));
+        return new DriverRegistry(registration, Protocols.of(protocols, registration.byName.keySet()));
+    }
+
+    private static Registration registered(BlockDriver... drivers) {
         Registration registration = new Registration();
         for (BlockDriver driver : drivers) {
             registration.add(driver);
         }
-        return new DriverRegistry(registration);
+        return registration;
     }
 
     /** Collects drivers while a registry is built, refusing those that break the rules. */
-    private static final class Registration {
+    private static final class Registration implements Discovery.Sink<BlockDriver> {
         final Map<String, Entry> byName = new TreeMap<>();
         final List<DriverProblem> problems = new ArrayList<>();
 
-        void add(ServiceLoader.Provider<BlockDriver> provider) {
-            BlockDriver driver;
-            try {
-                driver = provider.get();
-            } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                problem(provider.type().getName(), "the driver could not be started: " + cause, e);
-                return;
-            }
-            add(driver);
-        }
-
-        void add(BlockDriver driver) {
+        @Override
+        public void add(BlockDriver driver) {
             String provider = driver.getClass().getName();
             String name;
             try {
@@ -219,18 +225,15 @@ public final class DriverRegistry {
             byName.put(name, new Entry(driver, builtIn));
         }
 
-        void problem(String provider, String message, Throwable cause) {
-            problems.add(new DriverProblem(provider, message, cause));
-            Log.LOG.log(Level.WARNING, "Driver " + provider + " ignored: " + message, cause);
+        @Override
+        public void problem(String provider, String message, Throwable cause) {
+            Discovery.problem(problems, "Driver", provider, message, cause);
         }
     }
 
     /** Built-in: a reserved name, from its own package (and its own module, on the module path). */
     private static boolean isBuiltIn(Class<?> type, String name) {
-        String home = BUILT_IN_PACKAGE_PREFIX + name;
-        Module module = type.getModule();
-        return BUILT_IN_NAMES.contains(name) && type.getPackageName().equals(home)
-                && (!module.isNamed() || module.getName().equals(home));
+        return BUILT_IN_NAMES.contains(name) && Discovery.livesIn(type, BUILT_IN_PACKAGE_PREFIX + name);
     }
 
     /** @return every registered driver, sorted by name */
@@ -240,10 +243,38 @@ public final class DriverRegistry {
 
     /** @return every registered driver with its options, sorted by name */
     public List<DriverInfo> describe() {
-        return drivers.values().stream()
-                .map(e -> new DriverInfo(e.name(), e.driver().description(), e.builtIn(),
-                        e.driver().openOptions(), e.driver().createOptions()))
-                .collect(Collectors.toUnmodifiableList());
+        return drivers.values().stream().map(DriverRegistry::info).collect(Collectors.toUnmodifiableList());
+    }
+
+    private static DriverInfo info(Entry e) {
+        return new DriverInfo(e.name(), e.driver().description(), e.builtIn(), e.driver().openOptions(),
+                e.driver().createOptions(), e.driver().supportsBacking());
+    }
+
+    /**
+     * @return the driver of that name, as listings show it
+     * @throws UnknownFormatException listing the names that exist
+     */
+    public DriverInfo describe(String name) throws UnknownFormatException {
+        return info(drivers.get(driver(name).name()));
+    }
+
+    /**
+     * @return the driver a probe of the image {@code filename} names picks, read without a lock
+     * @throws NoUsableDriverException when no driver recognises it
+     */
+    public DriverInfo probe(String filename) throws IOException {
+        try (BlockFile file = protocols.open(filename, true, BlockFile.LockMode.SHARE_ALL)) {
+            return describe(probeFormat(file));
+        }
+    }
+
+    /**
+     * @return the name of the format that wins the probe of {@code file}
+     * @throws NoUsableDriverException when no driver recognises it, with each driver's reason
+     */
+    public String probeFormat(BlockFile file) throws IOException {
+        return probe(file).name();
     }
 
     /** @return the providers that were found but not registered, in the order found */
@@ -315,7 +346,8 @@ public final class DriverRegistry {
     }
 
     /**
-     * Opens the image at {@code path}, locking the file as {@code spec} says.
+     * Opens the image in the local file at {@code path}, locking the file as {@code spec} says. The
+     * path is taken as it is: a colon in it is no protocol prefix.
      *
      * @throws InvalidOptionException when force-share is asked of a writable open
      * @throws org.jblock.api.ImageLockedException when another open holds a conflicting lock
@@ -324,40 +356,149 @@ public final class DriverRegistry {
         return open(path, spec, ChainMode.READ_ONLY_BACKING);
     }
 
-    /**
-     * Opens the image at {@code path}, locking the file as {@code spec} says, and its backing chain
-     * as {@code chain} says.
-     */
+    /** As {@link #open(Path, OpenSpec)}, with the backing chain opened as {@code chain} says. */
     public BlockImage open(Path path, OpenSpec spec, ChainMode chain) throws IOException {
-        return openLayer(path, spec, false, file -> ChainOpener.forTop(this, chain, spec.options(), file));
+        return openOn(localFile(path), spec.format(), spec, false, top(chain, spec));
+    }
+
+    /** The protocol layer's description of the local file at {@code path}. */
+    static Map<String, String> localFile(Path path) {
+        Map<String, String> file = new LinkedHashMap<>();
+        file.put(Protocols.DRIVER, BlockProtocol.FILE);
+        file.put(Protocols.FILENAME, path.toString());
+        return file;
+    }
+
+    /** The opener of the backing images of a top image opened as {@code spec}. */
+    private Function<BlockFile, BackingOpener> top(ChainMode chain, OpenSpec spec) {
+        return file -> ChainOpener.forTop(this, chain, spec.options(), file);
     }
 
     /**
-     * Opens and locks one layer of a chain; {@code backing} opens the layers below it.
+     * Opens the image a user named, as QEMU's tools take names:
+     * <ul>
+     *   <li>a path ({@code disk.vhd}, {@code ./a:b.vhd});</li>
+     *   <li>a filename with a protocol prefix, when its first ':' comes before any '/':
+     *       {@code nbd://host/export}, {@code nbd+unix:///x?socket=/s.sock}, {@code file:a:b.vhd};
+     *       a prefix no protocol claims is {@code Unknown protocol 'PREFIX'}.</li>
+     * </ul>
+     * The format is {@code spec}'s, or probed.
      *
-     * @param inherited whether the options are the top image's, passed down: a layer's driver then
-     *                  takes those it knows and ignores the rest
+     * @throws InvalidOptionException for a name that names nothing, or force-share on a writable open
+     * @throws org.jblock.api.ImageLockedException when another open holds a conflicting lock
      */
-    BlockImage openLayer(Path path, OpenSpec spec, boolean inherited, Function<BlockFile, BackingOpener> backing)
+    public BlockImage open(String filename, OpenSpec spec) throws IOException {
+        return open(filename, spec, ChainMode.READ_ONLY_BACKING);
+    }
+
+    /** As {@link #open(String, OpenSpec)}, with the backing chain opened as {@code chain} says. */
+    public BlockImage open(String filename, OpenSpec spec, ChainMode chain) throws IOException {
+        return openOn(protocols.parse(filename), spec.format(), spec, false, top(chain, spec));
+    }
+
+    /**
+     * Opens the image {@code options} describe, with QEMU's keys ({@code --image-opts}):
+     * {@code driver} is the format (probed when absent), the keys under {@code file.} describe its
+     * storage ({@code file.driver=nbd,file.server.path=...}; {@code file.filename=} alone is a local
+     * path; {@code file=NAME} is a filename as {@link #open(String, OpenSpec)} takes it), and the
+     * other keys are the format's open options. When {@code driver} names a protocol, the image is
+     * that storage, read as raw ({@code driver=nbd,server.type=unix,server.path=/s.sock}).
+     *
+     * @throws InvalidOptionException for an unknown key or driver, or both a driver and a format in {@code spec}
+     */
+    public BlockImage open(Map<String, String> options, OpenSpec spec) throws IOException {
+        Map<String, String> rest = new LinkedHashMap<>(options);
+        String driver = rest.get(Protocols.DRIVER);
+        if (driver != null && spec.format() != null && !driver.equals(spec.format())) {
+            throw new InvalidOptionException("Cannot use the format '" + spec.format() + "' with the driver '"
+                    + driver + "'");
+        }
+        if (driver != null && !drivers.containsKey(driver) && protocols.has(driver)) {
+            return openOn(rest, RAW, spec, false, top(ChainMode.READ_ONLY_BACKING, spec));
+        }
+        rest.remove(Protocols.DRIVER);
+        Map<String, String> file = new LinkedHashMap<>();
+        String filename = rest.remove(FILE_CHILD);
+        if (filename != null) {
+            file.putAll(protocols.parse(filename));
+        }
+        Map<String, String> formatOptions = new LinkedHashMap<>();
+        String prefix = FILE_CHILD + ".";
+        for (Map.Entry<String, String> e : rest.entrySet()) {
+            if (e.getKey().startsWith(prefix)) {
+                file.put(e.getKey().substring(prefix.length()), e.getValue());
+            } else {
+                formatOptions.put(e.getKey(), e.getValue());
+            }
+        }
+        if (file.isEmpty()) {
+            throw new InvalidOptionException("A block device must be specified for \"file\"");
+        }
+        Map<String, String> merged = new LinkedHashMap<>(Options.split(spec.options()));
+        for (Map.Entry<String, String> e : formatOptions.entrySet()) {
+            if (merged.putIfAbsent(e.getKey(), e.getValue()) != null) {
+                throw new InvalidOptionException("Option '" + e.getKey() + "' is given more than once");
+            }
+        }
+        OpenSpec withOptions = spec.withOptions(Options.join(merged));
+        return openOn(file, driver != null ? driver : spec.format(), withOptions, false,
+                top(ChainMode.READ_ONLY_BACKING, withOptions));
+    }
+
+    /**
+     * Opens the storage a filename names, without a format: the protocol layer alone. This is how a
+     * backing image's name is opened ({@code openFile(location, true, LockMode.SHARED)}), the
+     * format then coming from {@link #open(BlockFile, OpenSpec)}.
+     *
+     * @param filename a path or a filename with a protocol prefix, as {@link #open(String, OpenSpec)} takes it
+     * @param lock     how to hold it against other opens
+     * @return the open storage; the caller closes it
+     */
+    public BlockFile openFile(String filename, boolean readOnly, BlockFile.LockMode lock) throws IOException {
+        return protocols.open(filename, readOnly, lock);
+    }
+
+    /** As {@link #openFile(String, boolean, BlockFile.LockMode)}, for storage given by options. */
+    public BlockFile openFile(Map<String, String> options, boolean readOnly, BlockFile.LockMode lock)
             throws IOException {
+        return protocols.open(options, readOnly, lock);
+    }
+
+    /** @return the protocol layer's description of a filename, as {@link #open(String, OpenSpec)} reads it */
+    Map<String, String> filenameOptions(String filename) throws IOException {
+        return protocols.parse(filename);
+    }
+
+    /** @return the names of the registered protocols, sorted */
+    public List<String> protocolNames() {
+        return protocols.all().stream().map(BlockProtocol::name).collect(Collectors.toUnmodifiableList());
+    }
+
+    /** @return how an open as {@code spec} locks its storage */
+    static BlockFile.LockMode lockFor(OpenSpec spec) {
+        return spec.forceShare() ? BlockFile.LockMode.SHARE_ALL
+                : spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE;
+    }
+
+    /**
+     * Opens the storage {@code file} describes, then the image of {@code format} (null: probed) on it;
+     * {@code backing} opens the layers below it (see {@link ChainOpener}).
+     *
+     * @param inherited whether the options are a top image's, passed down a chain: a layer's driver
+     *                  then takes those it knows and ignores the rest
+     */
+    BlockImage openOn(Map<String, String> file, String format, OpenSpec spec, boolean inherited,
+                      Function<BlockFile, BackingOpener> backing) throws IOException {
         if (spec.forceShare() && !spec.readOnly()) {
             throw new InvalidOptionException("force-share=on can only be used with read-only images");
         }
-        BlockFile file = openFile(path, spec.readOnly());
+        BlockFile storage = protocols.open(file, spec.readOnly(), lockFor(spec));
         try {
-            if (!spec.forceShare()) {
-                file.lock(spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE);
-            }
-            return open(file, spec, inherited, backing.apply(file));
+            return open(storage, spec.withFormat(format), inherited, backing.apply(storage));
         } catch (IOException | RuntimeException e) {
-            closeAfterFailure(file, e);
+            closeAfterFailure(storage, e);
             throw e;
         }
-    }
-
-    /** The storage at {@code path}: the one place where the registry opens files. */
-    private static BlockFile openFile(Path path, boolean readOnly) throws IOException {
-        return LocalBlockFile.open(path, readOnly);
     }
 
     /**
@@ -415,7 +556,7 @@ public final class DriverRegistry {
                                        boolean inherited, BackingOpener backing) throws IOException {
         Options options;
         if (inherited) {
-            Map<String, String> known = new java.util.LinkedHashMap<>(Options.split(spec.options()));
+            Map<String, String> known = new LinkedHashMap<>(Options.split(spec.options()));
             known.keySet().retainAll(driver.openOptions().stream().map(o -> o.name()).collect(Collectors.toSet()));
             options = Options.of(known, driver.openOptions());
         } else {
@@ -466,8 +607,7 @@ public final class DriverRegistry {
             return;
         }
         if (!driver.supportsBacking()) {
-            throw new org.jblock.api.UnsupportedFeatureException("Backing file not supported for file format '"
-                    + format + "'");
+            throw new UnsupportedFeatureException("Backing file not supported for file format '" + format + "'");
         }
         BackingImage backing = openBacking(path, backingName, backingFormat);
         try (BlockImage image = backing.image()) {
@@ -487,7 +627,8 @@ public final class DriverRegistry {
      */
     public BackingImage openBacking(Path path, String name, String format) throws IOException {
         BlockImage backing = ChainOpener.forNew(this, path).open(name, format);
-        String location = Path.of(backing.name()).toAbsolutePath().normalize().toString();
+        String location = ChainOpener.isProtocolName(name) ? name
+                : Path.of(backing.name()).toAbsolutePath().normalize().toString();
         return new BackingImage(name, location, backing);
     }
 
@@ -495,12 +636,11 @@ public final class DriverRegistry {
             throws IOException {
         Options parsed = checkedCreateOptions(driver, size, options);
         boolean existed = Files.exists(path);
-        LocalBlockFile file = existed ? LocalBlockFile.open(path, false) : LocalBlockFile.create(path);
+        Map<String, String> where = new LinkedHashMap<>();
+        where.put(Protocols.DRIVER, BlockProtocol.FILE);
+        where.put(Protocols.FILENAME, path.toString());
+        BlockFile file = protocols.create(where);
         try {
-            file.lock(BlockFile.LockMode.EXCLUSIVE);
-            if (existed) {
-                file.truncate(0);
-            }
             createIn(driver, new CreateRequest(file, size, parsed, backing));
             file.flush();
         } catch (IOException | RuntimeException e) {

@@ -72,6 +72,7 @@ public final class NbdServer implements Closeable {
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final AtomicInteger connectionCount = new AtomicInteger();
     private final Thread acceptor;
+    private final BufferPool buffers = new BufferPool(256L << 20);
     private volatile boolean closing;
     private boolean closed;
 
@@ -202,6 +203,10 @@ public final class NbdServer implements Closeable {
 
     int connectionBudget() {
         return connectionBudget;
+    }
+
+    BufferPool buffers() {
+        return buffers;
     }
 
     ScheduledExecutorService timer() {

@@ -14,7 +14,7 @@ import java.util.concurrent.Semaphore;
  * Each reply returns its share of the connection's budget once it is sent (or dropped).
  */
 final class ReplyWriter implements Runnable {
-    private record Reply(ByteBuffer[] buffers, int cost) {
+    private record Reply(ByteBuffer[] buffers, int cost, Runnable afterSent) {
     }
 
     private final SocketChannel channel;
@@ -28,15 +28,19 @@ final class ReplyWriter implements Runnable {
         this.budget = budget;
     }
 
-    /** Queues a reply; {@code cost} is returned to the budget once it is sent. */
-    void send(int cost, ByteBuffer... buffers) {
+    /**
+     * Queues a reply; {@code cost} is returned to the budget once it is sent (or dropped), and then
+     * {@code afterSent} runs (to give back its buffers).
+     */
+    void send(int cost, Runnable afterSent, ByteBuffer... buffers) {
         synchronized (this) {
             if (!failed) {
-                queue.add(new Reply(buffers, cost));
+                queue.add(new Reply(buffers, cost, afterSent));
                 notifyAll();
                 return;
             }
         }
+        afterSent.run();
         budget.release(cost);
     }
 
@@ -87,6 +91,9 @@ final class ReplyWriter implements Runnable {
             } catch (IOException e) {
                 fail();
             } finally {
+                for (Reply reply : batch) {
+                    reply.afterSent().run();
+                }
                 budget.release(cost);
                 batch.clear();
                 buffers.clear();
@@ -101,6 +108,7 @@ final class ReplyWriter implements Runnable {
             failed = true;
             for (Reply reply : queue) {
                 cost += reply.cost();
+                reply.afterSent().run();
             }
             queue.clear();
         }

@@ -43,6 +43,8 @@ final class Transmission {
     private final int budgetBytes;
     private final Semaphore budget;
     private final ReplyWriter writer;
+    private final BufferPool buffers;
+    private static final Runnable NOTHING = () -> { };
 
     Transmission(NbdServer server, SocketChannel channel, Negotiation.Session session) {
         this.server = server;
@@ -55,6 +57,7 @@ final class Transmission {
         this.budgetBytes = server.connectionBudget();
         this.budget = new Semaphore(budgetBytes);
         this.writer = new ReplyWriter(channel, budget);
+        this.buffers = server.buffers();
     }
 
     /** Serves requests until the client disconnects, then waits for the requests in flight to be answered. */
@@ -105,10 +108,11 @@ final class Transmission {
                 }
                 cost += (int) request.length();
                 budget.acquireUninterruptibly(cost);
-                data = ByteBuffer.allocate((int) request.length());
+                data = buffers.take((int) request.length());
                 try {
                     readPayload(in, data);
                 } catch (IOException e) {
+                    buffers.give(data);
                     budget.release(cost);
                     throw e;
                 }
@@ -127,7 +131,10 @@ final class Transmission {
         try {
             server.workers().execute(() -> serve(request, data, cost));
         } catch (RejectedExecutionException e) {
-            writer.send(cost, error(request, Nbd.ESHUTDOWN, "server is shutting down"));
+            if (data != null) {
+                buffers.give(data);
+            }
+            writer.send(cost, NOTHING, error(request, Nbd.ESHUTDOWN, "server is shutting down"));
         }
     }
 
@@ -164,7 +171,10 @@ final class Transmission {
         }
     }
 
-    /** Runs on a worker: performs the request and queues its reply. */
+    /**
+     * Runs on a worker: performs the request and queues its reply. The reply's direct buffers come
+     * from the pool (its headers are small heap buffers) and go back to it once sent.
+     */
     private void serve(Request request, ByteBuffer data, int cost) {
         ByteBuffer[] reply;
         try {
@@ -175,8 +185,19 @@ final class Transmission {
                         + ": " + e, e);
             }
             reply = error(request, errorValue(e), message(e));
+        } finally {
+            if (data != null) {
+                buffers.give(data);
+            }
         }
-        writer.send(cost, reply);
+        ByteBuffer[] sent = reply;
+        writer.send(cost, () -> {
+            for (ByteBuffer buffer : sent) {
+                if (buffer.isDirect()) {
+                    buffers.give(buffer);
+                }
+            }
+        }, sent);
     }
 
     private ByteBuffer[] perform(Request request, ByteBuffer data) throws IOException {
@@ -266,8 +287,13 @@ final class Transmission {
         int length = (int) request.length();
         long offset = request.offset();
         if (!structured) {
-            ByteBuffer data = ByteBuffer.allocate(length);
-            image.read(offset, data);
+            ByteBuffer data = buffers.take(length);
+            try {
+                image.read(offset, data);
+            } catch (IOException | RuntimeException e) {
+                buffers.give(data);
+                throw e;
+            }
             return new ByteBuffer[] {simple(0, request.cookie()), data.flip()};
         }
         if (length == 0) {
@@ -286,10 +312,11 @@ final class Transmission {
                 reply.add(hole.putLong(run[0]).putInt((int) run[1]).flip());
                 continue;
             }
-            ByteBuffer data = ByteBuffer.allocate((int) run[1]);
+            ByteBuffer data = buffers.take((int) run[1]);
             try {
                 image.read(run[0], data);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                buffers.give(data);
                 // Chunks already made stand; the error names where reading failed and ends the reply.
                 reply.add(errorChunk(request.cookie(), new ErrorChunk(errorValue(e), message(e),
                         OptionalLong.of(run[0]))));

@@ -11,8 +11,9 @@ import org.jblock.registry.DriverRegistry;
 
 /**
  * The drivers a tool runs with: jblock's own, and those in the folder named by
- * {@value #VARIABLE}. A jar there that cannot be used is one warning line naming it, and the tool
- * goes on without it; two jars with a driver of one name stop the tool with one line naming both.
+ * {@value #VARIABLE}. A jar there that cannot be used is one warning naming it (logged, see
+ * {@link ToolLogging}), and the tool goes on without it; two jars with a driver of one name stop the
+ * tool with one line naming both.
  */
 public final class ToolDrivers {
     /** The environment variable naming the folder of third-party driver jars. */
@@ -23,7 +24,7 @@ public final class ToolDrivers {
 
     /**
      * @param program the tool's name, which starts each line it prints
-     * @param lines   where warnings and the error go, a line each (without a line end)
+     * @param lines   where the error goes, a line (without a line end)
      * @return the registry, or nothing after the line that says why there is none
      */
     public static Optional<DriverRegistry> load(String program, Consumer<String> lines) {
@@ -33,8 +34,9 @@ public final class ToolDrivers {
         }
         try {
             DriverFolder drivers = DriverFolder.load(Path.of(folder));
+            System.Logger log = System.getLogger(ToolDrivers.class.getName());
             for (String ignored : drivers.ignored()) {
-                lines.accept(program + ": warning: " + ignored);
+                log.log(System.Logger.Level.WARNING, ignored);
             }
             return Optional.of(DriverRegistry.load(drivers.layer()));
         } catch (NotDirectoryException e) {

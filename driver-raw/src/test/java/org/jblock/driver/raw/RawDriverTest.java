@@ -22,7 +22,7 @@ import org.jblock.api.Extent;
 import org.jblock.api.ImageInfo;
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.InvalidRequestException;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.OptionSpec;
 import org.jblock.api.Options;

@@ -178,9 +178,10 @@ final class RepairPlan {
                     + " rest is lost; salvage=on reads what is there, so the image is left unchanged");
             return;
         }
-        if (!scan.footer.hasValidChecksum()) {
-            steps.add(Step.write("rewrite the footer's checksum at " + scan.footerReadAt, scan.footerReadAt,
-                    footer.toBytes()));
+        boolean cut = scan.footerReadAt + VhdFooter.SIZE > scan.fileSize;
+        if (!scan.footer.hasValidChecksum() || cut) {
+            steps.add(Step.write((cut ? "complete the footer cut short at " : "rewrite the footer's checksum at ")
+                    + scan.footerReadAt, scan.footerReadAt, footer.toBytes()));
             covered.add(Repair.FOOTER);
         }
     }
@@ -255,7 +256,7 @@ final class RepairPlan {
                     leave("the " + (slot - home) + " bytes at " + home + " before the footer stay: BAT entries were"
                             + " wrong, and that space may hold the data of a block the table lost");
                 }
-                if (corruptions && !footer.equals(scan.trailing)) {
+                if (corruptions && (!footer.equals(scan.trailing) || slot + VhdFooter.SIZE > fileSize)) {
                     steps.add(Step.write("rewrite the footer at " + slot, slot, bytes));
                     covered.add(Repair.FOOTER);
                 }

@@ -25,7 +25,8 @@ import org.jblock.driver.vpc.VhdFinding.Repair;
  * offset 0 stands in when it is missing or damaged (the specification's rule). When both are valid
  * and differ, the one consistent with the dynamic header and the table (disk type, header at its
  * data offset, a table large enough for its size) wins, and the footer at the end wins a tie. A valid
- * fixed footer at the end whose size fits in the file makes sector 0 disk data, never a copy.
+ * fixed footer at the end whose size fits in the file makes sector 0 disk data, never a copy, unless
+ * sector 0 is a sound dynamic image's copy (QEMU reads that one).
  *
  * <h2>Which BAT entries</h2>
  * Every field is checked before anything is sized or indexed from it. An entry is proven wrong when
@@ -129,18 +130,32 @@ final class VhdScanner {
             slot = fileSize - VhdFooter.SHORT_SIZE;
             trailing = readFooter(slot, VhdFooter.SHORT_SIZE);
         }
+        long partial = fileSize % VhdFooter.SIZE;
+        if (!trailing.hasValidCookie() && partial != 0 && partial != VhdFooter.SHORT_SIZE) {
+            // A footer cut short by a truncation, as QEMU reads it: the rest as zeros.
+            VhdFooter cut = readFooter(fileSize - partial, (int) partial);
+            if (cut.hasValidCookie()) {
+                slot = fileSize - partial;
+                trailing = cut;
+                add(VhdFinding.corruption(Effect.NONE, Repair.FOOTER, FOOTER, null, slot, "The footer at " + slot
+                        + " is cut short by the end of the file (" + partial + " of 512 bytes); the rest reads as"
+                        + " zeros", "512 bytes", partial + " bytes"));
+            }
+        }
         VhdFooter copy = fileSize >= VhdFooter.SIZE && slot != 0 ? readFooter(0, VhdFooter.SIZE) : null;
         scan.trailingAt = slot;
         scan.trailing = trailing;
         boolean trailingOk = trailing.hasValidCookie() && trailing.hasValidChecksum();
-        if (trailingOk && trailing.diskType() == VhdFooter.TYPE_FIXED && fitsFixed(trailing, slot)) {
-            // A fixed image: sector 0 is disk data, never a footer copy.
+        boolean copyCookie = copy != null && copy.hasValidCookie() && copy.diskType() != VhdFooter.TYPE_FIXED;
+        boolean copyOk = copyCookie && copy.hasValidChecksum();
+        if (trailingOk && trailing.diskType() == VhdFooter.TYPE_FIXED && fitsFixed(trailing, slot)
+                && !(copyOk && consistentDynamic(copy))) {
+            // A fixed image: sector 0 is disk data, never a footer copy (unless it is a sound
+            // dynamic image's copy, which is what QEMU reads too).
             use(trailing, slot, "footer at end of file");
             return true;
         }
-        boolean copyCookie = copy != null && copy.hasValidCookie() && copy.diskType() != VhdFooter.TYPE_FIXED;
         scan.copy = copy;
-        boolean copyOk = copyCookie && copy.hasValidChecksum();
         if (trailingOk && copyOk && !copy.equals(trailing) && !consistentDynamic(trailing)
                 && consistentDynamic(copy)) {
             use(copy, 0, "copy at offset 0 (the footer at the end does not match the dynamic header)");
@@ -229,11 +244,15 @@ final class VhdScanner {
     /**
      * @return whether a dynamic footer agrees with the header at its data offset: its disk type, a
      *         readable header there, a valid block size and a table inside the file large enough
-     *         for its size
+     *         for its size, whichever way a reader computes it; a differencing type wants a parent
      */
     private boolean consistentDynamic(VhdFooter footer) throws IOException {
         int type = footer.diskType();
-        long size = sizeOf(footer);
+        // Every reader's size must fit the table: by geometry (Virtual PC, QEMU 7.2 for most creators)
+        // and by current size (Hyper-V, QEMU 10); the maximum geometry means the current size to all.
+        long current = footer.currentSize();
+        long chs = footer.geometry().isMax() ? 0 : footer.geometry().totalSectors() * VhdLayout.SECTOR;
+        long size = current < 0 || current > VhdLayout.MAX_VIRTUAL_SIZE ? -1 : Math.max(current, chs);
         long at = footer.dataOffset();
         if ((type != VhdFooter.TYPE_DYNAMIC && type != VhdFooter.TYPE_DIFFERENCING) || size < 0
                 || at < VhdFooter.SIZE || at > scan.fileSize - DynamicHeader.SIZE) {
@@ -242,6 +261,11 @@ final class VhdScanner {
         DynamicHeader header = readHeader(at, DynamicHeader.SIZE);
         long blockSize = header.blockSizeUnsigned();
         long entries = header.maxTableEntriesUnsigned();
+        boolean parent = header.parentUniqueId().getMostSignificantBits() != 0
+                || header.parentUniqueId().getLeastSignificantBits() != 0;
+        if (type == VhdFooter.TYPE_DIFFERENCING && !parent) {
+            return false;
+        }
         return header.cookie() == DynamicHeader.COOKIE && validBlockSize(blockSize)
                 && entries <= VhdLayout.QEMU_MAX_TABLE_ENTRIES && entries >= VhdLayout.ceilDiv(size, blockSize)
                 && header.tableOffset() >= 0 && header.tableOffset() <= scan.fileSize - entries * 4;

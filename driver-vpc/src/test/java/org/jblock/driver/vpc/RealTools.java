@@ -91,4 +91,15 @@ final class RealTools {
         assertEquals(0, process.exitValue(), String.join(" ", command) + " failed:\n" + text);
         return text;
     }
+
+    /** Runs a command and returns its exit code (its output is dropped). */
+    static int exitCode(String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(new ArrayList<>(List.of(command))).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail(String.join(" ", command) + " did not finish in " + TIMEOUT_SECONDS + " s");
+        }
+        return process.exitValue();
+    }
 }

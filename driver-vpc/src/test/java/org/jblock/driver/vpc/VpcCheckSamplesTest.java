@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

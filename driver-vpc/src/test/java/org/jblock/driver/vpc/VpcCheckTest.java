@@ -21,7 +21,7 @@ import org.jblock.api.CheckReport;
 import org.jblock.api.CheckReport.Finding;
 import org.jblock.api.CheckReport.Severity;
 import org.jblock.api.CorruptImageException;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.ReadOnlyImageException;
 import org.junit.jupiter.api.Test;

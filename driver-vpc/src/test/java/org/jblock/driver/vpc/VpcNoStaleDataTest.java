@@ -10,7 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.jblock.api.BlockImage;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

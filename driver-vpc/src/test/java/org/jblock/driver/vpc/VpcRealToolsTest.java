@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.jblock.api.BlockImage;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.Options;
 import org.jblock.api.Sizes;
 import org.jblock.api.spi.CreateRequest;

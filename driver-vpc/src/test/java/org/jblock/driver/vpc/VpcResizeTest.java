@@ -16,7 +16,7 @@ import org.jblock.api.BlockImage;
 import org.jblock.api.CheckMode;
 import org.jblock.api.CheckReport;
 import org.jblock.api.InvalidRequestException;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.UnsupportedFeatureException;
 import org.junit.jupiter.api.Test;

@@ -16,7 +16,7 @@ import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.CorruptImageException;
 import org.jblock.api.Extent;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.Options;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;

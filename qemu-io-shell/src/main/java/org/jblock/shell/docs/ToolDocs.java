@@ -41,6 +41,9 @@ public final class ToolDocs {
             .TP
             .B JAVA_HOME
             The JDK to run on, when JBLOCK_JAVA is not set.
+            .TP
+            .B JBLOCK_LOG
+            Which messages print: error, warning (the default), info, debug or off.
             """;
 
     private ToolDocs() {

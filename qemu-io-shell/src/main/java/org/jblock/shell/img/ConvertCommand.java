@@ -97,7 +97,7 @@ final class ConvertCommand extends ImgCommand {
             targetFormat = "raw";
         }
         if ("help".equals(createOptions) || "?".equals(createOptions)) {
-            CreateCommand.printOptionHelp(out(), registry().driver(targetFormat == null ? "raw" : targetFormat));
+            CreateCommand.printOptionHelp(out(), registry().describe(targetFormat == null ? "raw" : targetFormat));
             return 0;
         }
         if (files == null || files.size() < 2) {
@@ -108,7 +108,7 @@ final class ConvertCommand extends ImgCommand {
         }
         int sparse = sparseGranule();
         if (targetFormat != null) {
-            registry().driver(targetFormat);
+            registry().describe(targetFormat);
         }
         Path destination = Path.of(files.get(files.size() - 1));
         List<String> sourceNames = files.subList(0, files.size() - 1);
@@ -192,7 +192,7 @@ final class ConvertCommand extends ImgCommand {
     }
 
     private void createAndCopy(List<BlockImage> sources, Path destination, long total, int sparse) throws IOException {
-        CreateCommand.refuseIfInUse(destination);
+        CreateCommand.refuseIfInUse(registry(), destination);
         boolean existed = Files.exists(destination);
         RemoveOnExit guard = new RemoveOnExit(destination, !existed);
         Runtime.getRuntime().addShutdownHook(guard);

@@ -6,17 +6,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
-import org.jblock.api.LocalBlockFile;
 import org.jblock.api.OptionSpec;
 import org.jblock.api.Options;
 import org.jblock.api.Sizes;
-import org.jblock.api.spi.BlockDriver;
+import org.jblock.registry.DriverInfo;
+import org.jblock.registry.DriverRegistry;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -59,7 +61,7 @@ final class CreateCommand extends ImgCommand {
 
     @Override
     public Integer call() throws IOException {
-        BlockDriver driver = registry().driver(format);
+        DriverInfo driver = registry().describe(format);
         if ("help".equals(options) || "?".equals(options)) {
             printOptionHelp(out(), driver);
             return 0;
@@ -81,7 +83,7 @@ final class CreateCommand extends ImgCommand {
             throw new BlockException(filename + ": Image creation needs a size parameter");
         }
         Path path = Path.of(filename);
-        refuseIfInUse(path);
+        refuseIfInUse(registry(), path);
         if (backingFile != null && !driver.supportsBacking()) {
             throw new BlockException(filename + ": Backing file not supported for file format '" + format + "'");
         }
@@ -125,7 +127,7 @@ final class CreateCommand extends ImgCommand {
      * The driver's options as {@code key=value,...} for the registry: {@code -o size=} is qemu-img's
      * other way to give the size, not a driver option. Commas in values are doubled, as in {@code -o}.
      */
-    private static String withoutSize(Options parsed, BlockDriver driver) {
+    private static String withoutSize(Options parsed, DriverInfo driver) {
         List<String> items = new ArrayList<>();
         for (OptionSpec<?> spec : driver.createOptions()) {
             if (parsed.isSet(spec)) {
@@ -140,7 +142,7 @@ final class CreateCommand extends ImgCommand {
     }
 
     /** The options given, in the driver's order, as qemu-img prints them after the size. */
-    private static String describe(Options parsed, BlockDriver driver) {
+    private static String describe(Options parsed, DriverInfo driver) {
         StringBuilder text = new StringBuilder();
         for (OptionSpec<?> spec : driver.createOptions()) {
             if (parsed.isSet(spec)) {
@@ -168,17 +170,18 @@ final class CreateCommand extends ImgCommand {
      *
      * @throws org.jblock.api.ImageLockedException when the file is in use
      */
-    static void refuseIfInUse(Path path) throws IOException {
+    static void refuseIfInUse(DriverRegistry registry, Path path) throws IOException {
         if (!Files.isRegularFile(path)) {
             return;
         }
-        try (LocalBlockFile existing = LocalBlockFile.open(path, false)) {
-            existing.lock(BlockFile.LockMode.EXCLUSIVE);
-        }
+        Map<String, String> file = new LinkedHashMap<>();
+        file.put("driver", "file");
+        file.put("filename", path.toString());
+        registry.openFile(file, false, BlockFile.LockMode.EXCLUSIVE).close();
     }
 
     /** Lists the create options of {@code driver}, as qemu-img's {@code -o help} does. */
-    static void printOptionHelp(PrintWriter out, BlockDriver driver) {
+    static void printOptionHelp(PrintWriter out, DriverInfo driver) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {SIZE.name() + "=" + typeLabel(SIZE), SIZE.help()});
         for (OptionSpec<?> spec : driver.createOptions()) {

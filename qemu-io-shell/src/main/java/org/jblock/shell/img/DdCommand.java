@@ -84,7 +84,7 @@ final class DdCommand extends ImgCommand {
             boolean skipsPastEnd = skip > end / blockSize;
             long from = skipsPastEnd ? end : skip * blockSize;
             Path target = Path.of(output);
-            CreateCommand.refuseIfInUse(target);
+            CreateCommand.refuseIfInUse(registry(), target);
             registry().create(target, targetFormat, end - from, "");
             if (skipsPastEnd) {
                 // qemu-img says so, leaves the output empty and succeeds.

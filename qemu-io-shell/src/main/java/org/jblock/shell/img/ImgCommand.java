@@ -2,13 +2,11 @@ package org.jblock.shell.img;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
-import org.jblock.api.LocalBlockFile;
-import org.jblock.api.spi.BlockDriver;
+import org.jblock.registry.DriverInfo;
 import org.jblock.registry.ChainMode;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
@@ -81,14 +79,7 @@ abstract class ImgCommand implements Callable<Integer> {
      */
     final String switchIfSupported(String file, String format, String option) {
         try {
-            BlockDriver driver;
-            if (format != null) {
-                driver = registry().driver(format);
-            } else {
-                try (LocalBlockFile local = LocalBlockFile.open(Path.of(file), true)) {
-                    driver = registry().probe(local);
-                }
-            }
+            DriverInfo driver = format != null ? registry().describe(format) : registry().probe(file);
             boolean has = driver.openOptions().stream().anyMatch(o -> o.name().equals(option));
             return has ? option + "=on" : "";
         } catch (IOException | RuntimeException e) {
@@ -117,7 +108,7 @@ abstract class ImgCommand implements Callable<Integer> {
                           ChainMode chain) throws BlockException {
         try {
             OpenSpec spec = new OpenSpec(format, readOnly, forceShare && readOnly, driverOptions);
-            return registry().open(Path.of(file), spec, chain);
+            return registry().open(file, spec, chain);
         } catch (IOException | RuntimeException e) {
             String reason = OpenFailure.reason(file, e);
             throw new BlockException("Could not open '" + file + "': " + (reason != null ? reason : Messages.describe(e)), e);

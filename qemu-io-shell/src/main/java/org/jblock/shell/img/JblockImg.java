@@ -10,14 +10,16 @@ import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-import org.jblock.api.spi.BlockDriver;
+import org.jblock.registry.DriverInfo;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.ProgramName;
 import org.jblock.shell.ToolDrivers;
+import org.jblock.shell.ToolLogging;
 import org.jblock.shell.Version;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code jblock-img}: a qemu-img-style image tool. Each subcommand is a class of its own that prints
@@ -50,6 +52,12 @@ public final class JblockImg implements Callable<Integer> {
         }
     }
 
+    @Option(names = {"-q", "--quiet"}, description = "Print errors only, no warnings (before the command).")
+    boolean quiet;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print more: information; twice, debugging (before the command).")
+    boolean[] verbose;
+
     private final DriverRegistry registry;
     private final boolean terminal;
     private CommandLine commandLine;
@@ -67,6 +75,7 @@ public final class JblockImg implements Callable<Integer> {
         boolean terminal = System.console() != null;
         int exitCode;
         try {
+            ToolLogging.applySwitches(args);
             Optional<DriverRegistry> registry = ToolDrivers.load(TOOL, err::println);
             exitCode = registry.isEmpty() ? 1
                     : commandLine(registry.get(), terminal, out, err, subcommandsNeeded(args)).execute(args);
@@ -134,10 +143,14 @@ public final class JblockImg implements Callable<Integer> {
         return commandLine(registry, false, none, none);
     }
 
-    /** @return {@code Supported formats: } and the sorted names of every driver the registry has */
+    /**
+     * @return {@code Supported formats: } and the sorted names of every driver and protocol the
+     *         registry has, as qemu-img lists its format and protocol drivers together
+     */
     static String supportedFormats(DriverRegistry registry) {
-        return "Supported formats: " + registry.drivers().stream().map(BlockDriver::name).sorted()
-                .collect(Collectors.joining(" "));
+        return "Supported formats: " + java.util.stream.Stream.concat(
+                        registry.describe().stream().map(DriverInfo::name), registry.protocolNames().stream())
+                .sorted().collect(Collectors.joining(" "));
     }
 
     DriverRegistry registry() {

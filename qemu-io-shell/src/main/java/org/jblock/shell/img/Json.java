@@ -37,9 +37,19 @@ final class Json {
         out.println(write(PRETTY, node));
     }
 
-    /** @return {@code node} on one line */
-    static String oneLine(JsonNode node) {
-        return write(COMPACT, node);
+    /**
+     * @return an object on one line as qemu-img lays it out ({@code map --output=json}):
+     *         {@code { "start": 0, "length": 512, "data": true}}, which scripts match as text
+     */
+    static String oneLine(ObjectNode node) {
+        StringBuilder text = new StringBuilder("{ ");
+        java.util.Iterator<java.util.Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+            java.util.Map.Entry<String, JsonNode> field = fields.next();
+            text.append(write(COMPACT, MAPPER.getNodeFactory().textNode(field.getKey()))).append(": ")
+                    .append(write(COMPACT, field.getValue())).append(fields.hasNext() ? ", " : "");
+        }
+        return text.append('}').toString();
     }
 
     private static String write(ObjectWriter writer, JsonNode node) {

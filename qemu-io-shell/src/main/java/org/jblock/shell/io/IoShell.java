@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -59,7 +58,7 @@ public final class IoShell implements Closeable {
 
     private volatile java.util.function.Consumer<String> asyncPrinter;
     private BlockImage image;
-    private Path imagePath;
+    private String imagePath;
     private OpenSpec imageSpec;
     private boolean probedRaw;
     private boolean anyFailed;
@@ -248,14 +247,13 @@ public final class IoShell implements Closeable {
             return false;
         }
         try {
-            Path at = Path.of(path);
             if (snapshot) {
-                image = MemoryOverlay.over(registry.open(at, spec.withReadOnly(true)));
+                image = MemoryOverlay.over(registry.open(path, spec.withReadOnly(true)));
                 imagePath = null;
                 imageSpec = null;
             } else {
-                image = registry.open(at, spec);
-                imagePath = at;
+                image = registry.open(path, spec);
+                imagePath = path;
                 imageSpec = spec;
             }
         } catch (IOException | RuntimeException e) {
@@ -355,7 +353,7 @@ public final class IoShell implements Closeable {
             err(PROGRAM + ": an in-memory or snapshot image cannot be reopened\n");
             return false;
         }
-        Path path = imagePath;
+        String path = imagePath;
         OpenSpec previous = imageSpec;
         closeImage();
         try {
@@ -365,7 +363,7 @@ public final class IoShell implements Closeable {
             return true;
         } catch (IOException | RuntimeException e) {
             err(PROGRAM + ": " + messageText(e) + "\n");
-            open(path.toString(), previous);
+            open(path, previous);
             return false;
         }
     }
@@ -385,7 +383,7 @@ public final class IoShell implements Closeable {
         image.read(0, ByteBuffer.wrap(sector));
         System.arraycopy(data, 0, sector, (int) offset, (int) Math.min(data.length, sector.length - offset));
         try (MemoryBlockFile first = MemoryBlockFile.of(image.name(), sector)) {
-            if (!"raw".equals(registry.probe(first).name())) {
+            if (!"raw".equals(registry.probeFormat(first))) {
                 throw new ProbedRawWriteException(image.name());
             }
         }

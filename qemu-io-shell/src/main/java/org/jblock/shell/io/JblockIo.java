@@ -9,6 +9,7 @@ import java.util.Optional;
 
 import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.ToolDrivers;
+import org.jblock.shell.ToolLogging;
 import org.jblock.shell.Version;
 
 import picocli.CommandLine;
@@ -73,6 +74,10 @@ public final class JblockIo {
     boolean help;
     @Option(names = {"-V", "--version"}, description = "Print the version and exit.")
     boolean version;
+    @Option(names = {"-q", "--quiet"}, description = "Print errors only, no warnings.")
+    boolean quiet;
+    @Option(names = {"-v", "--verbose"}, description = "Print more: information; twice, debugging.")
+    boolean[] verbose;
     @Parameters(arity = "0..*", paramLabel = "file", description = "The image to open.")
     List<String> files = new ArrayList<>();
 
@@ -125,6 +130,9 @@ public final class JblockIo {
         if (refusal != null) {
             err.print(IoShell.PROGRAM + ": " + refusal + "\n");
             return 1;
+        }
+        if (quiet || verbose != null) {
+            ToolLogging.applySwitches(quiet ? new String[] {"-q"} : new String[] {"-" + "v".repeat(verbose.length)});
         }
         Optional<DriverRegistry> registry = ToolDrivers.load(IoShell.PROGRAM, line -> err.print(line + "\n"));
         if (registry.isEmpty()) {
@@ -211,6 +219,8 @@ public final class JblockIo {
                 + "  -d, --discard=MODE   accepted for compatibility: ignore, unmap\n"
                 + "  -i, --aio=MODE       accepted for compatibility: threads, native, io_uring\n"
                 + "  -C, -m, -k           accepted for compatibility, no effect\n"
+                + "  -q, --quiet          print errors only, no warnings\n"
+                + "  -v, --verbose        print more: information; twice, debugging\n"
                 + "  -h, --help           print this help and exit\n"
                 + "  -V, --version        print the version and exit\n"
                 + "\n"

@@ -56,6 +56,17 @@ class MapCommandTest {
     }
 
     @Test
+    void jsonIsLaidOutLikeQemuImgsTextByText() throws Exception {
+        java.nio.file.Path vhd = dir.resolve("m.vhd");
+        Img.run("create", "-q", "-f", "vpc", vhd.toString(), "10M").assertSuccess();
+        String ours = Img.run("map", "--output=json", vhd.toString()).assertSuccess().out();
+        assertEquals("[{ \"start\": 0, \"length\": 10514432, \"depth\": 0, \"present\": true, \"zero\": true,"
+                + " \"data\": false}]\n", ours);
+        QemuImg.assumeInstalled();
+        assertEquals(QemuImg.run("map", "--output=json", vhd.toString()).out(), ours);
+    }
+
+    @Test
     void humanTableListsDataRunsOnly() throws Exception {
         Path file = image();
         Img.Result r = Img.run("map", "-f", "testimg", file.toString()).assertSuccess();

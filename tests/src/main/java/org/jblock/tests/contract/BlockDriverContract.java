@@ -107,7 +107,7 @@ public abstract class BlockDriverContract {
     public enum Storage {
         /** A {@link org.jblock.api.MemoryBlockFile}. */
         MEMORY("memory"),
-        /** A {@link org.jblock.api.LocalBlockFile} in a temporary folder. */
+        /** A local file in a temporary folder, through the {@code file} protocol. */
         LOCAL_FILE("local file");
 
         private final String label;

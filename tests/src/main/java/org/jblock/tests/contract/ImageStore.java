@@ -3,11 +3,15 @@ package org.jblock.tests.contract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.ServiceLoader;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.InvalidRequestException;
-import org.jblock.api.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
+import org.jblock.api.Options;
+import org.jblock.api.spi.BlockProtocol;
+import org.jblock.api.spi.ProtocolRequest;
 
 /**
  * The storage one contract check keeps its image in: it hands out new handles on the same bytes, so
@@ -46,17 +50,27 @@ abstract class ImageStore {
         };
     }
 
-    /** Storage in a local file at {@code path}, which need not exist yet. */
+    /**
+     * Storage in a local file at {@code path}, which need not exist yet, through the {@code file}
+     * protocol found by {@link ServiceLoader}.
+     */
     static ImageStore localFile(Path path) {
         return new ImageStore() {
             @Override
             BlockFile create() throws IOException {
-                return LocalBlockFile.create(path);
+                BlockProtocol file = fileProtocol();
+                return file.create(request(file, false));
             }
 
             @Override
             BlockFile open(boolean readOnly) throws IOException {
-                return LocalBlockFile.open(path, readOnly);
+                BlockProtocol file = fileProtocol();
+                return file.open(request(file, readOnly));
+            }
+
+            private ProtocolRequest request(BlockProtocol file, boolean readOnly) throws IOException {
+                return new ProtocolRequest(Options.of(Map.of("filename", path.toString()), file.openOptions()),
+                        readOnly, BlockFile.LockMode.NONE);
             }
 
             @Override
@@ -68,5 +82,15 @@ abstract class ImageStore {
                 return Files.readAllBytes(path);
             }
         };
+    }
+
+    /** @return the {@code file} protocol, which must be on the class or module path */
+    static BlockProtocol fileProtocol() {
+        for (BlockProtocol protocol : ServiceLoader.load(BlockProtocol.class, ImageStore.class.getClassLoader())) {
+            if (protocol.name().equals(BlockProtocol.FILE)) {
+                return protocol;
+            }
+        }
+        throw new IllegalStateException("No 'file' protocol found: add org.jblock:protocol-file to the test class path");
     }
 }

@@ -33,21 +33,26 @@ final class DriverRules {
     private DriverRules() {
     }
 
-    /** @return the rule that the classes in {@code driverPackages} use the api and the JDK alone */
+    /** @return the rule that the classes in {@code driverPackages} (drivers or protocols) use the api and the JDK alone */
     static ArchRule dependOnlyOnTheApiAndTheJdk(String driverPackages) {
         return classes().that().resideInAPackage(driverPackages)
-                .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.api..", driverPackages, "java..")
-                .because("a driver is a plug-in of the block-api contract: it must load next to any registry "
-                        + "and any other drivers, with the JDK and block-api alone");
+                .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.api..", driverPackages, "java..", "javax..")
+                .because("a driver or protocol is a plug-in of the block-api contract: it must load next to any "
+                        + "registry and any other plug-ins, with the JDK and block-api alone");
     }
 
     /** @return the rule that BlockDriver implementations are final, public and constructible by ServiceLoader */
     static ArchRule finalWithAPublicNoArgumentConstructor() {
-        return classes().that().implement(BlockDriver.class)
+        return finalWithAPublicNoArgumentConstructor(BlockDriver.class);
+    }
+
+    /** @return the rule that implementations of the service {@code spi} are final, public and constructible by ServiceLoader */
+    static ArchRule finalWithAPublicNoArgumentConstructor(Class<?> spi) {
+        return classes().that().implement(spi)
                 .should().haveModifier(JavaModifier.FINAL)
                 .andShould().bePublic()
                 .andShould(HAVE_A_PUBLIC_NO_ARGUMENT_CONSTRUCTOR)
-                .because("ServiceLoader creates drivers through a public no-argument constructor, and a driver "
-                        + "is a stateless factory that nobody extends");
+                .because("ServiceLoader creates providers through a public no-argument constructor, and a "
+                        + "driver or protocol is a stateless factory that nobody extends");
     }
 }

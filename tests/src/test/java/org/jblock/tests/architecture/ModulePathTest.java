@@ -32,6 +32,7 @@ import java.util.stream.Collectors;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.driver.raw.RawDriver;
 import org.jblock.driver.vpc.VpcDriver;
+import org.jblock.protocol.file.FileProtocol;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.tests.thirdparty.tiny.TinyDriver;
 import org.junit.jupiter.api.BeforeAll;
@@ -49,6 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ModulePathTest {
     private static final String SERVICE = BlockDriver.class.getName();
     private static final String REGISTRY_MODULE = "org.jblock.registry";
+    private static final String PROTOCOL_SERVICE = "org.jblock.api.spi.BlockProtocol";
+    private static final String FILE_PROTOCOL_MODULE = "org.jblock.protocol.file";
     private static final String DRIVER_MODULE_PREFIX = "org.jblock.driver.";
     private static final String TINY_MODULE = "org.jblock.tests.thirdparty.tiny";
 
@@ -62,6 +65,7 @@ class ModulePathTest {
                 "org.jblock.api", artifactOf(BlockDriver.class),
                 "org.jblock.driver.raw", artifactOf(RawDriver.class),
                 "org.jblock.driver.vpc", artifactOf(VpcDriver.class),
+                FILE_PROTOCOL_MODULE, artifactOf(FileProtocol.class),
                 REGISTRY_MODULE, artifactOf(DriverRegistry.class)));
         layer = layerWith();
     }
@@ -137,6 +141,19 @@ class ModulePathTest {
                 "--module-path", artifacts.get("org.jblock.api").toString(),
                 "--patch-module", TINY_MODULE + "=" + module, descriptor.toString());
         return module;
+    }
+
+    @Test
+    void the_registry_in_the_layer_finds_the_file_protocol_whose_module_exports_nothing()
+            throws ReflectiveOperationException, IOException {
+        Class<?> registryType = layer.findLoader(REGISTRY_MODULE).loadClass(DriverRegistry.class.getName());
+        Object registry = registryType.getMethod("load").invoke(null);
+        assertEquals(List.of("file"), registryType.getMethod("protocolNames").invoke(registry));
+        ModuleDescriptor file = layer.findModule(FILE_PROTOCOL_MODULE).orElseThrow().getDescriptor();
+        assertEquals(Set.of(), file.exports(), "the file protocol exports nothing");
+        assertEquals(List.of(PROTOCOL_SERVICE), file.provides().stream().map(ModuleDescriptor.Provides::service).toList());
+        assertEquals(List.of(FileProtocol.class.getName()), servicesFileOf(artifacts.get(FILE_PROTOCOL_MODULE),
+                PROTOCOL_SERVICE), "META-INF/services must name what module-info provides");
     }
 
     @Test
@@ -229,7 +246,11 @@ class ModulePathTest {
 
     /** @return the provider class names the artifact's service file lists, comments and blanks left out */
     private static List<String> servicesFileOf(Path artifact) throws IOException {
-        String entry = "META-INF/services/" + SERVICE;
+        return servicesFileOf(artifact, SERVICE);
+    }
+
+    private static List<String> servicesFileOf(Path artifact, String service) throws IOException {
+        String entry = "META-INF/services/" + service;
         String text;
         if (Files.isDirectory(artifact)) {
             Path file = artifact.resolve(entry);

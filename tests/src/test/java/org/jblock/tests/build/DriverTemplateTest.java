@@ -88,6 +88,9 @@ class DriverTemplateTest {
         install(repository, "jblock-parent", version, REPO.resolve("pom.xml"), null);
         install(repository, "jblock-bom", version, REPO.resolve("bom/pom.xml"), null);
         install(repository, "block-api", version, REPO.resolve("block-api/pom.xml"), api);
+        // The kit keeps images in local files through the file protocol, a runtime dependency of it.
+        install(repository, "protocol-file", version, REPO.resolve("protocol-file/pom.xml"),
+                REPO.resolve("protocol-file/target/protocol-file-" + version + ".jar"));
         install(repository, "tests", version, REPO.resolve("tests/pom.xml"), kitJar(work.resolve("kit.jar")));
         Path project = work.resolve("foo-driver");
         copyTree(REPO.resolve("examples/driver-template"), project);

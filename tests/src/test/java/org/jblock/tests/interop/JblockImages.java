@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.spi.support.DelegatingBlockFile;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;

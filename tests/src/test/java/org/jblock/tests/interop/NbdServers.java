@@ -61,9 +61,19 @@ abstract class NbdServers implements AutoCloseable {
 
     /** qemu-nbd serving {@code image}, read-only, for up to two clients (as a process). */
     static NbdServers qemu(Path image, String format, Path dir) throws IOException {
+        return qemu(dir, "-r", "-e", "2", "-f", format, image.toString());
+    }
+
+    /** qemu-nbd serving {@code image} for writing, to one client. */
+    static NbdServers qemuWritable(Path image, String format, Path dir) throws IOException {
+        return qemu(dir, "-f", format, image.toString());
+    }
+
+    private static NbdServers qemu(Path dir, String... arguments) throws IOException {
         Path socket = dir.resolve("qemu.sock");
         List<String> command = new ArrayList<>(List.of(RealTools.locate(RealTools.Tool.QEMU_NBD).orElseThrow(),
-                "-r", "-t", "-e", "2", "-k", socket.toString(), "-f", format, "-x", EXPORT, image.toString()));
+                "-t", "-k", socket.toString(), "-x", EXPORT));
+        command.addAll(List.of(arguments));
         Path log = dir.resolve("qemu-nbd.log");
         Process process = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))

@@ -57,17 +57,17 @@ public final class RealTools {
     }
 
     /** What a finished process said. */
-    record Result(List<String> command, int exitCode, String stdout, String stderr) {
+    public record Result(List<String> command, int exitCode, String stdout, String stderr) {
 
         /** @return this result, after failing the test unless the process exited with 0 */
-        Result assertSucceeded() {
+        public Result assertSucceeded() {
             if (exitCode != 0) {
                 fail(describe());
             }
             return this;
         }
 
-        String describe() {
+        public String describe() {
             return String.join(" ", command) + " exited with " + exitCode
                     + "\n--- stdout:\n" + stdout + "\n--- stderr:\n" + stderr;
         }
@@ -107,7 +107,7 @@ public final class RealTools {
     }
 
     /** Runs {@code tool} with {@code arguments}; the tool must have been {@linkplain #require required}. */
-    static Result run(Tool tool, String... arguments) throws IOException {
+    public static Result run(Tool tool, String... arguments) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(locate(tool).orElseThrow(() -> new IllegalStateException(tool + " was not required first")));
         command.addAll(List.of(arguments));
@@ -118,7 +118,7 @@ public final class RealTools {
      * Runs {@code command}, capturing its output in files (no pipe can fill up and block it).
      * A process still running after {@code timeout} is killed and the test fails.
      */
-    static Result run(Duration timeout, List<String> command) throws IOException {
+    public static Result run(Duration timeout, List<String> command) throws IOException {
         Path out = Files.createTempFile("jblock-tool", ".out");
         Path err = Files.createTempFile("jblock-tool", ".err");
         try {

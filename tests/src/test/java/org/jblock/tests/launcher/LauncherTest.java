@@ -3,7 +3,6 @@ package org.jblock.tests.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -38,16 +37,7 @@ class LauncherTest {
 
     @BeforeAll
     static void findTheBuiltLauncher() throws IOException {
-        repo = Path.of("").toAbsolutePath().getParent();
-        Path lib = repo.resolve("dist/target/lib");
-        boolean built = Files.isDirectory(lib);
-        if (built) {
-            try (DirectoryStream<Path> jars = Files.newDirectoryStream(lib, "qemu-io-shell-*.jar")) {
-                built = jars.iterator().hasNext();
-            }
-        }
-        assumeTrue(built, "the launcher runs the packaged jars: run ./mvnw verify (or package) to test it");
-        assertTrue(Files.isExecutable(repo.resolve("bin/jblock-io")), "bin/jblock-io is missing or not executable");
+        repo = ToolProcess.repoWithBuiltLaunchers();
     }
 
     private Run run(Map<String, String> environment, String tool, String... arguments) {
@@ -73,8 +63,27 @@ class LauncherTest {
 
         Run map = run(Map.of(), "jblock-img", "map", "--output=json", "disk.vhd");
         assertEquals(0, map.status(), map::all);
-        assertTrue(map.out().matches("(?s)\\[\\{\"start\":0,\"length\":\\d+,\"depth\":0,\"present\":true,"
-                + "\"zero\":false,\"data\":true,\"offset\":\\d+}.*"), map::all);
+        assertTrue(map.out().matches("(?s)\\[\\{ \"start\": 0, \"length\": \\d+, \"depth\": 0, \"present\": true, "
+                + "\"zero\": false, \"data\": true, \"offset\": \\d+}.*"), map::all);
+    }
+
+    @Test
+    void links_named_qemu_img_and_qemu_io_start_those_tools_under_those_names() throws IOException {
+        Path bin = Files.createDirectory(folder.resolve("drop-in"));
+        Files.createSymbolicLink(bin.resolve("qemu-img"), repo.resolve("bin/jblock-io"));
+        Files.createSymbolicLink(bin.resolve("qemu-io"), repo.resolve("bin/jblock-io"));
+        Map<String, String> noBuild = Map.of("JBLOCK_NO_BUILD", "1");
+
+        Run create = ToolProcess.of(List.of(bin.resolve("qemu-img").toString(), "create", "-f", "vpc", "d.vhd", "1M"),
+                folder, noBuild, "").run();
+        assertEquals("Formatting 'd.vhd', fmt=vpc size=1048576\n", create.out(), create::all);
+        Run missing = ToolProcess.of(List.of(bin.resolve("qemu-img").toString(), "info", "missing.vhd"),
+                folder, noBuild, "").run();
+        assertTrue(missing.err().startsWith("qemu-img: Could not open 'missing.vhd'"), missing::all);
+
+        Run io = ToolProcess.of(List.of(bin.resolve("qemu-io").toString(), "d.vhd"), folder, noBuild, "read 0 512\n").run();
+        assertEquals(0, io.status(), io::all);
+        assertTrue(io.out().startsWith("qemu-io> read 512/512 bytes at offset 0\n"), io::all);
     }
 
     @Test
@@ -126,6 +135,16 @@ class LauncherTest {
         assertTrue(io.out().contains("read 512/512 bytes at offset 0"), io::all);
         assertEquals(1, io.err().lines().count(), io::all);
         assertTrue(io.err().startsWith("jblock-io: warning: ignoring " + bad + ": "), io::all);
+
+        // -q, or JBLOCK_LOG=error, keeps warnings quiet; the rest still works.
+        Run quiet = run(withBad, "jblock-img", "-q", "info", "t.tiny");
+        assertEquals(0, quiet.status(), quiet::all);
+        assertEquals("", quiet.err(), quiet::all);
+        Map<String, String> errorsOnly = new HashMap<>(withBad);
+        errorsOnly.put("JBLOCK_LOG", "error");
+        Run quietIo = run(errorsOnly, "jblock-io", "-r", "-c", "read -P 7 0 512", "t.tiny");
+        assertEquals(0, quietIo.status(), quietIo::all);
+        assertEquals("", quietIo.err(), quietIo::all);
     }
 
     @Test

@@ -1,10 +1,15 @@
 package org.jblock.tests.launcher;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +19,24 @@ import java.util.concurrent.TimeUnit;
 /** A command run as a process in a folder, with some environment, stdin text, and a time limit. */
 final class ToolProcess {
     static final long TIMEOUT_SECONDS = 300;
+
+    /**
+     * @return the clone's root, once its launchers have packaged jars to run (else the test is
+     *         skipped: the launchers run what {@code ./mvnw package} made)
+     */
+    static Path repoWithBuiltLaunchers() throws IOException {
+        Path repo = Path.of("").toAbsolutePath().getParent();
+        Path lib = repo.resolve("dist/target/lib");
+        boolean built = Files.isDirectory(lib);
+        if (built) {
+            try (DirectoryStream<Path> jars = Files.newDirectoryStream(lib, "qemu-io-shell-*.jar")) {
+                built = jars.iterator().hasNext();
+            }
+        }
+        assumeTrue(built, "the launcher runs the packaged jars: run ./mvnw verify (or package) to test it");
+        assertTrue(Files.isExecutable(repo.resolve("bin/jblock-io")), "bin/jblock-io is missing or not executable");
+        return repo;
+    }
 
     /** What a process printed and how it ended. */
     record Run(int status, String out, String err) {

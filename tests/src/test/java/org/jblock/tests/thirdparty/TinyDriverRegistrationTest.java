@@ -17,7 +17,7 @@ import java.util.Random;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.CorruptImageException;
-import org.jblock.api.LocalBlockFile;
+import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;

@@ -3,12 +3,16 @@ package org.jblock.api.spi.support;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.Set;
 
 import org.jblock.api.BlockFile;
 
 /**
  * A {@link BlockFile} that forwards every call to another: the base for wrappers that count I/O,
  * inject faults or simulate a crash in tests.
+ *
+ * <p>{@link #writeZeroes} and {@link #discard} are forwarded too, so a wrapper that counts or fails
+ * writes overrides them as well as {@link #write}.
  */
 public class DelegatingBlockFile implements BlockFile {
     protected final BlockFile delegate;
@@ -45,6 +49,21 @@ public class DelegatingBlockFile implements BlockFile {
     @Override
     public long seekHole(long position) throws IOException {
         return delegate.seekHole(position);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        delegate.writeZeroes(offset, length, mayUnmap);
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        delegate.discard(offset, length);
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return delegate.capabilities();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.jblock.api;
+package org.jblock.tests.contract;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
@@ -18,25 +18,32 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.jblock.api.BlockFile;
+import org.jblock.api.ImageClosedException;
+import org.jblock.api.InvalidRequestException;
+import org.jblock.api.ReadOnlyImageException;
 import org.junit.jupiter.api.Test;
 
-/** What every {@link BlockFile} does, run against each implementation. */
-abstract class AbstractBlockFileTest {
+/**
+ * What every {@link BlockFile} does: the contract of the protocol layer, run against each
+ * implementation. A protocol's author extends it (in test scope) and says how to make a file.
+ */
+public abstract class BlockFileContract {
     private static final int THREADS = 8;
 
     /** @return a new writable file holding {@code content} */
-    abstract BlockFile newFile(byte[] content) throws IOException;
+    protected abstract BlockFile newFile(byte[] content) throws IOException;
 
     /** @return a new read-only handle on the same storage as {@code file} */
-    abstract BlockFile reopenReadOnly(BlockFile file) throws IOException;
+    protected abstract BlockFile reopenReadOnly(BlockFile file) throws IOException;
 
-    static byte[] pattern(int length, int seed) {
+    protected static byte[] pattern(int length, int seed) {
         byte[] bytes = new byte[length];
         new Random(seed).nextBytes(bytes);
         return bytes;
     }
 
-    static byte[] readAll(BlockFile file) throws IOException {
+    protected static byte[] readAll(BlockFile file) throws IOException {
         byte[] all = new byte[(int) file.size()];
         file.readFully(ByteBuffer.wrap(all), 0);
         return all;

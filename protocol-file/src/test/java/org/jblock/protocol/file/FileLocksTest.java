@@ -1,4 +1,4 @@
-package org.jblock.api;
+package org.jblock.protocol.file;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import org.jblock.api.BlockFile;
 import org.jblock.api.BlockFile.LockMode;
+import org.jblock.api.ImageLockedException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package org.jblock.api;
+package org.jblock.protocol.file;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

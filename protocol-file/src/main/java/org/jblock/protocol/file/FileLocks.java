@@ -1,4 +1,4 @@
-package org.jblock.api;
+package org.jblock.protocol.file;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.ImageLockedException;
 
 /**
  * Image locks: one table for this process, an OS lock for other processes.

@@ -1,4 +1,4 @@
-package org.jblock.api;
+package org.jblock.protocol.file;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,25 +11,33 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jblock.api.BlockException;
+import org.jblock.api.BlockFile;
+import org.jblock.api.InvalidRequestException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LocalBlockFileTest extends AbstractBlockFileTest {
+/** What a local file does beyond the protocol contract (which runs in the tests module). */
+class LocalBlockFileTest {
     private static final AtomicInteger FILES = new AtomicInteger();
 
     @TempDir
     Path dir;
 
-    @Override
-    BlockFile newFile(byte[] content) throws IOException {
+    private static byte[] pattern(int length, int seed) {
+        byte[] bytes = new byte[length];
+        new java.util.Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    private BlockFile newFile(byte[] content) throws IOException {
         Path path = dir.resolve("file" + FILES.incrementAndGet() + ".img");
         Files.write(path, content);
         return LocalBlockFile.open(path, false);
     }
 
-    @Override
-    BlockFile reopenReadOnly(BlockFile file) throws IOException {
+    private static BlockFile reopenReadOnly(BlockFile file) throws IOException {
         return LocalBlockFile.open(((LocalBlockFile) file).path(), true);
     }
 
@@ -78,6 +86,24 @@ class LocalBlockFileTest extends AbstractBlockFileTest {
         BlockException open = assertThrows(BlockException.class, () -> LocalBlockFile.open(dir, true));
         assertEquals(dir + ": Is a directory", open.getMessage());
         assertThrows(BlockException.class, () -> LocalBlockFile.create(dir));
+    }
+
+    @Test
+    void a_fifo_is_refused_in_one_line_without_waiting_for_a_writer() throws Exception {
+        Path fifo = dir.resolve("pipe");
+        Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available here");
+        BlockException e = assertThrows(BlockException.class, () -> LocalBlockFile.open(fifo, true));
+        assertEquals(fifo + ": not a regular file or a block device (it is a FIFO)", e.getMessage());
+        assertThrows(BlockException.class, () -> LocalBlockFile.create(fifo));
+    }
+
+    @Test
+    void a_character_device_is_refused_in_one_line() {
+        Path devNull = Path.of("/dev/null");
+        Assumptions.assumeTrue(Files.exists(devNull), "no /dev/null here");
+        BlockException e = assertThrows(BlockException.class, () -> LocalBlockFile.open(devNull, false));
+        assertEquals("/dev/null: not a regular file or a block device (it is a character device)", e.getMessage());
     }
 
     @Test

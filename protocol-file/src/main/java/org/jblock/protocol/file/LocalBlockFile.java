@@ -1,4 +1,4 @@
-package org.jblock.api;
+package org.jblock.protocol.file;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -11,6 +11,12 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+
+import org.jblock.api.BlockException;
+import org.jblock.api.BlockFile;
+import org.jblock.api.ImageClosedException;
+import org.jblock.api.InvalidRequestException;
+import org.jblock.api.ReadOnlyImageException;
 
 /**
  * A {@link BlockFile} on a local file, through one {@link FileChannel} used only with positional
@@ -48,14 +54,11 @@ public final class LocalBlockFile implements BlockFile {
      *
      * @throws NoSuchFileException when it does not exist
      * @throws AccessDeniedException when it cannot be opened as asked
+     * @throws BlockException when it is a directory, a FIFO, a character device or anything else
+     *         that is neither a regular file nor a block device
      */
     public static LocalBlockFile open(Path path, boolean readOnly) throws IOException {
-        if (!Files.exists(path)) {
-            throw new NoSuchFileException(path.toString(), null, "No such file or directory");
-        }
-        if (Files.isDirectory(path)) {
-            throw new BlockException(path + ": Is a directory");
-        }
+        checkKind(path);
         RandomAccessFile file;
         try {
             file = new RandomAccessFile(path.toFile(), readOnly ? "r" : "rw");
@@ -64,6 +67,26 @@ public final class LocalBlockFile implements BlockFile {
                     readOnly ? "Permission denied" : "Permission denied (open for writing)");
         }
         return wrap(path, file, readOnly);
+    }
+
+    /**
+     * Refuses, before anything opens it, what cannot hold an image: opening a FIFO would wait for a
+     * writer forever, and a character device has no size.
+     */
+    private static void checkKind(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString(), null, "No such file or directory");
+        }
+        if (Files.isDirectory(path)) {
+            throw new BlockException(path + ": Is a directory");
+        }
+        if (Files.isRegularFile(path)) {
+            return;
+        }
+        String kind = FileKind.of(path);
+        if (!FileKind.BLOCK_DEVICE.equals(kind)) {
+            throw new BlockException(path + ": not a regular file or a block device (it is " + kind + ")");
+        }
     }
 
     private static LocalBlockFile wrap(Path path, RandomAccessFile file, boolean readOnly) throws IOException {
@@ -82,8 +105,8 @@ public final class LocalBlockFile implements BlockFile {
      * {@linkplain #lock lock} it and then truncate it, as the registry's {@code create} does.
      */
     public static LocalBlockFile create(Path path) throws IOException {
-        if (Files.isDirectory(path)) {
-            throw new BlockException(path + ": Is a directory");
+        if (Files.exists(path)) {
+            checkKind(path);
         }
         RandomAccessFile file;
         try {
@@ -208,7 +231,9 @@ public final class LocalBlockFile implements BlockFile {
             lock.release();
             lock = null;
         }
-        lock = FileLocks.acquire(fileKey, channel, mode, name);
+        if (mode == LockMode.SHARED || mode == LockMode.EXCLUSIVE) {
+            lock = FileLocks.acquire(fileKey, channel, mode, name);
+        }
     }
 
     @Override

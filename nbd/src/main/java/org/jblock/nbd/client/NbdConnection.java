@@ -1,0 +1,550 @@
+package org.jblock.nbd.client;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jblock.nbd.wire.BlockSizes;
+import org.jblock.nbd.wire.BlockStatusChunk;
+import org.jblock.nbd.wire.ChunkHeader;
+import org.jblock.nbd.wire.ErrorChunk;
+import org.jblock.nbd.wire.ExportInfo;
+import org.jblock.nbd.wire.ExportRequest;
+import org.jblock.nbd.wire.MetaContext;
+import org.jblock.nbd.wire.MetaContextRequest;
+import org.jblock.nbd.wire.Nbd;
+import org.jblock.nbd.wire.OptionReply;
+import org.jblock.nbd.wire.OptionRequest;
+import org.jblock.nbd.wire.ProtocolException;
+import org.jblock.nbd.wire.ReplyMagic;
+import org.jblock.nbd.wire.Request;
+import org.jblock.nbd.wire.SimpleReply;
+import org.jblock.nbd.wire.Wire;
+
+/**
+ * A client's connection to one NBD export: fixed newstyle handshake with {@code NBD_OPT_GO},
+ * structured replies and {@code base:allocation} when the server offers them, and any number of
+ * requests in flight from many threads at once (a reader thread matches replies to requests by
+ * cookie, in whatever order they come).
+ *
+ * <p>Every failure is an {@link IOException} naming what went wrong: a refused export, a dropped
+ * connection (every request in flight and every later one fails), a server error (with its errno
+ * name and message), a missing feature.
+ */
+public final class NbdConnection implements AutoCloseable {
+    private final SocketChannel channel;
+    private final String description;
+    private final long size;
+    private final int flags;
+    private final boolean structured;
+    private final int allocationContext;
+    private final BlockSizes sizes;
+    private final Object sendLock = new Object();
+    private final ByteBuffer header = ByteBuffer.allocateDirect(Request.SIZE);
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final AtomicLong cookies = new AtomicLong();
+    private final Thread reader;
+    private volatile IOException broken;
+
+    private NbdConnection(SocketChannel channel, String description, Handshake handshake) {
+        this.channel = channel;
+        this.description = description;
+        this.size = handshake.info.size();
+        this.flags = handshake.info.flags();
+        this.structured = handshake.structured;
+        this.allocationContext = handshake.allocationContext;
+        this.sizes = handshake.sizes;
+        this.reader = new Thread(this::readReplies, "nbd-client-replies");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * Connects to {@code address} (a TCP or Unix socket address) and opens {@code export}.
+     *
+     * @param description how the server is named in messages (an NBD URI)
+     */
+    public static NbdConnection open(SocketAddress address, String export, String description) throws IOException {
+        SocketChannel channel = address instanceof UnixDomainSocketAddress
+                ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+        try {
+            try {
+                channel.connect(address);
+            } catch (IOException e) {
+                throw new IOException("Failed to connect to '" + describe(address) + "': " + reason(e), e);
+            }
+            if (!(address instanceof UnixDomainSocketAddress)) {
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            Handshake handshake = new Handshake(channel, export, description);
+            handshake.run();
+            return new NbdConnection(channel, description, handshake);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /** @return the export's size in bytes */
+    public long size() {
+        return size;
+    }
+
+    /** @return whether the server refuses writes */
+    public boolean isReadOnly() {
+        return has(Nbd.FLAG_READ_ONLY);
+    }
+
+    public boolean canFlush() {
+        return has(Nbd.FLAG_SEND_FLUSH);
+    }
+
+    public boolean canTrim() {
+        return has(Nbd.FLAG_SEND_TRIM);
+    }
+
+    public boolean canWriteZeroes() {
+        return has(Nbd.FLAG_SEND_WRITE_ZEROES);
+    }
+
+    public boolean canFua() {
+        return has(Nbd.FLAG_SEND_FUA);
+    }
+
+    /** @return whether {@link #blockStatus} works: structured replies and {@code base:allocation} agreed */
+    public boolean hasBlockStatus() {
+        return allocationContext >= 0;
+    }
+
+    /** @return the largest read or write the server takes in one request */
+    public int maxPayload() {
+        return Integer.compareUnsigned(sizes.maximum(), Nbd.MAX_PAYLOAD) > 0 ? Nbd.MAX_PAYLOAD : sizes.maximum();
+    }
+
+    /** @return the server's alignment for requests (1 when it sets none) */
+    public int minimumBlock() {
+        return sizes.minimum();
+    }
+
+    private boolean has(int flag) {
+        return (flags & flag) != 0;
+    }
+
+    /** Reads {@code dst.remaining()} bytes (at most {@link #maxPayload()}) at {@code offset}. */
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        Pending request = new Pending(Nbd.CMD_READ, offset, dst);
+        send(request, 0, dst.remaining(), null);
+        request.await();
+        dst.position(dst.limit());
+    }
+
+    /** Writes all of {@code src} (at most {@link #maxPayload()} bytes) at {@code offset}; with {@code fua}, durably. */
+    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        Pending request = new Pending(Nbd.CMD_WRITE, offset, null);
+        send(request, fua ? Nbd.CMD_FLAG_FUA : 0, src.remaining(), src);
+        request.await();
+    }
+
+    public void flush() throws IOException {
+        Pending request = new Pending(Nbd.CMD_FLUSH, 0, null);
+        send(request, 0, 0, null);
+        request.await();
+    }
+
+    public void trim(long offset, long length) throws IOException {
+        Pending request = new Pending(Nbd.CMD_TRIM, offset, null);
+        send(request, 0, length, null);
+        request.await();
+    }
+
+    /** Makes the range read as zeros; {@code mayUnmap} false asks the server to keep it allocated. */
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        Pending request = new Pending(Nbd.CMD_WRITE_ZEROES, offset, null);
+        send(request, mayUnmap ? 0 : Nbd.CMD_FLAG_NO_HOLE, length, null);
+        request.await();
+    }
+
+    /**
+     * @return the allocation of the range from its start, as the server describes it: at least one
+     *         extent; they may end before or after the range's end
+     */
+    public List<BlockStatusChunk.Descriptor> blockStatus(long offset, long length) throws IOException {
+        if (!hasBlockStatus()) {
+            throw new IOException(description + ": the server offers no block status (base:allocation)");
+        }
+        Pending request = new Pending(Nbd.CMD_BLOCK_STATUS, offset, null);
+        send(request, 0, length, null);
+        request.await();
+        if (request.extents == null) {
+            throw new ProtocolException(description + ": the server answered block status without extents");
+        }
+        return request.extents;
+    }
+
+    /** Ends the session politely (NBD_CMD_DISC) and closes the connection. */
+    @Override
+    public void close() throws IOException {
+        if (broken == null) {
+            try {
+                synchronized (sendLock) {
+                    header.clear();
+                    new Request(0, Nbd.CMD_DISC, cookies.incrementAndGet(), 0, 0).encode(header);
+                    Wire.writeFully(channel, header.flip());
+                }
+            } catch (IOException e) {
+                // Closing anyway.
+            }
+        }
+        fail(new IOException(description + ": the connection is closed"));
+        channel.close();
+        try {
+            reader.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void send(Pending request, int commandFlags, long length, ByteBuffer data) throws IOException {
+        IOException failure = broken;
+        if (failure != null) {
+            throw new IOException(failure.getMessage(), failure);
+        }
+        long cookie = cookies.incrementAndGet();
+        request.length = length;
+        pending.put(cookie, request);
+        try {
+            synchronized (sendLock) {
+                header.clear();
+                new Request(commandFlags, request.type, cookie, request.offset, length).encode(header);
+                if (data == null) {
+                    Wire.writeFully(channel, header.flip());
+                } else {
+                    ByteBuffer payload = data.duplicate();
+                    Wire.writeFully(channel, header.flip(), payload);
+                    data.position(data.limit());
+                }
+            }
+        } catch (IOException e) {
+            pending.remove(cookie);
+            IOException dropped = new IOException(description + ": the server closed the connection (" + reason(e) + ")", e);
+            fail(dropped);
+            throw dropped;
+        }
+        if (broken != null && pending.remove(cookie) != null) {
+            request.fail(broken);
+        }
+    }
+
+    private void readReplies() {
+        ByteBuffer magic = ByteBuffer.allocate(4);
+        try {
+            while (true) {
+                magic.clear();
+                Wire.readFully(channel, magic);
+                if (ReplyMagic.structured(magic.flip())) {
+                    ChunkHeader chunk = ChunkHeader.decodeAfterMagic(Wire.read(channel, ChunkHeader.SIZE - 4));
+                    chunk(chunk);
+                } else {
+                    SimpleReply reply = SimpleReply.decodeAfterMagic(Wire.read(channel, SimpleReply.SIZE - 4));
+                    Pending request = take(reply.cookie(), true);
+                    if (reply.error() != 0) {
+                        request.error = error(request, reply.error(), null);
+                    } else if (request.type == Nbd.CMD_READ) {
+                        Wire.readFully(channel, request.dst.duplicate());
+                    }
+                    request.done();
+                }
+            }
+        } catch (IOException e) {
+            if (broken == null) {
+                fail(new IOException(description + ": the server closed the connection"
+                        + (e instanceof EOFException ? "" : " (" + reason(e) + ")"), e));
+            }
+        }
+    }
+
+    private void chunk(ChunkHeader chunk) throws IOException {
+        Pending request = take(chunk.cookie(), chunk.isDone());
+        long length = chunk.length();
+        if (chunk.isError()) {
+            ByteBuffer payload = payload(length, chunk);
+            if (chunk.type() == Nbd.REPLY_TYPE_ERROR || chunk.type() == Nbd.REPLY_TYPE_ERROR_OFFSET) {
+                ErrorChunk error = ErrorChunk.decode(chunk.type(), payload);
+                request.error = error(request, error.error(), error.message());
+            } else {
+                request.error = new IOException(description + ": unknown error chunk type " + chunk.type());
+            }
+        } else if (chunk.type() == Nbd.REPLY_TYPE_OFFSET_DATA && request.type == Nbd.CMD_READ) {
+            if (length < 9) {
+                throw new ProtocolException("data chunk of " + length + " bytes");
+            }
+            long at = Wire.read(channel, 8).getLong();
+            ByteBuffer into = slice(request, at, length - 8);
+            Wire.readFully(channel, into);
+        } else if (chunk.type() == Nbd.REPLY_TYPE_OFFSET_HOLE && request.type == Nbd.CMD_READ) {
+            ByteBuffer payload = payload(length, chunk);
+            Wire.need(payload, 12, "hole chunk");
+            long at = payload.getLong();
+            ByteBuffer into = slice(request, at, Integer.toUnsignedLong(payload.getInt()));
+            while (into.hasRemaining()) {
+                into.put((byte) 0);
+            }
+        } else if (chunk.type() == Nbd.REPLY_TYPE_BLOCK_STATUS && request.type == Nbd.CMD_BLOCK_STATUS) {
+            BlockStatusChunk status = BlockStatusChunk.decode(payload(length, chunk));
+            if (status.contextId() == allocationContext) {
+                request.extents = status.extents();
+            }
+        } else if (chunk.type() != Nbd.REPLY_TYPE_NONE || length != 0) {
+            throw new ProtocolException("unexpected chunk type " + chunk.type() + " for "
+                    + Nbd.commandName(request.type));
+        }
+        if (chunk.isDone()) {
+            request.done();
+        }
+    }
+
+    private ByteBuffer payload(long length, ChunkHeader chunk) throws IOException {
+        if (length > (1 << 24)) {
+            throw new ProtocolException("chunk of type " + chunk.type() + " with " + length + " bytes");
+        }
+        return Wire.read(channel, (int) length);
+    }
+
+    /** @return the part of a read's buffer that a chunk at {@code at} of {@code length} bytes fills */
+    private static ByteBuffer slice(Pending request, long at, long length) throws ProtocolException {
+        long from = at - request.offset;
+        if (from < 0 || length < 0 || from + length > request.dst.remaining()) {
+            throw new ProtocolException("chunk at " + at + " of " + length + " bytes is outside the read at "
+                    + request.offset + " of " + request.dst.remaining() + " bytes");
+        }
+        ByteBuffer into = request.dst.duplicate();
+        into.position(request.dst.position() + (int) from);
+        into.limit(into.position() + (int) length);
+        return into;
+    }
+
+    private Pending take(long cookie, boolean last) throws ProtocolException {
+        Pending request = last ? pending.remove(cookie) : pending.get(cookie);
+        if (request == null) {
+            throw new ProtocolException("reply for unknown cookie " + cookie);
+        }
+        return request;
+    }
+
+    private IOException error(Pending request, int errno, String message) {
+        String text = description + ": " + Nbd.commandName(request.type) + " at offset " + request.offset
+                + " failed: " + Nbd.errorName(errno) + (message == null || message.isEmpty() ? "" : " (server reported: " + message + ")");
+        if (errno == Nbd.EPERM) {
+            return new java.nio.file.AccessDeniedException(description, null, text);
+        }
+        return new IOException(text);
+    }
+
+    /** The connection is unusable: fail what is in flight and all that comes. */
+    private void fail(IOException cause) {
+        if (broken == null) {
+            broken = cause;
+        }
+        for (Long cookie : new ArrayList<>(pending.keySet())) {
+            Pending request = pending.remove(cookie);
+            if (request != null) {
+                request.fail(broken);
+            }
+        }
+    }
+
+    private static String describe(SocketAddress address) {
+        if (address instanceof UnixDomainSocketAddress) {
+            return ((UnixDomainSocketAddress) address).getPath().toString();
+        }
+        java.net.InetSocketAddress inet = (java.net.InetSocketAddress) address;
+        return inet.getHostString() + ":" + inet.getPort();
+    }
+
+    static String reason(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /** A request waiting for its reply. */
+    private static final class Pending {
+        final int type;
+        final long offset;
+        final ByteBuffer dst;
+        long length;
+        volatile IOException error;
+        volatile List<BlockStatusChunk.Descriptor> extents;
+        private final CountDownLatch done = new CountDownLatch(1);
+
+        Pending(int type, long offset, ByteBuffer dst) {
+            this.type = type;
+            this.offset = offset;
+            this.dst = dst;
+        }
+
+        void done() {
+            done.countDown();
+        }
+
+        void fail(IOException cause) {
+            if (error == null) {
+                error = cause;
+            }
+            done.countDown();
+        }
+
+        void await() throws IOException {
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for the NBD server");
+            }
+            IOException failure = error;
+            if (failure != null) {
+                if (failure instanceof java.nio.file.AccessDeniedException) {
+                    throw failure;
+                }
+                throw new IOException(failure.getMessage(), failure);
+            }
+        }
+    }
+
+    /** The client's side of the fixed newstyle handshake. */
+    private static final class Handshake {
+        private final SocketChannel channel;
+        private final String export;
+        private final String description;
+        ExportInfo info;
+        BlockSizes sizes = BlockSizes.DEFAULT;
+        boolean structured;
+        boolean noZeroes;
+        int allocationContext = -1;
+
+        Handshake(SocketChannel channel, String export, String description) {
+            this.channel = channel;
+            this.export = export;
+            this.description = description;
+        }
+
+        void run() throws IOException {
+            ByteBuffer greeting = Wire.read(channel, 18);
+            if (greeting.getLong() != Nbd.NBDMAGIC) {
+                throw new ProtocolException(description + ": not an NBD server (bad greeting)");
+            }
+            if (greeting.getLong() != Nbd.IHAVEOPT) {
+                throw new ProtocolException(description + ": the server speaks the old-style handshake, which jblock does not");
+            }
+            int serverFlags = Short.toUnsignedInt(greeting.getShort());
+            if ((serverFlags & Nbd.FLAG_FIXED_NEWSTYLE) == 0) {
+                throw new ProtocolException(description + ": the server lacks the fixed newstyle handshake");
+            }
+            noZeroes = (serverFlags & Nbd.FLAG_NO_ZEROES) != 0;
+            int clientFlags = Nbd.FLAG_FIXED_NEWSTYLE | (noZeroes ? Nbd.FLAG_NO_ZEROES : 0);
+            Wire.writeFully(channel, ByteBuffer.allocate(4).putInt(clientFlags).flip());
+
+            structured = option(Nbd.OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0), null) == Nbd.REP_ACK;
+            if (structured) {
+                MetaContextRequest query = new MetaContextRequest(export, List.of(Nbd.BASE_ALLOCATION));
+                ByteBuffer data = ByteBuffer.allocate(query.size());
+                query.encode(data);
+                option(Nbd.OPT_SET_META_CONTEXT, data.flip(), reply -> {
+                    MetaContext context = MetaContext.decode(reply);
+                    if (context.name().equals(Nbd.BASE_ALLOCATION)) {
+                        allocationContext = context.id();
+                    }
+                });
+            }
+            ExportRequest go = new ExportRequest(export, List.of(Nbd.INFO_BLOCK_SIZE));
+            ByteBuffer data = ByteBuffer.allocate(go.size());
+            go.encode(data);
+            int answer = option(Nbd.OPT_GO, data.flip(), reply -> {
+                Wire.need(reply, 2, "information reply");
+                int type = Short.toUnsignedInt(reply.getShort());
+                if (type == Nbd.INFO_EXPORT) {
+                    info = ExportInfo.decode(reply);
+                } else if (type == Nbd.INFO_BLOCK_SIZE) {
+                    sizes = BlockSizes.decode(reply);
+                }
+            });
+            if (answer == Nbd.REP_ERR_UNSUP) {
+                exportName();
+            } else if (info == null) {
+                throw new ProtocolException(description + ": the server sent no export size");
+            }
+        }
+
+        /** For servers without GO: the old way, which cannot say why it refuses. */
+        private void exportName() throws IOException {
+            byte[] name = Wire.utf8(export);
+            ByteBuffer request = ByteBuffer.allocate(OptionRequest.SIZE + name.length);
+            new OptionRequest(Nbd.OPT_EXPORT_NAME, name.length).encode(request);
+            Wire.writeFully(channel, request.put(name).flip());
+            try {
+                info = ExportInfo.decode(Wire.read(channel, ExportInfo.SIZE));
+            } catch (EOFException e) {
+                throw new IOException(description + ": Requested export not available", e);
+            }
+            if (!noZeroes) {
+                Wire.skip(channel, ExportInfo.EXPORT_NAME_PADDING);
+            }
+            structured = false;
+            allocationContext = -1;
+        }
+
+        private interface ReplyBody {
+            void accept(ByteBuffer body) throws IOException;
+        }
+
+        /** Sends an option and reads its replies; @return the final reply's type (ACK or an error) */
+        private int option(int option, ByteBuffer data, ReplyBody partial) throws IOException {
+            ByteBuffer header = ByteBuffer.allocate(OptionRequest.SIZE);
+            new OptionRequest(option, data.remaining()).encode(header);
+            Wire.writeFully(channel, header.flip(), data);
+            while (true) {
+                OptionReply reply = OptionReply.decode(Wire.read(channel, OptionReply.SIZE));
+                if (reply.option() != option) {
+                    throw new ProtocolException(description + ": reply to option " + reply.option()
+                            + " where " + option + " was sent");
+                }
+                if (reply.length() > (1 << 20)) {
+                    throw new ProtocolException(description + ": option reply of " + reply.length() + " bytes");
+                }
+                ByteBuffer body = Wire.read(channel, (int) reply.length());
+                if (reply.type() == Nbd.REP_ACK) {
+                    return Nbd.REP_ACK;
+                }
+                if (reply.isError()) {
+                    String message = Wire.string(body, body.remaining(), "error message");
+                    if (option == Nbd.OPT_GO && reply.type() != Nbd.REP_ERR_UNSUP) {
+                        throw refused(reply.type(), message);
+                    }
+                    return reply.type();
+                }
+                if (partial != null) {
+                    partial.accept(body);
+                }
+            }
+        }
+
+        private IOException refused(int type, String message) {
+            String reason = message.isEmpty() ? "" : "; server reported: " + message;
+            if (type == Nbd.REP_ERR_UNKNOWN) {
+                return new java.nio.file.NoSuchFileException(description, null,
+                        "Requested export not available" + reason);
+            }
+            return new IOException(description + ": the server refused the export (reply type 0x"
+                    + Integer.toHexString(type) + ")" + reason);
+        }
+    }
+}

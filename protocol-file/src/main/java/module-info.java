@@ -1,0 +1,9 @@
+/**
+ * The local-file protocol ({@code file}, QEMU's file-posix): regular files and block devices,
+ * with QEMU's image locks. Provides {@link org.jblock.api.spi.BlockProtocol}; exports nothing.
+ */
+module org.jblock.protocol.file {
+    requires org.jblock.api;
+
+    provides org.jblock.api.spi.BlockProtocol with org.jblock.protocol.file.FileProtocol;
+}

@@ -1,0 +1,139 @@
+package org.jblock.tests.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jblock.tests.interop.RealTools;
+import org.jblock.tests.interop.RealTools.Result;
+import org.jblock.tests.interop.RealTools.Tool;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bin/jblock-nbd} as a user runs it, with qemu-nbd's behaviour: it serves until its last
+ * client leaves (unless {@code -t}), {@code --fork} returns once it listens, SIGTERM stops it with
+ * everything written in the image, and mistakes are one line and status 1.
+ */
+class NbdCommandTest {
+    private static Path repo;
+
+    @TempDir
+    Path folder;
+
+    @BeforeAll
+    static void findTheBuiltLauncher() throws IOException {
+        repo = ToolProcess.repoWithBuiltLaunchers();
+    }
+
+    @BeforeEach
+    void requireTools() throws IOException {
+        RealTools.require(Tool.QEMU_IMG, Tool.QEMU_IO, Tool.NBDCOPY);
+        RealTools.run(Tool.QEMU_IMG, "create", "-q", "-f", "vpc", folder.resolve("disk.vhd").toString(), "64M")
+                .assertSucceeded();
+    }
+
+    @Test
+    void servesUntilItsLastClientLeaves() throws IOException {
+        Path socket = folder.resolve("s.sock");
+        ToolProcess.Started server = jblockNbd("-k", socket.toString(), "-x", "exp1", "disk.vhd").start();
+        awaitSocket(socket, server);
+        Result io = RealTools.run(Tool.QEMU_IO, "-f", "raw", "-c", "write -P 0x5a 1M 2M", "-c", "read -P 0x5a 1M 2M",
+                "nbd+unix:///exp1?socket=" + socket).assertSucceeded();
+        assertFalse(io.stdout().contains("fail"), io::describe);
+        ToolProcess.Run end = server.await();
+        assertEquals(0, end.status(), end::all);
+        assertEquals("", end.out() + end.err(), "a server prints nothing");
+        assertFalse(Files.exists(socket), "the socket is removed");
+        Result check = RealTools.run(Tool.QEMU_IO, "-f", "vpc", "-c", "read -P 0x5a 1M 2M",
+                folder.resolve("disk.vhd").toString()).assertSucceeded();
+        assertFalse(check.stdout().contains("Pattern verification failed"), check::describe);
+    }
+
+    @Test
+    void forkReturnsOnceListeningAndSigtermKeepsEveryWrite() throws Exception {
+        Path socket = folder.resolve("s.sock");
+        Path pidFile = folder.resolve("nbd.pid");
+        ToolProcess.Run forked = jblockNbd("--fork", "--pid-file=" + pidFile, "-t", "-k", socket.toString(), "disk.vhd")
+                .run();
+        assertEquals(0, forked.status(), forked::all);
+        assertTrue(Files.exists(socket), "listening when --fork returns");
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        Optional<ProcessHandle> server = ProcessHandle.of(pid);
+        assertTrue(server.isPresent() && server.get().isAlive(), "the server runs in the background");
+        try {
+            Path source = folder.resolve("source.raw");
+            byte[] data = new byte[8 << 20];
+            new java.util.Random(3).nextBytes(data);
+            Files.write(source, data);
+            // No --flush: what the server acknowledged must reach the image when it is stopped.
+            RealTools.run(Tool.NBDCOPY, source.toString(), "nbd+unix:///?socket=" + socket).assertSucceeded();
+            Result second = RealTools.run(Tool.QEMU_IO, "-f", "raw", "-c", "read 0 512", "nbd+unix:///?socket=" + socket);
+            assertEquals(0, second.exitCode(), "-t: the server outlives its first client\n" + second.describe());
+        } finally {
+            server.get().destroy();
+        }
+        assertTrue(server.get().onExit().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS) != null);
+        assertFalse(Files.exists(socket), "the socket is removed");
+        Result compare = RealTools.run(Tool.QEMU_IMG, "compare", "-f", "raw", "-F", "vpc",
+                folder.resolve("source.raw").toString(), folder.resolve("disk.vhd").toString());
+        assertEquals(0, compare.exitCode(), compare::describe);
+    }
+
+    @Test
+    void mistakesAreOneLineAndStatusOne() {
+        ToolProcess.Run missing = jblockNbd("-k", folder.resolve("s.sock").toString(), "missing.vhd").run();
+        assertEquals(1, missing.status(), missing::all);
+        assertTrue(missing.err().startsWith("jblock-nbd: Failed to open 'missing.vhd': "), missing::all);
+        assertEquals(1, missing.err().lines().count(), missing::all);
+
+        ToolProcess.Run relative = jblockNbd("-k", "relative.sock", "disk.vhd").run();
+        assertEquals("jblock-nbd: socket path must be absolute\n", relative.err(), relative::all);
+
+        ToolProcess.Run none = jblockNbd().run();
+        assertEquals(1, none.status(), none::all);
+        assertEquals("jblock-nbd: Invalid number of arguments\nTry `jblock-nbd --help' for more information.\n",
+                none.err(), none::all);
+
+        ToolProcess.Run forkFailure = jblockNbd("--fork", "-k", folder.resolve("s.sock").toString(), "missing.vhd").run();
+        assertEquals(1, forkFailure.status(), "--fork reports the server's start-up failure\n" + forkFailure.all());
+        assertTrue(forkFailure.err().contains("Failed to open 'missing.vhd'"), forkFailure::all);
+    }
+
+    private ToolProcess jblockNbd(String... arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(repo.resolve("bin/jblock-nbd").toString());
+        command.addAll(List.of(arguments));
+        return ToolProcess.of(command, folder, Map.of("JBLOCK_NO_BUILD", "1"), "");
+    }
+
+    private static void awaitSocket(Path socket, ToolProcess.Started server) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(socket)) {
+            if (!server.process().isAlive()) {
+                throw new AssertionError("jblock-nbd ended: " + server.await().all());
+            }
+            if (System.nanoTime() > deadline) {
+                server.process().destroyForcibly();
+                throw new AssertionError("jblock-nbd did not listen within 60 s");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+}
