@@ -25,6 +25,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import org.jblock.api.BackingImage;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
@@ -34,6 +35,7 @@ import org.jblock.api.ImageInfo;
 import org.jblock.api.InvalidRequestException;
 import org.jblock.api.Options;
 import org.jblock.api.ReadOnlyImageException;
+import org.jblock.api.spi.BackingOpener;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
@@ -160,6 +162,14 @@ public abstract class BlockDriverContract {
         return "";
     }
 
+    /**
+     * @return the create options of a layered image over an image made with {@link #createOptions()},
+     *         for a format with backing files (default: the same)
+     */
+    protected String layeredCreateOptions() {
+        return createOptions();
+    }
+
     /** @return the open options, as {@code key=value,...} (default: none) */
     protected String openOptions() {
         return "";
@@ -204,6 +214,88 @@ public abstract class BlockDriverContract {
         folder = temporaryFolder;
         Long repeated = Long.getLong(SEED_PROPERTY);
         seed = repeated != null ? repeated : ThreadLocalRandom.current().nextLong();
+    }
+
+    // ---------------------------------------------------------------- layered images
+
+    /**
+     * Layered images, for a format with backing files ({@link BlockDriver#supportsBacking()}): a child
+     * created over a base reads as the base; random writes (unaligned ones, zeros and write-zeroes
+     * over the base's data included) read back as the model; the runs written are the child's own
+     * (depth 0); the base is never written; the child names and owns its base. A format without
+     * backing files never asks its {@link BackingOpener} for one.
+     */
+    @ParameterizedTest(name = "on {0}")
+    @EnumSource(Storage.class)
+    public void layeredImagesReadThroughToTheirBackingImage(Storage storage) throws IOException {
+        BlockDriver driver = driver();
+        Random random = random();
+        ImageStore baseStore = store(storage, "base.img");
+        byte[] base = createWithRandomData(baseStore, random);
+        if (!driver.supportsBacking()) {
+            BackingOpener refusing = (name, format) -> {
+                throw new AssertionError("a format without backing files asked for '" + name + "'");
+            };
+            try (BlockImage image = open(baseStore, true, refusing)) {
+                assertTrue(image.backing().isEmpty(), "a format without backing files has a backing image");
+                assertTrue(image.info().backing().isEmpty(), "a format without backing files names one");
+            }
+            return;
+        }
+        byte[] baseBytes = baseStore.bytes();
+        String baseLocation = storage == Storage.MEMORY ? "base.img" : folder.resolve("base.img").toString();
+        ImageStore childStore = store(storage, "child.img");
+        try (BlockImage parent = open(baseStore, true)) {
+            Options options = Options.parse(layeredCreateOptions(), driver.createOptions());
+            try (BlockFile file = childStore.create()) {
+                driver.create(new CreateRequest(file, requestedSize(), options,
+                        new BackingImage("base.img", baseLocation, parent)));
+                file.flush();
+            }
+        }
+        List<String> asked = new ArrayList<>();
+        BackingOpener opener = (name, format) -> {
+            asked.add(name);
+            return open(baseStore, true);
+        };
+        try (BlockImage child = open(childStore, false, opener)) {
+            assertEquals(List.of("base.img"), asked.stream().map(n -> Path.of(n).getFileName().toString()).toList(),
+                    "the child asks for its base, once");
+            assertTrue(child.backing().isPresent(), "the child's backing image");
+            assertTrue(child.info().backing().isPresent(), "info names the backing file");
+            byte[] model = Arrays.copyOf(base, modelSize(child));
+            assertImageIs(model, child, "a new child");
+            boolean[] written = new boolean[(model.length + SECTOR - 1) / SECTOR];
+            for (int round = 0; round < RANDOM_ROUNDS / 5; round++) {
+                Range range = randomRange(random, model.length);
+                switch (round % 3) {
+                    case 0:
+                        writeRandom(random, child, model, range);
+                        break;
+                    case 1:
+                        child.write(range.offset, ByteBuffer.allocate(range.length));
+                        Arrays.fill(model, range.start(), range.start() + range.length, (byte) 0);
+                        break;
+                    default:
+                        child.writeZeroes(range.offset, range.length, random.nextBoolean());
+                        Arrays.fill(model, range.start(), range.start() + range.length, (byte) 0);
+                        break;
+                }
+                if (round % 3 == 0) {
+                    Arrays.fill(written, range.start() / SECTOR, (range.start() + range.length - 1) / SECTOR + 1, true);
+                }
+            }
+            assertImageIs(model, child, "the child after random writes, zeros and write-zeroes");
+            for (Extent e : child.blockStatus(0, model.length)) {
+                assertTrue(e.depth() <= 1, () -> "a chain of two images reports depth " + e.depth() + " at " + e);
+                for (long at = e.start(); at < e.end(); at += SECTOR) {
+                    if (written[(int) (at / SECTOR)]) {
+                        assertEquals(0, e.depth(), "a sector the child wrote is the child's own: " + e);
+                    }
+                }
+            }
+        }
+        assertArrayEquals(baseBytes, baseStore.bytes(), "the base is never written");
     }
 
     // ---------------------------------------------------------------- size and fresh content
@@ -643,11 +735,15 @@ public abstract class BlockDriverContract {
     }
 
     private BlockImage open(ImageStore store, boolean readOnly) throws IOException {
+        return open(store, readOnly, BackingOpener.NONE);
+    }
+
+    private BlockImage open(ImageStore store, boolean readOnly, BackingOpener backing) throws IOException {
         BlockDriver driver = driver();
         Options options = Options.parse(openOptions(), driver.openOptions());
         BlockFile file = store.open(readOnly);
         try {
-            return driver.open(new OpenRequest(file, readOnly, options));
+            return driver.open(new OpenRequest(file, readOnly, options, backing));
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;

@@ -19,4 +19,10 @@ class VpcFixedContractTest extends BlockDriverContract {
     protected String createOptions() {
         return "subformat=fixed,force_size=on";
     }
+
+    /** A differencing (dynamic) child over a fixed parent: a chain whose parent is a fixed VHD. */
+    @Override
+    protected String layeredCreateOptions() {
+        return "force_size=on";
+    }
 }
