@@ -41,9 +41,7 @@ class NbdServerInteropTest {
     void makeImage() throws IOException {
         Qemu.require();
         RealTools.require(Tool.QEMU_NBD, Tool.NBDINFO, Tool.NBDCOPY, Tool.NBDSH);
-        vhd = dir.resolve("disk.vhd");
-        Qemu.create(vhd, "vpc", "", SIZE);
-        Qemu.io(vhd, "vpc", List.of("write -P 0x11 0 4M", "write -P 0x22 8M 2M"));
+        vhd = NbdServers.sampleVhd(dir);
     }
 
     @Test
