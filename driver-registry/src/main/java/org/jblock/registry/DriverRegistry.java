@@ -181,7 +181,7 @@ public final class DriverRegistry {
 
         @Override
         public void add(BlockDriver driver) {
-            String provider = driver.getClass().getName();
+            String provider = Discovery.origin(driver.getClass());
             String name;
             try {
                 name = driver.name();
@@ -202,7 +202,7 @@ public final class DriverRegistry {
             }
             Entry taken = byName.get(name);
             if (taken != null) {
-                problem(provider, "the name '" + name + "' is already taken by " + taken.driver().getClass().getName()
+                problem(provider, "the name '" + name + "' is already taken by " + Discovery.origin(taken.driver().getClass())
                         + "; the driver is not registered", null);
                 return;
             }

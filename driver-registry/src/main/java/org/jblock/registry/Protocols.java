@@ -80,7 +80,7 @@ final class Protocols {
 
         @Override
         public void add(BlockProtocol protocol) {
-            String provider = protocol.getClass().getName();
+            String provider = Discovery.origin(protocol.getClass());
             String name;
             Set<String> prefixes;
             try {
