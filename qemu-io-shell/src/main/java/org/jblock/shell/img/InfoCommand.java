@@ -2,6 +2,7 @@ package org.jblock.shell.img;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -35,7 +36,8 @@ final class InfoCommand extends ImgCommand {
         try (BlockImage image = open(filename, options.format, true, options.forceShare)) {
             info = image.info();
         }
-        long actualSize = DiskUsage.of(Path.of(filename));
+        // Storage that is no local file (an NBD export, a web server) has no disk size to tell.
+        long actualSize = Files.exists(Path.of(filename)) ? DiskUsage.of(Path.of(filename)) : -1;
         if (options.json()) {
             Json.print(out(), toJson(filename, info, actualSize));
         } else {
@@ -44,7 +46,10 @@ final class InfoCommand extends ImgCommand {
         return 0;
     }
 
-    /** The keys of qemu-img's {@code ImageInfo}, in its order, and {@code format-specific} when the format has fields. */
+    /**
+     * The keys of qemu-img's {@code ImageInfo}, in its order, and {@code format-specific} when the
+     * format has fields; {@code actual-size} only when {@code actualSize} is known (not negative).
+     */
     static ObjectNode toJson(String filename, ImageInfo info, long actualSize) {
         ObjectNode json = Json.object();
         json.put("virtual-size", info.virtualSize());
@@ -53,7 +58,9 @@ final class InfoCommand extends ImgCommand {
             json.put("cluster-size", info.clusterSize());
         }
         json.put("format", info.format());
-        json.put("actual-size", actualSize);
+        if (actualSize >= 0) {
+            json.put("actual-size", actualSize);
+        }
         json.put("dirty-flag", false);
         if (!info.formatSpecific().isEmpty()) {
             ObjectNode specific = json.putObject("format-specific");
@@ -70,7 +77,7 @@ final class InfoCommand extends ImgCommand {
         out.println("image: " + filename);
         out.println("file format: " + info.format());
         out.println("virtual size: " + Sizes.human(info.virtualSize()) + " (" + info.virtualSize() + " bytes)");
-        out.println("disk size: " + Sizes.human(actualSize));
+        out.println("disk size: " + (actualSize >= 0 ? Sizes.human(actualSize) : "unavailable"));
         if (info.clusterSize() > 0) {
             out.println("cluster_size: " + info.clusterSize());
         }
