@@ -40,6 +40,14 @@ class LayeringArchitectureTest {
                             + " module of jblock");
 
     @ArchTest
+    static final ArchRule the_blkdebug_filter_depends_on_the_api_and_the_jdk_alone =
+            classes().that().resideInAPackage("org.jblock.protocol.blkdebug..")
+                    .should().onlyDependOnClassesThat()
+                    .resideInAnyPackage("org.jblock.api..", "org.jblock.protocol.blkdebug..", "java..")
+                    .because("a filter is a protocol plugin: it reaches the storage it filters through the"
+                            + " child the registry opens for it, never through another module of jblock");
+
+    @ArchTest
     static final ArchRule the_nbd_engine_depends_on_the_api_alone =
             classes().that().resideInAPackage("org.jblock.nbd..")
                     .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.nbd..", "org.jblock.api..", "java..")
