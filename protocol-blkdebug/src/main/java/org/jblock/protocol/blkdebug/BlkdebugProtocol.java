@@ -41,7 +41,7 @@ public final class BlkdebugProtocol implements BlockProtocol {
     private static final String NAME = "blkdebug";
     private static final String CHILD = "image";
     private static final OptionSpec<String> CONFIG = OptionSpec.string("config", "", "Rule file (QEMU's config syntax)");
-    private static final OptionSpec<Long> ALIGN = OptionSpec.integer("align", 0L, "Request alignment in bytes (a power of two)");
+    private static final OptionSpec<Long> ALIGN = OptionSpec.size("align", 0L, "Request alignment in bytes (a power of two)");
     private static final List<OptionSpec<?>> OPTIONS = options();
 
     @Override

@@ -54,7 +54,7 @@ class BlkdebugProtocolTest {
 
     @Test
     void withoutRulesEveryRequestReachesTheChild() throws Exception {
-        try (BlockFile file = open(options("config", "", "align", "4096"))) {
+        try (BlockFile file = open(options("config", "", "align", "4k"))) {
             file.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 10);
             file.flush();
             ByteBuffer back = ByteBuffer.allocate(3);
