@@ -351,7 +351,9 @@ public final class DriverRegistry {
      *   <li>a path ({@code disk.vhd}, {@code ./a:b.vhd});</li>
      *   <li>a filename with a protocol prefix, when its first ':' comes before any '/':
      *       {@code nbd://host/export}, {@code nbd+unix:///x?socket=/s.sock}, {@code file:a:b.vhd};
-     *       a prefix no protocol claims is {@code Unknown protocol 'PREFIX'}.</li>
+     *       a prefix no protocol claims is {@code Unknown protocol 'PREFIX'};</li>
+     *   <li>{@code json:{...}}: options as a JSON object, as {@link #open(Map, OpenSpec)} takes them
+     *       once flattened ({@code {"file":{"filename":"a.vhd"}}} is {@code file.filename=a.vhd}).</li>
      * </ul>
      * The format is {@code spec}'s, or probed.
      *
@@ -359,6 +361,9 @@ public final class DriverRegistry {
      * @throws org.jblock.api.ImageLockedException when another open holds a conflicting lock
      */
     public BlockImage open(String filename, OpenSpec spec) throws IOException {
+        if (ImageOpts.isJson(filename)) {
+            return open(ImageOpts.json(filename), spec);
+        }
         return openOn(protocols.parse(filename), spec.format(), spec);
     }
 
@@ -369,6 +374,8 @@ public final class DriverRegistry {
      * path; {@code file=NAME} is a filename as {@link #open(String, OpenSpec)} takes it), and the
      * other keys are the format's open options. When {@code driver} names a protocol, the image is
      * that storage, read as raw ({@code driver=nbd,server.type=unix,server.path=/s.sock}).
+     * {@link ImageOpts} parses QEMU's {@code --image-opts} strings and {@code json:} filenames into
+     * such maps; {@code spec}'s own options win over the map's.
      *
      * @throws InvalidOptionException for an unknown key or driver, or both a driver and a format in {@code spec}
      */
@@ -400,12 +407,9 @@ public final class DriverRegistry {
         if (file.isEmpty()) {
             throw new InvalidOptionException("A block device must be specified for \"file\"");
         }
-        Map<String, String> merged = new LinkedHashMap<>(Options.split(spec.options()));
-        for (Map.Entry<String, String> e : formatOptions.entrySet()) {
-            if (merged.putIfAbsent(e.getKey(), e.getValue()) != null) {
-                throw new InvalidOptionException("Option '" + e.getKey() + "' is given more than once");
-            }
-        }
+        // Options given apart from the map (-o) win, as QEMU's explicit options win over json: ones.
+        Map<String, String> merged = new LinkedHashMap<>(formatOptions);
+        merged.putAll(Options.split(spec.options()));
         return openOn(file, driver != null ? driver : spec.format(), spec.withOptions(Options.join(merged)));
     }
 

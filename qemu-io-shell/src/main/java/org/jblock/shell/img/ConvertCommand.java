@@ -170,7 +170,7 @@ final class ConvertCommand extends ImgCommand {
 
     /** With {@code -n}: an existing image of its own format (probed unless {@code -O} says), never reformatted. */
     private void copyInto(List<BlockImage> sources, Path destination, long total, int sparse) throws IOException {
-        try (BlockImage target = open(destination.toString(), targetFormat, false, false)) {
+        try (BlockImage target = open(destination.toString(), false, targetFormat, false, false, "")) {
             if (target.size() < total) {
                 throw new BlockException(destination + ": the destination (" + target.size()
                         + " bytes) is smaller than the sources (" + total + " bytes)");
@@ -187,7 +187,7 @@ final class ConvertCommand extends ImgCommand {
         boolean done = false;
         try {
             registry().create(destination, targetFormat, total, createOptions == null ? "" : createOptions);
-            try (BlockImage target = open(destination.toString(), targetFormat, false, false)) {
+            try (BlockImage target = open(destination.toString(), false, targetFormat, false, false, "")) {
                 // A new image reads as zeros (BlockDriver.create writes an empty image): zeros are skipped.
                 copy(sources, target, true, sparse);
             }

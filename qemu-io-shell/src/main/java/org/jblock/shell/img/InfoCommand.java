@@ -36,8 +36,9 @@ final class InfoCommand extends ImgCommand {
         try (BlockImage image = open(filename, options.format, true, options.forceShare)) {
             info = image.info();
         }
-        // Storage that is no local file (an NBD export, a web server) has no disk size to tell.
-        long actualSize = Files.exists(Path.of(filename)) ? DiskUsage.of(Path.of(filename)) : -1;
+        // Storage that is no local file (an NBD export, a web server, an option string) has no disk size to tell.
+        Path local = imageOpts ? null : Path.of(filename);
+        long actualSize = local != null && Files.exists(local) ? DiskUsage.of(local) : -1;
         if (options.json()) {
             Json.print(out(), toJson(filename, info, actualSize));
         } else {
