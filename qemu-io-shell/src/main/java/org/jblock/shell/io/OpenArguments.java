@@ -86,7 +86,8 @@ final class OpenArguments {
         }
         options.putAll(all);
         try {
-            return new Target(ImageOpts.jsonName(options), new OpenSpec(null, ro, forceShare, ""), warnings);
+            // The format named in the options is named: no probe, and no probed-raw guard.
+            return new Target(ImageOpts.jsonName(options), new OpenSpec(driver, ro, forceShare, ""), warnings);
         } catch (InvalidOptionException e) {
             throw new BadOpenException(e.getMessage());
         }
