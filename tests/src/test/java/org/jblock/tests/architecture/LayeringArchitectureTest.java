@@ -32,14 +32,6 @@ class LayeringArchitectureTest {
                     .because("the shell reaches drivers through the registry; drivers are runtime-only");
 
     @ArchTest
-    static final ArchRule the_http_protocol_depends_on_the_api_and_the_jdk_alone =
-            classes().that().resideInAPackage("org.jblock.protocol.http..")
-                    .should().onlyDependOnClassesThat()
-                    .resideInAnyPackage("org.jblock.api..", "org.jblock.protocol.http..", "java..", "javax.net.ssl..")
-                    .because("a protocol is a plugin: it sees the contract and the JDK's HTTP client, never another"
-                            + " module of jblock");
-
-    @ArchTest
     static final ArchRule the_blkdebug_filter_depends_on_the_api_and_the_jdk_alone =
             classes().that().resideInAPackage("org.jblock.protocol.blkdebug..")
                     .should().onlyDependOnClassesThat()
