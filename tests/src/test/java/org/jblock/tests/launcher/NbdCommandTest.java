@@ -92,13 +92,20 @@ class NbdCommandTest {
     }
 
     @Test
-    void jblockImgReadsAVhdThatJblockNbdServesRaw() throws IOException {
+    void jblockImgReadsAVhdThatJblockNbdServesRawAndListsLikeQemuNbd() throws IOException {
+        RealTools.require(Tool.QEMU_NBD);
         RealTools.run(Tool.QEMU_IO, "-f", "vpc", "-c", "write -P 0x3c 2M 3M", folder.resolve("disk.vhd").toString())
                 .assertSucceeded();
         Path socket = folder.resolve("s.sock");
-        ToolProcess.Started server = jblockNbd("-t", "-r", "-f", "raw", "-k", socket.toString(), "disk.vhd").start();
+        ToolProcess.Started server = jblockNbd("-t", "-r", "-e", "2", "-D", "a disk", "-f", "raw", "-k", socket.toString(),
+                "disk.vhd").start();
         try {
             awaitSocket(socket, server);
+            Result theirs = RealTools.run(Tool.QEMU_NBD, "-L", "-k", socket.toString()).assertSucceeded();
+            ToolProcess.Run ours = jblockNbd("-L", "-k", socket.toString()).run();
+            assertEquals(theirs.stdout(), ours.out(), "jblock-nbd -L prints what qemu-nbd -L prints\n" + ours.all());
+            assertTrue(ours.out().contains("  description: a disk\n  size:  ")
+                    && ours.out().contains("flags: 0x58f ( readonly flush fua df multi cache )"), ours::all);
             String uri = "nbd+unix:///?socket=" + socket;
             ToolProcess.Run info = tool("jblock-img", "info", uri).run();
             assertEquals(0, info.status(), info::all);
