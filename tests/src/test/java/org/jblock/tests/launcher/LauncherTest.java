@@ -163,6 +163,20 @@ class LauncherTest {
     }
 
     @Test
+    void a_jdk_older_than_17_is_one_line_naming_it() throws Exception {
+        Path jdk = Files.createDirectories(folder.resolve("jdk-11/bin"));
+        Path java = Files.writeString(jdk.resolve("java"), "#!/bin/sh\necho started\n");
+        java.toFile().setExecutable(true);
+        Files.writeString(jdk.getParent().resolve("release"), "JAVA_VERSION=\"11.0.2\"\n");
+
+        Run version = run(Map.of("JBLOCK_JAVA", jdk.getParent().toString()), "jblock-img", "--version");
+        assertEquals(1, version.status(), version::all);
+        assertEquals("", version.out(), version::all);
+        assertEquals("jblock-img: " + java + " is Java 11; jblock needs 17 or newer: set JBLOCK_JAVA to a newer JDK\n",
+                version.err(), version::all);
+    }
+
+    @Test
     void two_jars_with_one_driver_name_are_an_error_naming_both() throws Exception {
         Path drivers = Files.createDirectories(folder.resolve("drivers"));
         Path first = drivers.resolve("tiny-1.0.jar");
