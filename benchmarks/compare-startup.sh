@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process time of `jblock-img info` of a small VHD by two launchers, side by side: RUNS runs
-# each, the two alternating (so that a busy moment of the machine hits both), then the medians.
+# each, the two alternating (so that a busy moment of the machine hits both), then the medians of
+# the wall time and of the CPU time (which a busy machine disturbs less). Needs GNU time (/usr/bin/time).
 #
 #   benchmarks/compare-startup.sh OLD_JBLOCK_IMG NEW_JBLOCK_IMG     e.g. an older checkout's bin/jblock-img
 #   RUNS=41 benchmarks/compare-startup.sh ...
@@ -17,13 +18,10 @@ trap 'rm -rf "$work"' EXIT
 "$old" info "$work/disk.vhd" >/dev/null
 "$new" info "$work/disk.vhd" >/dev/null
 
-# Milliseconds one run of "$@" takes, start to exit.
-elapsed() {
-  local start end
-  start=$(date +%s%N)
-  "$@" >/dev/null 2>&1
-  end=$(date +%s%N)
-  echo $(((end - start) / 1000000))
+# One run of "$@": its wall time and its CPU time (user + system), in milliseconds.
+measure() {
+  /usr/bin/time -f '%e %U %S' -o "$work/time" "$@" >/dev/null 2>&1
+  awk '{ printf "%d %d\n", $1 * 1000, ($2 + $3) * 1000 }' "$work/time"
 }
 
 median() {
@@ -33,9 +31,11 @@ median() {
 : >"$work/old"
 : >"$work/new"
 for _ in $(seq "$RUNS"); do
-  elapsed "$old" info "$work/disk.vhd" >>"$work/old"
-  elapsed "$new" info "$work/disk.vhd" >>"$work/new"
+  measure "$old" info "$work/disk.vhd" >>"$work/old"
+  measure "$new" info "$work/disk.vhd" >>"$work/new"
 done
-printf '%-8s median %4s ms  (min %s, max %s, %s runs)\n' \
-  old "$(median <"$work/old")" "$(sort -n "$work/old" | head -1)" "$(sort -n "$work/old" | tail -1)" "$RUNS" \
-  new "$(median <"$work/new")" "$(sort -n "$work/new" | head -1)" "$(sort -n "$work/new" | tail -1)" "$RUNS"
+for which in old new; do
+  printf '%-4s wall median %4s ms (min %4s)   CPU median %4s ms   %s runs\n' "$which" \
+    "$(cut -d' ' -f1 "$work/$which" | median)" "$(cut -d' ' -f1 "$work/$which" | sort -n | head -1)" \
+    "$(cut -d' ' -f2 "$work/$which" | median)" "$RUNS"
+done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # jblock-nbd vs qemu-nbd serving the same VHD, alternating runs: nbdcopy of the export to null:
 # (throughput, every connection nbdcopy opens) and fio's nbd engine, 4 KiB random reads at queue
-# depth 16 (request rate). Each run starts its server afresh (JVM start and warm-up included for
+# depth 16 (request rate); then, for the NBD client, jblock-img convert vs qemu-img convert of the
+# VHD that qemu-nbd serves raw. Each run starts its server afresh (JVM start and warm-up included for
 # jblock-nbd, but not timed: only the client is). Beside the client's figures, the CPU time the
 # server process used for the work (user + system, from /proc), which a busy machine disturbs less
 # than wall time. See benchmarks/README.md.
@@ -129,3 +130,31 @@ for run in $(seq "$RUNS"); do
 done
 echo "copy: seconds of nbdcopy (the first run after the server starts, then a second one) and the"
 echo "server's CPU seconds for the second; fio: reads per second, and the server's CPU seconds per 1000 reads."
+
+# --- the client side: convert of the VHD that qemu-nbd serves raw, qemu-img vs jblock-img ---
+JBLOCK_IMG=("$(dirname "${JBLOCK[0]}")/jblock-img")
+echo
+echo "convert -f vpc -O vpc from the export that 'qemu-nbd -f raw' serves (whole-process seconds):"
+printf '%-4s %12s %12s\n' run qemu-img jblock-img
+rm -f "$SOCK"
+qemu-nbd -r -t -e "$SHARED" -f raw -k "$SOCK" "$VHD" </dev/null >/dev/null 2>>"$WORK/servers.log" &
+server=$!
+for _ in $(seq 600); do
+  [ -S "$SOCK" ] && break
+  sleep 0.05
+done
+timed() {
+  local start end
+  rm -f "$WORK/out.vhd"
+  start=$(date +%s.%N)
+  "$@" >/dev/null
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc
+}
+for run in $(seq "$RUNS"); do
+  q=$(timed qemu-img convert -f vpc -O vpc "$URI" "$WORK/out.vhd")
+  j=$(timed "${JBLOCK_IMG[@]}" convert -f vpc -O vpc "$URI" "$WORK/out.vhd")
+  printf '%-4s %12.3f %12.3f\n' "$run" "$q" "$j"
+done
+stop_server
+rm -f "$WORK/out.vhd"

@@ -8,10 +8,14 @@
  *       creator is Virtual PC ({@code vpc }) or QEMU ({@code qemu}), from the footer's current size
  *       for every other creator (Hyper-V, Disk2vhd, XenServer, jblock, ...), as QEMU 10 does. The
  *       maximum geometry 65535/16/255 always means the current size.</dd>
+ *   <dt>{@code salvage=on|off}</dt>
+ *   <dd>Default off: an image with a finding that makes I/O unsafe (a bad checksum, an unknown disk
+ *       type, BAT entries outside the file or overlapping, a truncated file...) is refused. On: it
+ *       opens read-only, reading what can be located and zeros where the data cannot be found;
+ *       {@code info} names each such range under {@code salvage-warnings}. An image whose dynamic
+ *       header cannot be used is still refused: nothing tells where its blocks are.</dd>
  *   <dt>{@code ignore_checksums=on|off}</dt>
- *   <dd>Default off: a wrong footer or dynamic header checksum is a corrupt-image error (a bad
- *       footer at the end is first replaced by a valid copy at offset 0, as the specification says).
- *       On: such an image opens read-only, so its data can be copied out.</dd>
+ *   <dd>The older name of {@code salvage}.</dd>
  *   <dt>{@code check=on|off}</dt>
  *   <dd>Default off: an image open refuses as corrupt (bad checksums, a missing footer, BAT entries
  *       outside the file or overlapping, a truncated file...) is an error. On: such an image still
@@ -40,12 +44,16 @@
  * Differencing images are refused (naming their parent) until differencing is built.
  *
  * <h2>Check, repair and resize</h2>
- * {@code check} follows vhd-util's list (footers, dynamic header, BAT, leaks); repair restores a
- * footer from its copy, rewrites checksums, drops BAT entries that point outside the file or at
- * another block, moves a misplaced footer and reclaims leaked space. Dynamic images grow (moving
- * the first blocks away when the BAT needs their room) and shrink over unallocated tail blocks;
- * fixed images grow and shrink by moving the footer. Resize and repair must not run alongside
- * reads and writes of the same image.
+ * {@code check} follows vhd-util's list (footers, dynamic header, BAT, leaks), from the same scan of
+ * the metadata that open uses. A repair is a plan of writes computed from the findings before any is
+ * made, reported in {@code CheckReport.repairPlan()} (the dry-run modes only plan): it restores a
+ * footer from the one consistent with the header, rewrites checksums, drops BAT entries proven wrong,
+ * moves a footer a block runs over and gives back space leaked at the end; it leaves the image
+ * unchanged, saying why, when the evidence is not enough, and never ends the file before the last
+ * block it keeps. Between-block space is reported, not reclaimed (moving a block could leave its
+ * data where a crash would expose it). Dynamic images grow (moving the first blocks away when the
+ * BAT needs their room) and shrink over unallocated tail blocks; fixed images grow and shrink by
+ * moving the footer. Resize and repair must not run alongside reads and writes of the same image.
  */
 module org.jblock.driver.vpc {
     requires org.jblock.api;

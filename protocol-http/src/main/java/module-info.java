@@ -10,8 +10,9 @@
  *
  * <p>Never wrong data: every request after the first carries {@code If-Range} and
  * {@code If-Match} (or the {@code Last-Modified} date), and only a {@code 206} with exactly the
- * range asked for, of an object of the same size and validators, is accepted. A server that
- * ignores ranges, an object that changed, a response cut short, an error status, more than 10
+ * range asked for, of an object of the same size and validators, is accepted (or, to the first
+ * request, the whole object when it is no longer than the range). A server that ignores ranges, an
+ * object that changed, a response cut short, an error status, more than 10
  * redirects, a refused connection or a server that stalls for {@code timeout} is an error naming
  * the URL.
  *
@@ -24,4 +25,7 @@
 module org.jblock.protocol.http {
     requires org.jblock.api;
     requires java.net.http;
+
+    provides org.jblock.api.spi.BlockProtocol
+            with org.jblock.protocol.http.HttpProtocol, org.jblock.protocol.http.HttpsProtocol;
 }

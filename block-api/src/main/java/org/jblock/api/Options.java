@@ -49,7 +49,7 @@ public final class Options {
         if (text == null || text.isBlank()) {
             return pairs;
         }
-        for (String item : splitItems(text)) {
+        for (String item : items(text)) {
             int eq = item.indexOf('=');
             String key = (eq < 0 ? item : item.substring(0, eq)).trim();
             String value = eq < 0 ? "on" : item.substring(eq + 1);
@@ -89,7 +89,11 @@ public final class Options {
         return new Options(values);
     }
 
-    private static List<String> splitItems(String text) {
+    /**
+     * Splits an option list at single commas, in order: {@code ,,} stands for a comma inside an
+     * item, and blank items are dropped. The one splitter of QEMU's option lists.
+     */
+    public static List<String> items(String text) {
         List<String> items = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         for (int i = 0; i < text.length(); i++) {

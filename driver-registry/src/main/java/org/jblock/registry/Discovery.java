@@ -1,6 +1,10 @@
 package org.jblock.registry;
 
 import java.lang.System.Logger.Level;
+import java.net.URISyntaxException;
+import java.nio.file.FileSystemNotFoundException;
+import java.nio.file.Path;
+import java.security.CodeSource;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
@@ -37,6 +41,25 @@ final class Discovery {
     }
 
     /**
+     * @return where a provider came from as its user knows it: the jar file of {@code type} (a
+     *         third-party driver's), else its class name
+     */
+    static String origin(Class<?> type) {
+        try {
+            CodeSource source = type.getProtectionDomain().getCodeSource();
+            if (source != null && source.getLocation() != null) {
+                Path location = Path.of(source.getLocation().toURI());
+                if (location.getFileName() != null && location.getFileName().toString().endsWith(".jar")) {
+                    return location.toString();
+                }
+            }
+        } catch (URISyntaxException | IllegalArgumentException | FileSystemNotFoundException | SecurityException e) {
+            // Not a file: the class name says it.
+        }
+        return type.getName();
+    }
+
+    /**
      * @return whether {@code type} lives in the package {@code home} (and, on the module path, in the
      *         module of that name): what makes a provider one of jblock's own
      */
@@ -47,7 +70,7 @@ final class Discovery {
 
     /**
      * Hands every provider {@code loader} finds to {@code sink}; a provider that cannot be looked up
-     * or started becomes a problem, named by its class.
+     * or started becomes a problem, named by its {@linkplain #origin origin}.
      */
     static <T> void load(ServiceLoader<T> loader, String kind, Sink<T> sink) {
         // The stream's spliterator lets a lookup failure (a provider class that is missing or of the
@@ -72,7 +95,7 @@ final class Discovery {
             instance = provider.get();
         } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            sink.problem(provider.type().getName(), "the " + kind + " could not be started: " + cause, e);
+            sink.problem(origin(provider.type()), "the " + kind + " could not be started: " + cause, e);
             return;
         }
         sink.add(instance);

@@ -195,7 +195,7 @@ public final class DriverRegistry {
 
         @Override
         public void add(BlockDriver driver) {
-            String provider = driver.getClass().getName();
+            String provider = Discovery.origin(driver.getClass());
             String name;
             try {
                 name = driver.name();
@@ -216,7 +216,7 @@ public final class DriverRegistry {
             }
             Entry taken = byName.get(name);
             if (taken != null) {
-                problem(provider, "the name '" + name + "' is already taken by " + taken.driver().getClass().getName()
+                problem(provider, "the name '" + name + "' is already taken by " + Discovery.origin(taken.driver().getClass())
                         + "; the driver is not registered", null);
                 return;
             }
@@ -380,7 +380,9 @@ public final class DriverRegistry {
      *   <li>a path ({@code disk.vhd}, {@code ./a:b.vhd});</li>
      *   <li>a filename with a protocol prefix, when its first ':' comes before any '/':
      *       {@code nbd://host/export}, {@code nbd+unix:///x?socket=/s.sock}, {@code file:a:b.vhd};
-     *       a prefix no protocol claims is {@code Unknown protocol 'PREFIX'}.</li>
+     *       a prefix no protocol claims is {@code Unknown protocol 'PREFIX'};</li>
+     *   <li>{@code json:{...}}: options as a JSON object, as {@link #open(Map, OpenSpec)} takes them
+     *       once flattened ({@code {"file":{"filename":"a.vhd"}}} is {@code file.filename=a.vhd}).</li>
      * </ul>
      * The format is {@code spec}'s, or probed.
      *
@@ -393,6 +395,9 @@ public final class DriverRegistry {
 
     /** As {@link #open(String, OpenSpec)}, with the backing chain opened as {@code chain} says. */
     public BlockImage open(String filename, OpenSpec spec, ChainMode chain) throws IOException {
+        if (ImageOpts.isJson(filename)) {
+            return open(ImageOpts.json(filename), spec);
+        }
         return openOn(protocols.parse(filename), spec.format(), spec, false, top(chain, spec));
     }
 
@@ -403,6 +408,8 @@ public final class DriverRegistry {
      * path; {@code file=NAME} is a filename as {@link #open(String, OpenSpec)} takes it), and the
      * other keys are the format's open options. When {@code driver} names a protocol, the image is
      * that storage, read as raw ({@code driver=nbd,server.type=unix,server.path=/s.sock}).
+     * {@link ImageOpts} parses QEMU's {@code --image-opts} strings and {@code json:} filenames into
+     * such maps; {@code spec}'s own options win over the map's.
      *
      * @throws InvalidOptionException for an unknown key or driver, or both a driver and a format in {@code spec}
      */
@@ -434,12 +441,9 @@ public final class DriverRegistry {
         if (file.isEmpty()) {
             throw new InvalidOptionException("A block device must be specified for \"file\"");
         }
-        Map<String, String> merged = new LinkedHashMap<>(Options.split(spec.options()));
-        for (Map.Entry<String, String> e : formatOptions.entrySet()) {
-            if (merged.putIfAbsent(e.getKey(), e.getValue()) != null) {
-                throw new InvalidOptionException("Option '" + e.getKey() + "' is given more than once");
-            }
-        }
+        // Options given apart from the map (-o) win, as QEMU's explicit options win over json: ones.
+        Map<String, String> merged = new LinkedHashMap<>(formatOptions);
+        merged.putAll(Options.split(spec.options()));
         OpenSpec withOptions = spec.withOptions(Options.join(merged));
         return openOn(file, driver != null ? driver : spec.format(), withOptions, false,
                 top(ChainMode.READ_ONLY_BACKING, withOptions));
@@ -482,7 +486,9 @@ public final class DriverRegistry {
 
     /**
      * Opens the storage {@code file} describes, then the image of {@code format} (null: probed) on it;
-     * {@code backing} opens the layers below it (see {@link ChainOpener}).
+     * {@code backing} opens the layers below it (see {@link ChainOpener}). When {@code file} names a
+     * format ({@code file.driver=vpc,file.file.filename=...}), the storage is that image's virtual
+     * disk, as in QEMU a format node can be another format's file.
      *
      * @param inherited whether the options are a top image's, passed down a chain: a layer's driver
      *                  then takes those it knows and ignores the rest
@@ -492,7 +498,10 @@ public final class DriverRegistry {
         if (spec.forceShare() && !spec.readOnly()) {
             throw new InvalidOptionException("force-share=on can only be used with read-only images");
         }
-        BlockFile storage = protocols.open(file, spec.readOnly(), lockFor(spec));
+        String storageDriver = file.get(Protocols.DRIVER);
+        BlockFile storage = storageDriver != null && drivers.containsKey(storageDriver)
+                ? new ImageBlockFile(open(file, spec.withFormat(null).withOptions("")))
+                : protocols.open(file, spec.readOnly(), lockFor(spec));
         try {
             return open(storage, spec.withFormat(format), inherited, backing.apply(storage));
         } catch (IOException | RuntimeException e) {

@@ -28,6 +28,7 @@ import org.jblock.api.spi.ProtocolRequest;
  *       {@code nbd:unix:/s}, {@code file:a:b.vhd}; the protocol that claims the prefix parses the
  *       name into options. An unclaimed prefix is {@code Unknown protocol 'PREFIX'}. Any other name
  *       is a path for the {@code file} protocol ({@code ./a:b.vhd} escapes a colon).</li>
+ *   <li>{@code json:{...}} is options written as a JSON object ({@link ImageOpts#json}).</li>
  *   <li>An option map names its protocol with {@code driver=}; without one, {@code filename=} is a
  *       local path (as in QEMU, a prefix counts only in a filename, not in an option).</li>
  *   <li>The keys of a filter's children ({@code image.filename=...}) go to the child, opened through
@@ -37,6 +38,7 @@ import org.jblock.api.spi.ProtocolRequest;
 final class Protocols {
     static final String DRIVER = "driver";
     static final String FILENAME = "filename";
+    private static final String JSON = "json";
 
     private static final Set<String> BUILT_IN_NAMES = Set.of(BlockProtocol.FILE);
     private static final String BUILT_IN_PACKAGE_PREFIX = "org.jblock.protocol.";
@@ -80,7 +82,7 @@ final class Protocols {
 
         @Override
         public void add(BlockProtocol protocol) {
-            String provider = protocol.getClass().getName();
+            String provider = Discovery.origin(protocol.getClass());
             String name;
             Set<String> prefixes;
             try {
@@ -106,6 +108,11 @@ final class Protocols {
                 return;
             }
             for (String prefix : prefixes) {
+                if (prefix.equals(JSON)) {
+                    problem(provider, "the prefix 'json:' belongs to QEMU's json:{...} filenames; the protocol is not"
+                            + " registered", null);
+                    return;
+                }
                 if (!VALID_PREFIX.matcher(prefix).matches()) {
                     problem(provider, "'" + prefix + "' is not a filename prefix (a URI scheme: lower-case letters,"
                             + " digits, '+', '.', '-' and '_'); the protocol is not registered", null);
@@ -160,6 +167,9 @@ final class Protocols {
      * @throws InvalidOptionException for a prefix no protocol claims, or a name its protocol refuses
      */
     Map<String, String> parse(String filename) throws IOException {
+        if (ImageOpts.isJson(filename)) {
+            return ImageOpts.json(filename);
+        }
         String prefix = prefixOf(filename);
         BlockProtocol protocol;
         if (prefix == null) {

@@ -146,6 +146,11 @@ public final class NbdServer implements Closeable {
         IOException failure = null;
         try {
             listener.close();
+            try {
+                deleteSocketFile();
+            } catch (IOException e) {
+                // Tried again once the connections are closed; answering them comes first.
+            }
             for (ClientConnection connection : connections) {
                 connection.stop();
             }
@@ -170,13 +175,18 @@ public final class NbdServer implements Closeable {
         } finally {
             workers.shutdown();
             timer.shutdownNow();
-            if (address instanceof UnixDomainSocketAddress) {
-                Files.deleteIfExists(((UnixDomainSocketAddress) address).getPath());
-            }
+            deleteSocketFile();
             terminated.countDown();
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** A Unix socket's file goes with the listener, so that new clients learn at once that nobody serves. */
+    private void deleteSocketFile() throws IOException {
+        if (address instanceof UnixDomainSocketAddress) {
+            Files.deleteIfExists(((UnixDomainSocketAddress) address).getPath());
         }
     }
 

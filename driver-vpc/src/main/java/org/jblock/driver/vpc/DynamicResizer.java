@@ -93,13 +93,8 @@ final class DynamicResizer {
         long newBlocks = VhdLayout.ceilDiv(newSize, blockSize);
         if (newBlocks > VhdLayout.MAX_TABLE_ENTRIES) {
             throw new UnsupportedFeatureException(name + ": " + newSize + " bytes need " + newBlocks + " blocks of "
-                    + blockSize + " bytes, more than a block allocation table may hold ("
+                    + blockSize + " bytes, more than jblock handles in a block allocation table ("
                     + VhdLayout.MAX_TABLE_ENTRIES + ")");
-        }
-        // The old and the new table are both in memory for a moment, 4 bytes an entry each.
-        if (newBlocks * 8 > Runtime.getRuntime().maxMemory() / 4) {
-            throw new UnsupportedFeatureException(name + ": " + newSize + " bytes need a block allocation table of "
-                    + newBlocks + " entries, more than this JVM's heap should hold; run with a larger -Xmx");
         }
         if (newSize < oldSize) {
             refuseShrinkOverData(newSize);

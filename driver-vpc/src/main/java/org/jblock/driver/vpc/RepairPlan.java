@@ -33,7 +33,8 @@ import org.jblock.driver.vpc.VhdFinding.Repair;
  *       footer anywhere, a dynamic header that cannot be used, an unknown disk type, a table that
  *       runs over the footer, or a table most of whose entries point where no block can be (the
  *       table, or its offset, is then damaged as a whole, and dropping every entry would only lose
- *       the way back to the data).</li>
+ *       the way back to the data). Entries past the end of the file on the blocks' grid are what a
+ *       truncation took away, and do not count as such signs.</li>
  *   <li>Of a footer at the end and a copy at offset 0 that disagree, the one consistent with the
  *       header and the table was chosen by the scan; the other is rewritten from it.</li>
  * </ul>
@@ -141,8 +142,8 @@ final class RepairPlan {
                     + " footer is misplaced and nothing tells which, so the image is left unchanged");
             return;
         }
-        int bad = scan.badEntries.cardinality();
-        int allocated = scan.bat.allocatedCount();
+        int bad = scan.badEntries.cardinality() - scan.cutAway.cardinality();
+        int allocated = scan.bat.allocatedCount() - scan.cutAway.cardinality();
         if (bad >= 2 && bad > allocated - bad) {
             leave(bad + " of the " + allocated + " allocated BAT entries point where no block can be: the table (or"
                     + " the header's table offset) looks damaged as a whole, and dropping the entries would only"

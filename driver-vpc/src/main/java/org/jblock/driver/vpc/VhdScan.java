@@ -57,6 +57,11 @@ final class VhdScan {
     long span;
     /** Entries proven wrong: outside the file, into the metadata, off the blocks' grid over another block. */
     final BitSet badEntries = new BitSet();
+    /**
+     * Of the {@link #badEntries}, those past the end of the file on the blocks' grid, within reach of a
+     * cut: blocks a truncation took away, not signs of a damaged table.
+     */
+    final BitSet cutAway = new BitSet();
     /** Entries whose blocks overlap with no evidence which one is wrong. */
     final BitSet conflicts = new BitSet();
     /** Entries whose blocks the end of the file cuts short. */

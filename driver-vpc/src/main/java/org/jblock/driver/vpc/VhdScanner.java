@@ -544,6 +544,7 @@ final class VhdScanner {
         keys = Arrays.copyOf(keys, k);
         Arrays.sort(keys);
         long grid = grid(keys);
+        markCutAway(grid, limit);
         judgeOverlaps(keys, grid, true);
         judgeOverlaps(keys, grid, false);
         summarizeUnlisted();
@@ -598,6 +599,22 @@ final class VhdScanner {
         }
         long footerEnd = scan.footerAtEnd() ? scan.trailingAt : fileSize;
         scan.appendAt = VhdLayout.roundUp(Math.max(Math.max(scan.metadataEnd, dataEnd), footerEnd), VhdLayout.SECTOR);
+    }
+
+    /**
+     * Entries past the end of the file that lie on the grid and no further than all the allocated
+     * blocks could reach from it: what a truncation leaves, not garbage.
+     */
+    private void markCutAway(long grid, long limit) {
+        long span = scan.span;
+        long residue = grid >= 0 ? grid : VhdLayout.roundUp(scan.metadataEnd, VhdLayout.SECTOR) % span;
+        long reach = limit + span * (long) scan.bat.allocatedCount();
+        for (int i = scan.badEntries.nextSetBit(0); i >= 0; i = scan.badEntries.nextSetBit(i + 1)) {
+            long start = scan.bat.blockOffset(i);
+            if (start >= limit && start < reach && start % span == residue) {
+                scan.cutAway.set(i);
+            }
+        }
     }
 
     /** @return where the footer belongs: after the metadata and the last block kept */

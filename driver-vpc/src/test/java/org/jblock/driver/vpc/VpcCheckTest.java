@@ -484,6 +484,26 @@ class VpcCheckTest {
     }
 
     @Test
+    void anOpenImageGoesOnAllocatingAfterItsLeakIsGivenBack() throws IOException {
+        MemoryBlockFile file = MemoryBlockFile.of("leak.vhd", crashedAllocation());
+        byte[] expected = content();
+        byte[] more = TestImages.pattern(BLOCK, 8);
+        try (BlockImage image = TestImages.open(file)) {
+            CheckReport report = image.check(CheckMode.REPAIR_LEAKS);
+            assertEquals(1, report.repaired(Severity.LEAK), describe(report));
+            assertEquals(FOOTER_AT + 512, report.imageEndOffset());
+            image.write(6L * BLOCK, ByteBuffer.wrap(more));
+            System.arraycopy(more, 0, expected, 6 * BLOCK, BLOCK);
+            assertArrayEquals(expected, TestImages.read(image, 0, SIZE));
+        }
+        assertEquals(FOOTER_AT + SPAN + 512, file.size(), "the new block went where the leak was given back");
+        assertEquals(List.of(), check(file.toByteArray(), CheckMode.REPORT, "").report().findings());
+        try (BlockImage image = TestImages.open(file, true, "")) {
+            assertArrayEquals(expected, TestImages.read(image, 0, SIZE));
+        }
+    }
+
+    @Test
     void spaceBetweenBlocksIsAWarningAndNoBlockIsMoved() throws IOException {
         // Moving a block into the space would leave, after a crash, a copy of its data in unused space
         // that QEMU's next allocation would expose; the space is named and left.

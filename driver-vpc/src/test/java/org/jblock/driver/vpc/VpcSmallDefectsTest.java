@@ -49,4 +49,27 @@ class VpcSmallDefectsTest {
             assertFalse(report.isClean());
         }
     }
+
+    @Test
+    void aTableBeyondJblocksLimitIsReportedAsWhatItIs() throws IOException {
+        // A valid table of 2^24 + 1 entries (512-byte blocks): inside the file, more than jblock reads.
+        long entries = VhdLayout.MAX_TABLE_ENTRIES + 1;
+        byte[] small = TestImages.create(1 << 20, "force_size=on").toByteArray();
+        byte[] image = new byte[(int) (1536 + entries * 4 + 512)];
+        System.arraycopy(small, 0, image, 0, 1536);
+        java.util.Arrays.fill(image, 1536, image.length - 512, (byte) 0xFF);
+        ByteBuffer header = ByteBuffer.wrap(image, 512, 1024).slice();
+        header.putInt(28, (int) entries).putInt(32, 512);
+        DynamicHeader.decode(header.duplicate()).withChecksum().encode(header);
+        System.arraycopy(small, 0, image, image.length - 512, 512);
+        MemoryBlockFile file = MemoryBlockFile.of("big.vhd", image);
+        org.jblock.api.UnsupportedFeatureException e = assertThrows(org.jblock.api.UnsupportedFeatureException.class,
+                () -> TestImages.open(file, true, ""));
+        assertTrue(e.getMessage().contains("more than jblock handles (16777216"), e.getMessage());
+        try (BlockImage image2 = TestImages.open(file, true, "check=on")) {
+            CheckReport report = image2.check(CheckMode.REPORT);
+            assertTrue(report.findings().stream().anyMatch(f -> f.message().contains("more than jblock handles")),
+                    report.findings().toString());
+        }
+    }
 }

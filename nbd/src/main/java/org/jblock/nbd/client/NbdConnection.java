@@ -19,13 +19,7 @@ import org.jblock.nbd.wire.BlockSizes;
 import org.jblock.nbd.wire.BlockStatusChunk;
 import org.jblock.nbd.wire.ChunkHeader;
 import org.jblock.nbd.wire.ErrorChunk;
-import org.jblock.nbd.wire.ExportInfo;
-import org.jblock.nbd.wire.ExportRequest;
-import org.jblock.nbd.wire.MetaContext;
-import org.jblock.nbd.wire.MetaContextRequest;
 import org.jblock.nbd.wire.Nbd;
-import org.jblock.nbd.wire.OptionReply;
-import org.jblock.nbd.wire.OptionRequest;
 import org.jblock.nbd.wire.ProtocolException;
 import org.jblock.nbd.wire.ReplyMagic;
 import org.jblock.nbd.wire.Request;
@@ -57,14 +51,14 @@ public final class NbdConnection implements AutoCloseable {
     private final Thread reader;
     private volatile IOException broken;
 
-    private NbdConnection(SocketChannel channel, String description, Handshake handshake) {
+    private NbdConnection(SocketChannel channel, String description, ClientHandshake handshake) {
         this.channel = channel;
         this.description = description;
-        this.size = handshake.info.size();
-        this.flags = handshake.info.flags();
-        this.structured = handshake.structured;
-        this.allocationContext = handshake.allocationContext;
-        this.sizes = handshake.sizes;
+        this.size = handshake.info().size();
+        this.flags = handshake.info().flags();
+        this.structured = handshake.structured();
+        this.allocationContext = handshake.allocationContext();
+        this.sizes = handshake.sizes();
         this.reader = new Thread(this::readReplies, "nbd-client-replies");
         reader.setDaemon(true);
         reader.start();
@@ -76,23 +70,30 @@ public final class NbdConnection implements AutoCloseable {
      * @param description how the server is named in messages (an NBD URI)
      */
     public static NbdConnection open(SocketAddress address, String export, String description) throws IOException {
-        SocketChannel channel = address instanceof UnixDomainSocketAddress
-                ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+        SocketChannel channel = connect(address);
         try {
-            try {
-                channel.connect(address);
-            } catch (IOException e) {
-                throw new IOException("Failed to connect to '" + describe(address) + "': " + reason(e), e);
-            }
-            if (!(address instanceof UnixDomainSocketAddress)) {
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            }
-            Handshake handshake = new Handshake(channel, export, description);
-            handshake.run();
+            ClientHandshake handshake = ClientHandshake.greet(channel, description);
+            handshake.go(export);
             return new NbdConnection(channel, description, handshake);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    /** @return a connected channel, or an error saying where it could not connect */
+    static SocketChannel connect(SocketAddress address) throws IOException {
+        SocketChannel channel = address instanceof UnixDomainSocketAddress
+                ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
+        try {
+            channel.connect(address);
+            if (!(address instanceof UnixDomainSocketAddress)) {
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            return channel;
+        } catch (IOException e) {
+            channel.close();
+            throw new IOException("Failed to connect to '" + describe(address) + "': " + reason(e), e);
         }
     }
 
@@ -364,7 +365,7 @@ public final class NbdConnection implements AutoCloseable {
         }
     }
 
-    private static String describe(SocketAddress address) {
+    static String describe(SocketAddress address) {
         if (address instanceof UnixDomainSocketAddress) {
             return ((UnixDomainSocketAddress) address).getPath().toString();
         }
@@ -417,134 +418,6 @@ public final class NbdConnection implements AutoCloseable {
                 }
                 throw new IOException(failure.getMessage(), failure);
             }
-        }
-    }
-
-    /** The client's side of the fixed newstyle handshake. */
-    private static final class Handshake {
-        private final SocketChannel channel;
-        private final String export;
-        private final String description;
-        ExportInfo info;
-        BlockSizes sizes = BlockSizes.DEFAULT;
-        boolean structured;
-        boolean noZeroes;
-        int allocationContext = -1;
-
-        Handshake(SocketChannel channel, String export, String description) {
-            this.channel = channel;
-            this.export = export;
-            this.description = description;
-        }
-
-        void run() throws IOException {
-            ByteBuffer greeting = Wire.read(channel, 18);
-            if (greeting.getLong() != Nbd.NBDMAGIC) {
-                throw new ProtocolException(description + ": not an NBD server (bad greeting)");
-            }
-            if (greeting.getLong() != Nbd.IHAVEOPT) {
-                throw new ProtocolException(description + ": the server speaks the old-style handshake, which jblock does not");
-            }
-            int serverFlags = Short.toUnsignedInt(greeting.getShort());
-            if ((serverFlags & Nbd.FLAG_FIXED_NEWSTYLE) == 0) {
-                throw new ProtocolException(description + ": the server lacks the fixed newstyle handshake");
-            }
-            noZeroes = (serverFlags & Nbd.FLAG_NO_ZEROES) != 0;
-            int clientFlags = Nbd.FLAG_FIXED_NEWSTYLE | (noZeroes ? Nbd.FLAG_NO_ZEROES : 0);
-            Wire.writeFully(channel, ByteBuffer.allocate(4).putInt(clientFlags).flip());
-
-            structured = option(Nbd.OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0), null) == Nbd.REP_ACK;
-            if (structured) {
-                MetaContextRequest query = new MetaContextRequest(export, List.of(Nbd.BASE_ALLOCATION));
-                ByteBuffer data = ByteBuffer.allocate(query.size());
-                query.encode(data);
-                option(Nbd.OPT_SET_META_CONTEXT, data.flip(), reply -> {
-                    MetaContext context = MetaContext.decode(reply);
-                    if (context.name().equals(Nbd.BASE_ALLOCATION)) {
-                        allocationContext = context.id();
-                    }
-                });
-            }
-            ExportRequest go = new ExportRequest(export, List.of(Nbd.INFO_BLOCK_SIZE));
-            ByteBuffer data = ByteBuffer.allocate(go.size());
-            go.encode(data);
-            int answer = option(Nbd.OPT_GO, data.flip(), reply -> {
-                Wire.need(reply, 2, "information reply");
-                int type = Short.toUnsignedInt(reply.getShort());
-                if (type == Nbd.INFO_EXPORT) {
-                    info = ExportInfo.decode(reply);
-                } else if (type == Nbd.INFO_BLOCK_SIZE) {
-                    sizes = BlockSizes.decode(reply);
-                }
-            });
-            if (answer == Nbd.REP_ERR_UNSUP) {
-                exportName();
-            } else if (info == null) {
-                throw new ProtocolException(description + ": the server sent no export size");
-            }
-        }
-
-        /** For servers without GO: the old way, which cannot say why it refuses. */
-        private void exportName() throws IOException {
-            byte[] name = Wire.utf8(export);
-            ByteBuffer request = ByteBuffer.allocate(OptionRequest.SIZE + name.length);
-            new OptionRequest(Nbd.OPT_EXPORT_NAME, name.length).encode(request);
-            Wire.writeFully(channel, request.put(name).flip());
-            try {
-                info = ExportInfo.decode(Wire.read(channel, ExportInfo.SIZE));
-            } catch (EOFException e) {
-                throw new IOException(description + ": Requested export not available", e);
-            }
-            if (!noZeroes) {
-                Wire.skip(channel, ExportInfo.EXPORT_NAME_PADDING);
-            }
-            structured = false;
-            allocationContext = -1;
-        }
-
-        private interface ReplyBody {
-            void accept(ByteBuffer body) throws IOException;
-        }
-
-        /** Sends an option and reads its replies; @return the final reply's type (ACK or an error) */
-        private int option(int option, ByteBuffer data, ReplyBody partial) throws IOException {
-            ByteBuffer header = ByteBuffer.allocate(OptionRequest.SIZE);
-            new OptionRequest(option, data.remaining()).encode(header);
-            Wire.writeFully(channel, header.flip(), data);
-            while (true) {
-                OptionReply reply = OptionReply.decode(Wire.read(channel, OptionReply.SIZE));
-                if (reply.option() != option) {
-                    throw new ProtocolException(description + ": reply to option " + reply.option()
-                            + " where " + option + " was sent");
-                }
-                if (reply.length() > (1 << 20)) {
-                    throw new ProtocolException(description + ": option reply of " + reply.length() + " bytes");
-                }
-                ByteBuffer body = Wire.read(channel, (int) reply.length());
-                if (reply.type() == Nbd.REP_ACK) {
-                    return Nbd.REP_ACK;
-                }
-                if (reply.isError()) {
-                    String message = Wire.string(body, body.remaining(), "error message");
-                    if (option == Nbd.OPT_GO && reply.type() != Nbd.REP_ERR_UNSUP) {
-                        throw refused(reply.type(), message);
-                    }
-                    return reply.type();
-                }
-                if (partial != null) {
-                    partial.accept(body);
-                }
-            }
-        }
-
-        private IOException refused(int type, String message) {
-            String reason = message.isEmpty() ? "" : "; server reported: " + message;
-            if (type == Nbd.REP_ERR_UNKNOWN) {
-                return new java.nio.file.NoSuchFileException(description, null,
-                        "Requested export not available" + reason);
-            }
-            return new IOException(description + ": the server refused the export (reply type 0x"
-                    + Integer.toHexString(type) + ")" + reason);
         }
     }
 }

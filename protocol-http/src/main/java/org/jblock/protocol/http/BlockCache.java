@@ -86,10 +86,10 @@ final class BlockCache {
         }
     }
 
-    /** @return how many blocks are cached (or being fetched) now */
-    int cachedBlocks() {
+    /** Forgets every block (fetches that run go on, for the readers that wait for them). */
+    void clear() {
         synchronized (blocks) {
-            return blocks.size();
+            blocks.clear();
         }
     }
 

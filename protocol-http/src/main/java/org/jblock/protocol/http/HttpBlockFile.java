@@ -20,8 +20,8 @@ import org.jblock.api.ReadOnlyImageException;
  *
  * <p>Opening costs one request (the first {@code readahead} bytes, which also give the size and
  * the validators); a VHD's footer then costs one more, and its header and block table usually come
- * with the first. Writes, truncation and locks that need a writer are refused; shared locks are
- * accepted and mean nothing (a web server has no locks).
+ * with the first. Writes and truncation are refused; every lock is accepted and means nothing (a
+ * web server has no locks).
  */
 final class HttpBlockFile implements BlockFile {
     /** The unit of caching: big enough that a VHD's 512-byte structures cost nothing more. */
@@ -130,16 +130,9 @@ final class HttpBlockFile implements BlockFile {
     }
 
     @Override
-    public void lock(LockMode mode) throws IOException {
-        ensureOpen();
-        if (mode == LockMode.EXCLUSIVE) {
-            throw new InvalidRequestException(name + ": cannot take the \"write\" lock on a file opened read-only");
-        }
-    }
-
-    @Override
     public void close() {
         closed = true;
+        cache.clear();
     }
 
     private void ensureOpen() throws ImageClosedException {

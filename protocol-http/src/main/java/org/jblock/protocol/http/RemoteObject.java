@@ -91,7 +91,8 @@ final class RemoteObject {
 
     /**
      * Finds the object's size and validators with a ranged {@code GET} for its first
-     * {@code probeLength} bytes (at least 1).
+     * {@code probeLength} bytes (at least 1). A server may answer with the whole object instead when
+     * it is no longer than that.
      *
      * @param uri  the object, without user info
      * @param name the URL as messages show it
@@ -108,6 +109,8 @@ final class RemoteObject {
         long size;
         if (response.statusCode() == 416) {
             size = 0;
+        } else if (response.statusCode() == 200) {
+            size = response.body().length;
         } else {
             Matcher range = bare.contentRange(headers);
             size = range.group(3).equals("*") ? bare.sizeFromHead() : Long.parseLong(range.group(3));
@@ -197,6 +200,13 @@ final class RemoteObject {
             throw fail("the server refused the range 0-" + (asked - 1) + " (HTTP 416) of an object that is not empty");
         }
         if (status == 200) {
+            // The whole object instead of a range: welcome when it is no longer than the range
+            // (nginx answers so for an empty file), refused otherwise, before its body is read.
+            String length = headers.firstValue("Content-Length").orElse("");
+            if (length.matches("\\d{1,9}") && Long.parseLong(length) <= asked) {
+                checkIdentityBody(headers);
+                return Long.parseLong(length);
+            }
             throw fail("the server ignores byte ranges (it answered a Range request with HTTP 200 and the whole"
                     + " object); an image on a web server is read by range");
         }

@@ -284,6 +284,18 @@ class HttpBlockFileTest {
     }
 
     @Test
+    void a_server_that_ignores_ranges_may_send_an_object_no_longer_than_the_first_request_whole() throws IOException {
+        byte[] small = Arrays.copyOf(content, 100_000);
+        server.replace(small, "\"small\"", "Tue, 01 Dec 2026 10:00:00 GMT");
+        server.fault(RangeServer.Fault.IGNORE_RANGES);
+        try (HttpBlockFile file = open()) {
+            assertEquals(small.length, file.size());
+            assertArrayEquals(Arrays.copyOfRange(small, 99_000, 100_000), read(file, 99_000, 1000));
+            assertEquals(1, server.requests(), "the whole object came with the first request");
+        }
+    }
+
+    @Test
     void a_server_that_stops_honouring_ranges_later_is_an_error_too() throws IOException {
         try (HttpBlockFile file = open()) {
             server.fault(RangeServer.Fault.IGNORE_RANGES);

@@ -182,7 +182,7 @@ final class ConvertCommand extends ImgCommand {
 
     /** With {@code -n}: an existing image of its own format (probed unless {@code -O} says), never reformatted. */
     private void copyInto(List<BlockImage> sources, Path destination, long total, int sparse) throws IOException {
-        try (BlockImage target = open(destination.toString(), targetFormat, false, false)) {
+        try (BlockImage target = open(destination.toString(), false, targetFormat, false, false, "")) {
             if (target.size() < total) {
                 throw new BlockException(destination + ": the destination (" + target.size()
                         + " bytes) is smaller than the sources (" + total + " bytes)");
@@ -200,7 +200,7 @@ final class ConvertCommand extends ImgCommand {
         try {
             registry().create(destination, targetFormat, total, createOptions == null ? "" : createOptions,
                     backingFile, null);
-            try (BlockImage target = open(destination.toString(), targetFormat, false, false)) {
+            try (BlockImage target = open(destination.toString(), false, targetFormat, false, false, "")) {
                 if (backingFile != null) {
                     try (Progress progress = progress(showProgress && !quiet)) {
                         Differences.copy(sources.get(0), target.backing().orElseThrow(), target, e -> true,

@@ -91,7 +91,7 @@ final class DdCommand extends ImgCommand {
                 err().println(JblockImg.TOOL + ": " + input + ": cannot skip to specified offset");
                 return 0;
             }
-            try (BlockImage destination = open(output, targetFormat, false, false)) {
+            try (BlockImage destination = open(output, false, targetFormat, false, false, "")) {
                 copy(source, from, end, destination);
                 destination.flush();
             }

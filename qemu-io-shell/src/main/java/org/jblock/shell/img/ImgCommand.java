@@ -9,10 +9,12 @@ import org.jblock.api.BlockImage;
 import org.jblock.registry.DriverInfo;
 import org.jblock.registry.ChainMode;
 import org.jblock.registry.DriverRegistry;
+import org.jblock.registry.ImageOpts;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.OpenFailure;
 
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -26,6 +28,10 @@ abstract class ImgCommand implements Callable<Integer> {
 
     @ParentCommand
     JblockImg tool;
+
+    @Option(names = "--image-opts", description = "The image names are option strings"
+            + " (driver=vpc,file.driver=file,file.filename=disk.vhd), not file names.")
+    boolean imageOpts;
 
     /** @return the exit code when the command fails with an error (qemu-img uses 1 for most) */
     int errorExitCode() {
@@ -97,18 +103,45 @@ abstract class ImgCommand implements Callable<Integer> {
         return open(file, format, readOnly, forceShare, "");
     }
 
-    /** As {@link #open(String, String, boolean, boolean)}, with driver open options {@code key=value,...}. */
+    /**
+     * As {@link #open(String, String, boolean, boolean)}, with driver open options {@code key=value,...}.
+     * With {@code --image-opts}, {@code file} is an option string.
+     */
     final BlockImage open(String file, String format, boolean readOnly, boolean forceShare, String driverOptions)
             throws BlockException {
-        return open(file, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING);
+        return open(file, imageOpts, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING);
     }
 
     /** As {@link #open(String, String, boolean, boolean, String)}, with the backing chain opened as {@code chain} says. */
     final BlockImage open(String file, String format, boolean readOnly, boolean forceShare, String driverOptions,
                           ChainMode chain) throws BlockException {
+        return open(file, imageOpts, format, readOnly, forceShare, driverOptions, chain);
+    }
+
+    /**
+     * Opens the image a user named: a filename (a path, {@code PROTOCOL:...}, {@code json:{...}}) or,
+     * when {@code options}, a QEMU option string ({@code driver=vpc,file.filename=disk.vhd}).
+     */
+    final BlockImage open(String file, boolean options, String format, boolean readOnly, boolean forceShare,
+                          String driverOptions) throws BlockException {
+        return open(file, options, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING);
+    }
+
+    private BlockImage open(String file, boolean options, String format, boolean readOnly, boolean forceShare,
+                            String driverOptions, ChainMode chain) throws BlockException {
+        if (options && format != null) {
+            throw new BlockException("--image-opts and --format are mutually exclusive");
+        }
         try {
             OpenSpec spec = new OpenSpec(format, readOnly, forceShare && readOnly, driverOptions);
-            return registry().open(file, spec, chain);
+            if (!options) {
+                return registry().open(file, spec, chain);
+            }
+            ImageOpts.Parsed parsed = ImageOpts.parse(file);
+            for (String warning : parsed.warnings()) {
+                err().println(JblockImg.TOOL + ": warning: " + warning);
+            }
+            return registry().open(parsed.options(), spec);
         } catch (IOException | RuntimeException e) {
             String reason = OpenFailure.reason(file, e);
             throw new BlockException("Could not open '" + file + "': " + (reason != null ? reason : Messages.describe(e)), e);

@@ -2,6 +2,7 @@ package org.jblock.shell.img;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,24 +58,27 @@ final class InfoCommand extends ImgCommand {
             if (backingChain) {
                 ArrayNode array = Json.array();
                 for (int i = 0; i < names.size(); i++) {
-                    array.add(toJson(names.get(i), infos.get(i), DiskUsage.of(Path.of(names.get(i)))));
+                    array.add(toJson(names.get(i), infos.get(i), diskSize(names.get(i))));
                 }
                 Json.print(out(), array);
             } else {
-                Json.print(out(), toJson(filename, infos.get(0), DiskUsage.of(Path.of(filename))));
+                Json.print(out(), toJson(filename, infos.get(0), diskSize(filename)));
             }
         } else {
             for (int i = 0; i < names.size(); i++) {
                 if (i > 0) {
                     out().println();
                 }
-                printHuman(out(), names.get(i), infos.get(i), DiskUsage.of(Path.of(names.get(i))));
+                printHuman(out(), names.get(i), infos.get(i), diskSize(names.get(i)));
             }
         }
         return 0;
     }
 
-    /** The keys of qemu-img's {@code ImageInfo}, in its order, and {@code format-specific} when the format has fields. */
+    /**
+     * The keys of qemu-img's {@code ImageInfo}, in its order, and {@code format-specific} when the
+     * format has fields; {@code actual-size} only when {@code actualSize} is known (not negative).
+     */
     static ObjectNode toJson(String filename, ImageInfo info, long actualSize) {
         ObjectNode json = Json.object();
         info.backing().map(ImageInfo.Backing::format)
@@ -85,7 +89,9 @@ final class InfoCommand extends ImgCommand {
             json.put("cluster-size", info.clusterSize());
         }
         json.put("format", info.format());
-        json.put("actual-size", actualSize);
+        if (actualSize >= 0) {
+            json.put("actual-size", actualSize);
+        }
         if (!info.formatSpecific().isEmpty()) {
             ObjectNode specific = json.putObject("format-specific");
             specific.put("type", info.format());
@@ -102,11 +108,17 @@ final class InfoCommand extends ImgCommand {
         return json;
     }
 
+    /** Storage that is no local file (an NBD export, a web server, an option string) has no disk size to tell. */
+    private long diskSize(String name) throws IOException {
+        Path local = imageOpts ? null : Path.of(name);
+        return local != null && Files.exists(local) ? DiskUsage.of(local) : -1;
+    }
+
     private static void printHuman(PrintWriter out, String filename, ImageInfo info, long actualSize) {
         out.println("image: " + filename);
         out.println("file format: " + info.format());
         out.println("virtual size: " + Sizes.human(info.virtualSize()) + " (" + info.virtualSize() + " bytes)");
-        out.println("disk size: " + Sizes.human(actualSize));
+        out.println("disk size: " + (actualSize >= 0 ? Sizes.human(actualSize) : "unavailable"));
         if (info.clusterSize() > 0) {
             out.println("cluster_size: " + info.clusterSize());
         }

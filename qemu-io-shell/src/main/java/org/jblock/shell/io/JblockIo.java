@@ -186,12 +186,11 @@ public final class JblockIo {
     private boolean openImage(IoShell shell, PrintStream err) {
         String file = files.get(0);
         try {
-            List<String> optionTexts = new ArrayList<>(options);
-            if (imageOpts) {
-                optionTexts.add(0, file);
+            OpenArguments.Target target = OpenArguments.resolve(imageOpts ? null : file, format, options,
+                    imageOpts ? file : null, readOnly, forceShare);
+            for (String warning : target.warnings()) {
+                err.print(IoShell.PROGRAM + ": warning: " + warning + "\n");
             }
-            OpenArguments.Target target = OpenArguments.resolve(imageOpts ? null : file, format, optionTexts,
-                    readOnly, forceShare);
             if (target.path() == null) {
                 err.print(IoShell.PROGRAM + ": can't open: A block device must be specified\n");
                 return false;

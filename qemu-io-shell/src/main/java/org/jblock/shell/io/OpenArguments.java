@@ -7,12 +7,16 @@ import java.util.Map;
 
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.Options;
+import org.jblock.registry.ImageOpts;
 import org.jblock.registry.OpenSpec;
 
 /**
  * What an open is asked for, from qemu-io's words: a path, {@code -f}, {@code -r}, {@code -U}, and
- * {@code -o} option strings (or a whole {@code --image-opts} string) in which {@code driver},
- * {@code file.filename} and {@code read-only} are the shell's and every other key is the driver's.
+ * {@code -o} option strings (or a whole {@code --image-opts} string) with QEMU's keys:
+ * {@code read-only} is the shell's; {@code driver} names the format; keys under {@code file.}
+ * describe the storage (any protocol); every other key is the format driver's. An open that needs
+ * more than a path and format options is named by the {@code json:{...}} filename of its options,
+ * as QEMU names such images.
  */
 final class OpenArguments {
     private static final List<String> CACHE_MODES = List.of("none", "off", "writeback", "writethrough",
@@ -20,8 +24,8 @@ final class OpenArguments {
     private static final List<String> DISCARD_MODES = List.of("ignore", "off", "unmap", "on");
     private static final List<String> AIO_MODES = List.of("threads", "native", "io_uring");
 
-    /** A resolved open: where, and how. */
-    record Target(String path, OpenSpec spec) {
+    /** A resolved open: where, and how, and the warnings to show first. */
+    record Target(String path, OpenSpec spec, List<String> warnings) {
     }
 
     /** An open the shell refuses before trying; the message is the line to print. */
@@ -39,38 +43,54 @@ final class OpenArguments {
     /**
      * @param path        the path given, or null
      * @param format      {@code -f}, or null
-     * @param optionTexts each {@code -o} string, or the {@code --image-opts} string
+     * @param optionTexts each {@code -o} string
+     * @param imageOpts   the {@code --image-opts} string, or null
      */
-    static Target resolve(String path, String format, List<String> optionTexts, boolean readOnly, boolean forceShare)
-            throws BadOpenException {
-        String driver = format;
-        String file = path;
-        boolean ro = readOnly;
-        Map<String, String> driverOptions = new LinkedHashMap<>();
-        for (String text : optionTexts) {
-            Map<String, String> pairs;
-            try {
-                pairs = Options.split(text);
-            } catch (InvalidOptionException e) {
-                throw new BadOpenException(e.getMessage());
+    static Target resolve(String path, String format, List<String> optionTexts, String imageOpts, boolean readOnly,
+                          boolean forceShare) throws BadOpenException {
+        Map<String, String> all = new LinkedHashMap<>();
+        List<String> warnings = List.of();
+        try {
+            if (imageOpts != null) {
+                ImageOpts.Parsed parsed = ImageOpts.parse(imageOpts);
+                all.putAll(parsed.options());
+                warnings = parsed.warnings();
             }
-            for (Map.Entry<String, String> pair : pairs.entrySet()) {
-                String key = pair.getKey();
-                String value = pair.getValue();
-                switch (key) {
-                    case "driver" -> driver = value;
-                    case "file.filename", "filename" -> file = file == null ? value : file;
-                    case "file.driver" -> {
-                        if (!value.equals("file")) {
-                            throw new BadOpenException("Unknown protocol '" + value + "'");
-                        }
-                    }
-                    case "read-only" -> ro = isOn(value);
-                    default -> driverOptions.put(key, value);
-                }
+            for (String text : optionTexts) {
+                all.putAll(Options.split(text));
             }
+        } catch (InvalidOptionException e) {
+            throw new BadOpenException(e.getMessage());
         }
-        return new Target(file, new OpenSpec(driver, ro, forceShare, Options.join(driverOptions)));
+        boolean ro = readOnly;
+        String readOnlyOption = all.remove("read-only");
+        if (readOnlyOption != null) {
+            ro = isOn(readOnlyOption);
+        }
+        String driver = all.containsKey("driver") ? all.remove("driver") : format;
+        String file = path;
+        String filename = all.remove("filename");
+        if (file == null && filename != null) {
+            file = filename;
+        }
+        if (all.keySet().stream().noneMatch(k -> k.equals("file") || k.startsWith("file."))) {
+            return new Target(file, new OpenSpec(driver, ro, forceShare, Options.join(all)), warnings);
+        }
+        // The storage is described by options: name the image by its json: filename, as QEMU does.
+        Map<String, String> options = new LinkedHashMap<>();
+        if (driver != null) {
+            options.put("driver", driver);
+        }
+        if (file != null && !all.containsKey("file") && !all.containsKey("file.filename")) {
+            options.put("file.filename", file);
+        }
+        options.putAll(all);
+        try {
+            // The format named in the options is named: no probe, and no probed-raw guard.
+            return new Target(ImageOpts.jsonName(options), new OpenSpec(driver, ro, forceShare, ""), warnings);
+        } catch (InvalidOptionException e) {
+            throw new BadOpenException(e.getMessage());
+        }
     }
 
     /** @throws BadOpenException naming the cache mode when it is not one of QEMU's */

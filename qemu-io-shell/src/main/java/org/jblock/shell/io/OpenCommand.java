@@ -35,7 +35,10 @@ final class OpenCommand extends IoCommand {
                 return usage();
             }
             OpenArguments.Target target = OpenArguments.resolve(operands.isEmpty() ? null : operands.get(0), format,
-                    options, readOnly, forceShare);
+                    options, null, readOnly, forceShare);
+            for (String warning : target.warnings()) {
+                shell.err(IoShell.PROGRAM + ": warning: " + warning + "\n");
+            }
             if (target.path() == null) {
                 throw new OpenArguments.BadOpenException("can't open: A block device must be specified");
             }

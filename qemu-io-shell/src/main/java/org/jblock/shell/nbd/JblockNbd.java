@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.jblock.api.BlockImage;
 import org.jblock.nbd.NbdExport;
+import org.jblock.nbd.NbdExportInfo;
 import org.jblock.nbd.NbdServer;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
@@ -32,8 +33,10 @@ import org.jblock.shell.img.Messages;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jblock-nbd}: serves one image over NBD with qemu-nbd's command line, defaults and
@@ -88,8 +91,14 @@ public final class JblockNbd implements Callable<Integer> {
             description = "Image open options (key=value,...).")
     String openOptions;
 
+    @Option(names = {"-L", "--list"}, description = "List the exports of the server at -k or -b/-p, as a client.")
+    boolean list;
+
     @Option(names = {"-v", "--verbose"}, description = "Accepted for qemu-nbd compatibility; prints nothing more.")
     boolean verbose;
+
+    @Spec
+    CommandSpec spec;
 
     private final DriverRegistry registry;
     private PrintWriter err;
@@ -135,10 +144,12 @@ public final class JblockNbd implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (files.size() != 1) {
+        if (list && !files.isEmpty()) {
+            return usage("List mode is incompatible with a file name");
+        }
+        if (!list && files.size() != 1) {
             return usage("Invalid number of arguments");
         }
-        String file = files.get(0);
         Integer limit = number(shared);
         if (limit == null || limit < 0) {
             return fail("Invalid shared device number '" + shared + "'");
@@ -159,7 +170,8 @@ public final class JblockNbd implements Callable<Integer> {
                 return fail("Invalid port number '" + port + "'");
             }
             try {
-                address = new InetSocketAddress(InetAddress.getByName(bind == null ? "0.0.0.0" : bind), tcpPort);
+                String host = bind != null ? bind : list ? "localhost" : "0.0.0.0";
+                address = new InetSocketAddress(InetAddress.getByName(host), tcpPort);
             } catch (UnknownHostException e) {
                 return fail("address resolution failed for " + bind + ": Name or service not known");
             }
@@ -167,10 +179,45 @@ public final class JblockNbd implements Callable<Integer> {
         if (exportName.getBytes(StandardCharsets.UTF_8).length > 4096) {
             return fail("export name '" + exportName + "' too long");
         }
+        if (list) {
+            return listExports(address);
+        }
         if (fork && System.getenv(FORKED) == null) {
             return forkServer();
         }
-        return serve(file, address, limit);
+        return serve(files.get(0), address, limit);
+    }
+
+    /** {@code -L}: what the server says of its exports, as qemu-nbd prints it. */
+    private int listExports(SocketAddress address) {
+        List<NbdExportInfo> exports;
+        try {
+            exports = NbdExportInfo.list(address);
+        } catch (IOException e) {
+            return fail(Messages.describe(e));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("exports available: " + exports.size());
+        for (NbdExportInfo export : exports) {
+            out.println(" export: '" + export.name() + "'");
+            if (export.description() != null && !export.description().isEmpty()) {
+                out.println("  description: " + export.description());
+            }
+            out.println("  size:  " + export.size());
+            out.println("  flags: 0x" + Integer.toHexString(export.flags()) + " ( " + String.join(" ", export.flagNames())
+                    + (export.flagNames().isEmpty() ? "" : " ") + ")");
+            if (export.minimumBlock() != 0) {
+                out.println("  min block: " + export.minimumBlock());
+                out.println("  opt block: " + export.preferredBlock());
+                out.println("  max block: " + Integer.toUnsignedString(export.maximumBlock()));
+            }
+            out.println("  available meta contexts: " + export.metaContexts().size());
+            for (String context : export.metaContexts()) {
+                out.println("   " + context);
+            }
+        }
+        out.flush();
+        return 0;
     }
 
     private int serve(String file, SocketAddress address, int limit) throws IOException, InterruptedException {

@@ -20,7 +20,7 @@ class JblockImgTest {
     void helpEndsWithQemuImgsListOfSupportedFormats() {
         Img.Result r = Img.run("--help").assertSuccess();
         String last = r.out().strip().lines().reduce((a, b) -> b).orElseThrow();
-        assertEquals("Supported formats: file raw testimg vpc", last,
+        assertEquals("Supported formats: blkdebug file http https raw testimg vpc", last,
                 "the sorted names of the registry's drivers and protocols, as scripts parse qemu-img's");
     }
 

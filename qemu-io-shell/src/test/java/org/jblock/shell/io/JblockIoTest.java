@@ -123,4 +123,21 @@ class JblockIoTest {
         assertEquals("", both.err(), "a named format prints no probing warning");
         assertEquals("format name: raw\ncluster size: 0 bytes\nvm state offset: 0 bytes\n2 KiB\n", both.out());
     }
+
+    @Test
+    void image_opts_and_json_names_open_the_image_qemu_io_would() throws IOException {
+        Path image = dir.resolve("o.vhd");
+        org.jblock.registry.DriverRegistry.load().create(image, "vpc", 1 << 20, "");
+        Outcome opts = run("", "--image-opts", "-c", "write -P 0x5a 0 512",
+                "driver=vpc,file.driver=file,file.filename=" + image);
+        assertEquals(0, opts.status(), opts.err());
+        assertTrue(opts.out().startsWith("wrote 512/512 bytes at offset 0\n"), opts.out());
+        String json = "json:{\"driver\":\"vpc\",\"file\":{\"filename\":\"" + image + "\"}}";
+        Outcome read = run("", "-r", "-c", "read -P 0x5a 0 512", json);
+        assertEquals(0, read.status(), read.err());
+        Outcome viaOpen = run("open -r -o driver=vpc,file.filename=" + image + "\nread -P 0x5a 0 512\n");
+        assertTrue(viaOpen.out().contains("read 512/512 bytes at offset 0\n"), viaOpen.out() + viaOpen.err());
+        Outcome both = run("", "--image-opts", "-f", "vpc", "file.filename=" + image);
+        assertEquals("jblock-io: --image-opts and -f are mutually exclusive\n", both.err());
+    }
 }

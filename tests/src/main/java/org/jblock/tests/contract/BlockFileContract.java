@@ -22,6 +22,7 @@ import org.jblock.api.BlockFile;
 import org.jblock.api.ImageClosedException;
 import org.jblock.api.InvalidRequestException;
 import org.jblock.api.ReadOnlyImageException;
+import org.jblock.api.UnsupportedFeatureException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +37,19 @@ public abstract class BlockFileContract {
 
     /** @return a new read-only handle on the same storage as {@code file} */
     protected abstract BlockFile reopenReadOnly(BlockFile file) throws IOException;
+
+    /**
+     * @return whether the storage has a fixed size (an NBD export): then a write past the end and a
+     *         resize must be refused, and the tests that need room get it from {@link #newFile}
+     */
+    protected boolean fixedSize() {
+        return false;
+    }
+
+    /** @return a new writable file with room for {@code room} bytes: empty if it grows, that many zeros if it cannot */
+    private BlockFile fileWithRoom(int room) throws IOException {
+        return newFile(new byte[fixedSize() ? room : 0]);
+    }
 
     protected static byte[] pattern(int length, int seed) {
         byte[] bytes = new byte[length];
@@ -73,6 +87,13 @@ public abstract class BlockFileContract {
     void a_write_past_the_end_extends_the_file_and_the_gap_reads_as_zeros() throws Exception {
         byte[] content = pattern(100, 3);
         try (BlockFile file = newFile(content)) {
+            if (fixedSize()) {
+                assertThrows(InvalidRequestException.class, () -> file.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 1000));
+                assertThrows(InvalidRequestException.class, () -> file.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 98));
+                assertEquals(100, file.size());
+                assertArrayEquals(content, readAll(file), "a refused write changes nothing");
+                return;
+            }
             file.write(ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), 1000);
 
             assertEquals(1004, file.size());
@@ -87,6 +108,14 @@ public abstract class BlockFileContract {
     void truncate_grows_with_zeros_and_shrinks_dropping_the_tail() throws Exception {
         byte[] content = pattern(200_000, 4);
         try (BlockFile file = newFile(content)) {
+            if (fixedSize()) {
+                assertThrows(UnsupportedFeatureException.class, () -> file.truncate(300_000));
+                assertThrows(UnsupportedFeatureException.class, () -> file.truncate(70_000));
+                assertDoesNotThrow(() -> file.truncate(200_000), "its own size is no resize");
+                assertEquals(200_000, file.size());
+                assertArrayEquals(content, readAll(file), "a refused resize changes nothing");
+                return;
+            }
             file.truncate(300_000);
             assertEquals(300_000, file.size());
             byte[] grown = readAll(file);
@@ -103,6 +132,11 @@ public abstract class BlockFileContract {
     void bytes_dropped_by_a_shrink_read_as_zeros_after_growing_again() throws Exception {
         byte[] content = pattern(200_000, 5);
         try (BlockFile file = newFile(content)) {
+            if (fixedSize()) {
+                assertThrows(UnsupportedFeatureException.class, () -> file.truncate(70_001));
+                assertArrayEquals(content, readAll(file), "a refused shrink drops nothing");
+                return;
+            }
             file.truncate(70_001);
             file.truncate(200_000);
 
@@ -115,7 +149,7 @@ public abstract class BlockFileContract {
     @Test
     void concurrent_positional_reads_and_writes_of_disjoint_ranges_keep_every_byte() throws Exception {
         int region = 96 * 1024 + 13;
-        try (BlockFile file = newFile(new byte[0])) {
+        try (BlockFile file = fileWithRoom(THREADS * region)) {
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             try {
                 List<Future<?>> done = new ArrayList<>();
@@ -201,7 +235,7 @@ public abstract class BlockFileContract {
     @Test
     void flushed_writes_are_seen_by_another_handle() throws Exception {
         byte[] content = pattern(5000, 9);
-        try (BlockFile file = newFile(new byte[0])) {
+        try (BlockFile file = fileWithRoom(content.length)) {
             file.write(ByteBuffer.wrap(content), 0);
             file.flush();
             try (BlockFile other = reopenReadOnly(file)) {
@@ -212,8 +246,10 @@ public abstract class BlockFileContract {
 
     @Test
     void hole_reports_never_call_written_bytes_a_hole() throws Exception {
-        try (BlockFile file = newFile(new byte[0])) {
-            file.truncate(1 << 20);
+        try (BlockFile file = fileWithRoom(1 << 20)) {
+            if (!fixedSize()) {
+                file.truncate(1 << 20);
+            }
             file.write(ByteBuffer.wrap(pattern(100, 10)), 300_000);
 
             assertTrue(file.seekData(0) <= 300_000, "the written bytes must not be skipped");

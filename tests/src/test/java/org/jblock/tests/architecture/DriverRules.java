@@ -35,7 +35,16 @@ final class DriverRules {
 
     /** @return the rule that the classes in {@code driverPackages} (drivers or protocols) use the api and the JDK alone */
     static ArchRule dependOnlyOnTheApiAndTheJdk(String driverPackages) {
-        return classes().that().resideInAPackage(driverPackages)
+        return dependOnlyOnTheApiAndTheJdk(driverPackages, null);
+    }
+
+    /** As above, but for the packages {@code exempt}, which a rule of their own covers. */
+    static ArchRule dependOnlyOnTheApiAndTheJdk(String driverPackages, String exempt) {
+        var selected = classes().that().resideInAPackage(driverPackages);
+        if (exempt != null) {
+            selected = selected.and().resideOutsideOfPackage(exempt);
+        }
+        return selected
                 .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.api..", driverPackages, "java..", "javax..")
                 .because("a driver or protocol is a plug-in of the block-api contract: it must load next to any "
                         + "registry and any other plug-ins, with the JDK and block-api alone");

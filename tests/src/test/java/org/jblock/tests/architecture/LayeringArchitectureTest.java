@@ -32,12 +32,12 @@ class LayeringArchitectureTest {
                     .because("the shell reaches drivers through the registry; drivers are runtime-only");
 
     @ArchTest
-    static final ArchRule the_http_protocol_depends_on_the_api_and_the_jdk_alone =
-            classes().that().resideInAPackage("org.jblock.protocol.http..")
+    static final ArchRule the_blkdebug_filter_depends_on_the_api_and_the_jdk_alone =
+            classes().that().resideInAPackage("org.jblock.protocol.blkdebug..")
                     .should().onlyDependOnClassesThat()
-                    .resideInAnyPackage("org.jblock.api..", "org.jblock.protocol.http..", "java..", "javax.net.ssl..")
-                    .because("a protocol is a plugin: it sees the contract and the JDK's HTTP client, never another"
-                            + " module of jblock");
+                    .resideInAnyPackage("org.jblock.api..", "org.jblock.protocol.blkdebug..", "java..")
+                    .because("a filter is a protocol plugin: it reaches the storage it filters through the"
+                            + " child the registry opens for it, never through another module of jblock");
 
     @ArchTest
     static final ArchRule the_nbd_engine_depends_on_the_api_alone =

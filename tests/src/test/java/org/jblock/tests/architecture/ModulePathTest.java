@@ -33,6 +33,8 @@ import org.jblock.api.spi.BlockDriver;
 import org.jblock.driver.raw.RawDriver;
 import org.jblock.driver.vpc.VpcDriver;
 import org.jblock.protocol.file.FileProtocol;
+import org.jblock.protocol.http.HttpProtocol;
+import org.jblock.protocol.http.HttpsProtocol;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.tests.thirdparty.tiny.TinyDriver;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,6 +54,7 @@ class ModulePathTest {
     private static final String REGISTRY_MODULE = "org.jblock.registry";
     private static final String PROTOCOL_SERVICE = "org.jblock.api.spi.BlockProtocol";
     private static final String FILE_PROTOCOL_MODULE = "org.jblock.protocol.file";
+    private static final String HTTP_PROTOCOL_MODULE = "org.jblock.protocol.http";
     private static final String DRIVER_MODULE_PREFIX = "org.jblock.driver.";
     private static final String TINY_MODULE = "org.jblock.tests.thirdparty.tiny";
 
@@ -66,6 +69,7 @@ class ModulePathTest {
                 "org.jblock.driver.raw", artifactOf(RawDriver.class),
                 "org.jblock.driver.vpc", artifactOf(VpcDriver.class),
                 FILE_PROTOCOL_MODULE, artifactOf(FileProtocol.class),
+                HTTP_PROTOCOL_MODULE, artifactOf(HttpProtocol.class),
                 REGISTRY_MODULE, artifactOf(DriverRegistry.class)));
         layer = layerWith();
     }
@@ -148,12 +152,23 @@ class ModulePathTest {
             throws ReflectiveOperationException, IOException {
         Class<?> registryType = layer.findLoader(REGISTRY_MODULE).loadClass(DriverRegistry.class.getName());
         Object registry = registryType.getMethod("load").invoke(null);
-        assertEquals(List.of("file"), registryType.getMethod("protocolNames").invoke(registry));
+        assertEquals(List.of("file", "http", "https"), registryType.getMethod("protocolNames").invoke(registry));
         ModuleDescriptor file = layer.findModule(FILE_PROTOCOL_MODULE).orElseThrow().getDescriptor();
         assertEquals(Set.of(), file.exports(), "the file protocol exports nothing");
         assertEquals(List.of(PROTOCOL_SERVICE), file.provides().stream().map(ModuleDescriptor.Provides::service).toList());
         assertEquals(List.of(FileProtocol.class.getName()), servicesFileOf(artifacts.get(FILE_PROTOCOL_MODULE),
                 PROTOCOL_SERVICE), "META-INF/services must name what module-info provides");
+    }
+
+    @Test
+    void the_http_protocols_module_exports_nothing_and_provides_both_schemes() throws IOException {
+        ModuleDescriptor http = layer.findModule(HTTP_PROTOCOL_MODULE).orElseThrow().getDescriptor();
+        assertEquals(Set.of(), http.exports(), "the http protocol exports nothing");
+        List<String> providers = List.of(HttpProtocol.class.getName(), HttpsProtocol.class.getName());
+        assertEquals(List.of(PROTOCOL_SERVICE), http.provides().stream().map(ModuleDescriptor.Provides::service).toList());
+        assertEquals(providers, http.provides().iterator().next().providers());
+        assertEquals(providers, servicesFileOf(artifacts.get(HTTP_PROTOCOL_MODULE), PROTOCOL_SERVICE),
+                "META-INF/services must name what module-info provides");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.jblock.tests.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -16,7 +17,16 @@ class ProtocolArchitectureTest {
 
     @ArchTest
     static final ArchRule protocols_depend_only_on_the_api_and_the_jdk =
-            DriverRules.dependOnlyOnTheApiAndTheJdk("org.jblock.protocol..");
+            DriverRules.dependOnlyOnTheApiAndTheJdk("org.jblock.protocol..", "org.jblock.protocol.nbd..");
+
+    @ArchTest
+    static final ArchRule the_nbd_protocol_depends_on_the_api_and_the_nbd_codec_alone =
+            classes().that().resideInAPackage("org.jblock.protocol.nbd..")
+                    .should().onlyDependOnClassesThat()
+                    .resideInAnyPackage("org.jblock.api..", "org.jblock.protocol.nbd..", "org.jblock.nbd.client..",
+                            "org.jblock.nbd.wire..", "java..")
+                    .because("the NBD client speaks through the one NBD codec the server uses, and nothing"
+                            + " else of jblock");
 
     @ArchTest
     static final ArchRule protocols_do_not_depend_on_each_other =

@@ -89,4 +89,17 @@ class PublishedArtifactsTest {
             }
         }
     }
+
+    @Test
+    void every_runtime_module_is_in_the_distribution() throws IOException {
+        String version = element(pom(REPO), "version", "<artifactId>jblock-parent");
+        Path lib = REPO.resolve("dist/target/lib");
+        for (String module : libraryModules()) {
+            if (module.equals("tests")) {
+                continue; // the contract kit is for drivers' tests, not for the tools
+            }
+            Path jar = lib.resolve(artifactOf(module) + "-" + version + ".jar");
+            assertTrue(Files.isRegularFile(jar), jar + " is missing: add " + module + " to dist/pom.xml's dependencies");
+        }
+    }
 }

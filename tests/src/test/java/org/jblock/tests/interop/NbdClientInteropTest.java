@@ -45,9 +45,7 @@ class NbdClientInteropTest {
     void makeImage() throws IOException {
         Qemu.require();
         RealTools.require(Tool.QEMU_NBD);
-        vhd = dir.resolve("disk.vhd");
-        Qemu.create(vhd, "vpc", "", 64L * MIB);
-        Qemu.io(vhd, "vpc", List.of("write -P 0x11 0 4M", "write -P 0x22 8M 2M"));
+        vhd = NbdServers.sampleVhd(dir);
         size = Qemu.info(vhd, "vpc").virtualSize();
     }
 

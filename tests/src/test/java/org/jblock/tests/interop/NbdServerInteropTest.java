@@ -16,6 +16,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.jblock.api.BlockImage;
+import org.jblock.api.Extent;
+import org.jblock.registry.OpenSpec;
 import org.jblock.tests.interop.RealTools.Result;
 import org.jblock.tests.interop.RealTools.Tool;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,9 +44,7 @@ class NbdServerInteropTest {
     void makeImage() throws IOException {
         Qemu.require();
         RealTools.require(Tool.QEMU_NBD, Tool.NBDINFO, Tool.NBDCOPY, Tool.NBDSH);
-        vhd = dir.resolve("disk.vhd");
-        Qemu.create(vhd, "vpc", "", SIZE);
-        Qemu.io(vhd, "vpc", List.of("write -P 0x11 0 4M", "write -P 0x22 8M 2M"));
+        vhd = NbdServers.sampleVhd(dir);
     }
 
     @Test
@@ -68,7 +69,7 @@ class NbdServerInteropTest {
     }
 
     @Test
-    void mapAgreesWithQemuImgMapOfTheFile() throws IOException {
+    void mapAgreesWithQemuImgAndJblockMapsOfTheFile() throws IOException {
         // qemu-img map splits where the host offsets jump; NBD knows no offsets, so merge those runs.
         List<long[]> runs = new ArrayList<>();
         for (Qemu.MapEntry entry : Qemu.map(vhd, "vpc")) {
@@ -84,6 +85,24 @@ class NbdServerInteropTest {
         for (long[] run : runs) {
             fromQemuImg.append(run[0]).append(' ').append(run[1]).append(' ').append(run[2]).append('\n');
         }
+        // jblock's own map of the file (what jblock-img map prints), as NBD states.
+        StringBuilder fromJblock = new StringBuilder();
+        try (BlockImage image = JblockImages.REGISTRY.open(vhd, OpenSpec.readOnlySpec())) {
+            List<long[]> states = new ArrayList<>();
+            for (Extent extent : image.blockStatus(0, image.size())) {
+                long type = (extent.data() ? 0 : 1) | (extent.zero() ? 2 : 0);
+                long[] last = states.isEmpty() ? null : states.get(states.size() - 1);
+                if (last != null && last[2] == type) {
+                    last[1] += extent.length();
+                } else {
+                    states.add(new long[] {extent.start(), extent.length(), type});
+                }
+            }
+            for (long[] state : states) {
+                fromJblock.append(state[0]).append(' ').append(state[1]).append(' ').append(state[2]).append('\n');
+            }
+        }
+        assertEquals(fromQemuImg.toString(), fromJblock.toString(), "qemu-img map and jblock's map of the file");
         try (NbdServers jblock = NbdServers.jblock(vhd, "vpc", true, 1, dir)) {
             StringBuilder fromNbd = new StringBuilder();
             for (JsonNode extent : JSON.readTree(nbdinfo("--map", "--json", jblock.uri()))) {

@@ -92,18 +92,34 @@ abstract class NbdServers implements AutoCloseable {
         }
         return new NbdServers(socket) {
             @Override
-            public void close() throws IOException {
-                process.destroy();
-                try {
-                    if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                        process.destroyForcibly();
-                    }
-                } catch (InterruptedException e) {
-                    process.destroyForcibly();
-                    Thread.currentThread().interrupt();
-                }
+            public void close() {
+                stop(process);
             }
         };
+    }
+
+    /**
+     * Makes the VHD the NBD suites serve: 64 MiB, dynamic, made by qemu-img, with data at
+     * [0, 4 MiB) (0x11) and [8, 10 MiB) (0x22), the rest never written.
+     */
+    static Path sampleVhd(Path dir) throws IOException {
+        Path vhd = dir.resolve("disk.vhd");
+        Qemu.create(vhd, "vpc", "", 64L << 20);
+        Qemu.io(vhd, "vpc", List.of("write -P 0x11 0 4M", "write -P 0x22 8M 2M"));
+        return vhd;
+    }
+
+    /** Stops a server process (SIGTERM, then SIGKILL after 10 s). */
+    static void stop(Process process) {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
     }
 
     static void sleep(long millis) {

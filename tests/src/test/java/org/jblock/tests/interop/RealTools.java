@@ -45,7 +45,8 @@ public final class RealTools {
         NBDINFO("nbdinfo", "libnbd-bin"),
         NBDCOPY("nbdcopy", "libnbd-bin"),
         /** A python3 that can {@code import nbd} (libnbd, what nbdsh runs); its command is that interpreter. */
-        NBDSH("nbdsh", "python3-libnbd");
+        NBDSH("nbdsh", "python3-libnbd"),
+        NBDKIT("nbdkit", "nbdkit");
 
         final String displayName;
         final String debianPackage;

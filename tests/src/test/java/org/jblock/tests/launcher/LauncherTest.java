@@ -18,6 +18,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 
 import org.jblock.tests.launcher.ToolProcess.Run;
+import org.jblock.tests.thirdparty.tiny.ImpostorDriver;
 import org.jblock.tests.thirdparty.tiny.TinyDriver;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -148,6 +149,34 @@ class LauncherTest {
     }
 
     @Test
+    void a_driver_the_registry_refuses_is_one_warning_naming_its_jar() throws Exception {
+        Path drivers = Files.createDirectories(folder.resolve("drivers"));
+        Path impostor = drivers.resolve("impostor.jar");
+        packDriver(impostor, ImpostorDriver.class);
+
+        Run version = run(Map.of("JBLOCK_DRIVER_PATH", drivers.toString()), "jblock-img", "--version");
+        assertEquals(0, version.status(), version::all);
+        assertEquals(1, version.err().lines().count(), version::all);
+        assertTrue(version.err().startsWith("jblock-img: warning: Driver " + impostor + " ignored: the name 'vpc'"),
+                version::all);
+        assertFalse(version.err().contains(ImpostorDriver.class.getName()), version::all);
+    }
+
+    @Test
+    void a_jdk_older_than_17_is_one_line_naming_it() throws Exception {
+        Path jdk = Files.createDirectories(folder.resolve("jdk-11/bin"));
+        Path java = Files.writeString(jdk.resolve("java"), "#!/bin/sh\necho started\n");
+        java.toFile().setExecutable(true);
+        Files.writeString(jdk.getParent().resolve("release"), "JAVA_VERSION=\"11.0.2\"\n");
+
+        Run version = run(Map.of("JBLOCK_JAVA", jdk.getParent().toString()), "jblock-img", "--version");
+        assertEquals(1, version.status(), version::all);
+        assertEquals("", version.out(), version::all);
+        assertEquals("jblock-img: " + java + " is Java 11; jblock needs 17 or newer: set JBLOCK_JAVA to a newer JDK\n",
+                version.err(), version::all);
+    }
+
+    @Test
     void two_jars_with_one_driver_name_are_an_error_naming_both() throws Exception {
         Path drivers = Files.createDirectories(folder.resolve("drivers"));
         Path first = drivers.resolve("tiny-1.0.jar");
@@ -163,13 +192,19 @@ class LauncherTest {
         assertFalse(info.err().contains("\tat "), info::all);
     }
 
-    /**
-     * The test-only tiny driver as a third party ships it in its simplest form: a plain jar (an
-     * automatic module on the module path) with its classes and its {@code META-INF/services} entry.
-     */
+    /** The test-only tiny driver, packed as {@link #packDriver} does. */
     static void packTinyDriver(Path jar) throws IOException, URISyntaxException {
-        Path classes = Path.of(TinyDriver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String packagePath = TinyDriver.class.getPackageName().replace('.', '/');
+        packDriver(jar, TinyDriver.class);
+    }
+
+    /**
+     * A test-only driver as a third party ships it in its simplest form: a plain jar (an automatic
+     * module on the module path) with the classes of its package and its {@code META-INF/services}
+     * entry naming {@code driver}.
+     */
+    static void packDriver(Path jar, Class<?> driver) throws IOException, URISyntaxException {
+        Path classes = Path.of(driver.getProtectionDomain().getCodeSource().getLocation().toURI());
+        String packagePath = driver.getPackageName().replace('.', '/');
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
              DirectoryStream<Path> files = Files.newDirectoryStream(classes.resolve(packagePath), "*.class")) {
             for (Path file : files) {
@@ -178,7 +213,7 @@ class LauncherTest {
                 out.closeEntry();
             }
             out.putNextEntry(new JarEntry("META-INF/services/org.jblock.api.spi.BlockDriver"));
-            out.write((TinyDriver.class.getName() + "\n").getBytes(StandardCharsets.UTF_8));
+            out.write((driver.getName() + "\n").getBytes(StandardCharsets.UTF_8));
             out.closeEntry();
         }
     }

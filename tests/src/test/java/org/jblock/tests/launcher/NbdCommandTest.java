@@ -92,6 +92,37 @@ class NbdCommandTest {
     }
 
     @Test
+    void jblockImgReadsAVhdThatJblockNbdServesRawAndListsLikeQemuNbd() throws IOException {
+        RealTools.require(Tool.QEMU_NBD);
+        RealTools.run(Tool.QEMU_IO, "-f", "vpc", "-c", "write -P 0x3c 2M 3M", folder.resolve("disk.vhd").toString())
+                .assertSucceeded();
+        Path socket = folder.resolve("s.sock");
+        ToolProcess.Started server = jblockNbd("-t", "-r", "-e", "2", "-D", "a disk", "-f", "raw", "-k", socket.toString(),
+                "disk.vhd").start();
+        try {
+            awaitSocket(socket, server);
+            Result theirs = RealTools.run(Tool.QEMU_NBD, "-L", "-k", socket.toString()).assertSucceeded();
+            ToolProcess.Run ours = jblockNbd("-L", "-k", socket.toString()).run();
+            assertEquals(theirs.stdout(), ours.out(), "jblock-nbd -L prints what qemu-nbd -L prints\n" + ours.all());
+            assertTrue(ours.out().contains("  description: a disk\n  size:  ")
+                    && ours.out().contains("flags: 0x58f ( readonly flush fua df multi cache )"), ours::all);
+            String uri = "nbd+unix:///?socket=" + socket;
+            ToolProcess.Run info = tool("jblock-img", "info", uri).run();
+            assertEquals(0, info.status(), info::all);
+            assertTrue(info.out().contains("file format: vpc\n") && info.out().contains("disk size: unavailable\n"),
+                    info::all);
+            ToolProcess.Run convert = tool("jblock-img", "convert", "-O", "raw", uri, "copy.raw").run();
+            assertEquals(0, convert.status(), convert::all);
+        } finally {
+            server.process().destroy();
+            server.await();
+        }
+        Result compare = RealTools.run(Tool.QEMU_IMG, "compare", "-f", "vpc", "-F", "raw",
+                folder.resolve("disk.vhd").toString(), folder.resolve("copy.raw").toString());
+        assertEquals(0, compare.exitCode(), compare::describe);
+    }
+
+    @Test
     void mistakesAreOneLineAndStatusOne() {
         ToolProcess.Run missing = jblockNbd("-k", folder.resolve("s.sock").toString(), "missing.vhd").run();
         assertEquals(1, missing.status(), missing::all);
@@ -112,8 +143,12 @@ class NbdCommandTest {
     }
 
     private ToolProcess jblockNbd(String... arguments) {
+        return tool("jblock-nbd", arguments);
+    }
+
+    private ToolProcess tool(String name, String... arguments) {
         List<String> command = new ArrayList<>();
-        command.add(repo.resolve("bin/jblock-nbd").toString());
+        command.add(repo.resolve("bin").resolve(name).toString());
         command.addAll(List.of(arguments));
         return ToolProcess.of(command, folder, Map.of("JBLOCK_NO_BUILD", "1"), "");
     }

@@ -1,0 +1,63 @@
+package org.jblock.protocol.blkdebug;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.spi.support.DelegatingBlockFile;
+
+/**
+ * The storage under a blkdebug node: every request passes the {@link Injector} first, and the
+ * node fires the events QEMU's block layer fires on a node it writes to or flushes
+ * ({@code pwritev} before and {@code pwritev_done} after a write; {@code flush_to_os} and
+ * {@code flush_to_disk} around a flush). A query for data or holes is a {@code block-status} request.
+ */
+final class BlkdebugFile extends DelegatingBlockFile {
+    private final Injector injector;
+    private final String name;
+
+    BlkdebugFile(BlockFile image, Injector injector, String name) {
+        super(image);
+        this.injector = injector;
+        this.name = name;
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+        injector.check(IoType.READ, position, dst.remaining());
+        return super.read(dst, position);
+    }
+
+    @Override
+    public void write(ByteBuffer src, long position) throws IOException {
+        injector.fire(Event.PWRITEV);
+        injector.check(IoType.WRITE, position, src.remaining());
+        super.write(src, position);
+        injector.fire(Event.PWRITEV_DONE);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        injector.fire(Event.FLUSH_TO_OS);
+        injector.check(IoType.FLUSH, 0, 0);
+        injector.fire(Event.FLUSH_TO_DISK);
+        super.flush();
+    }
+
+    @Override
+    public long seekData(long position) throws IOException {
+        injector.check(IoType.BLOCK_STATUS, position, 1);
+        return super.seekData(position);
+    }
+
+    @Override
+    public long seekHole(long position) throws IOException {
+        injector.check(IoType.BLOCK_STATUS, position, 1);
+        return super.seekHole(position);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+}

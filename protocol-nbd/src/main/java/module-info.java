@@ -1,0 +1,26 @@
+/**
+ * The NBD protocol ({@code nbd}, QEMU's NBD client driver): images on an NBD server (qemu-nbd,
+ * nbdkit, jblock-nbd), any format on top. Provides {@link org.jblock.api.spi.BlockProtocol};
+ * exports nothing. Speaks through the client connection of {@code org.jblock.nbd}, whose wire
+ * codec the server shares.
+ *
+ * <h2>Names</h2>
+ * {@code nbd://HOST[:PORT]/[EXPORT]} (also {@code nbd+tcp://}; port 10809 by default),
+ * {@code nbd+unix:///[EXPORT]?socket=PATH}, and QEMU's {@code nbd:HOST:PORT[:exportname=NAME]} and
+ * {@code nbd:unix:PATH[:exportname=NAME]}.
+ *
+ * <h2>Options</h2>
+ * QEMU's keys: {@code server.type=inet|unix}, {@code server.host}, {@code server.port},
+ * {@code server.path}, {@code export}, and the older flat {@code host}, {@code port}, {@code path}.
+ *
+ * <h2>Limits</h2>
+ * An export has a fixed size: writes past its end and resizing are refused. Holes are known where
+ * the server offers {@code base:allocation}; zero writes and discards reach the server where it
+ * offers them. No TLS.
+ */
+module org.jblock.protocol.nbd {
+    requires org.jblock.api;
+    requires org.jblock.nbd;
+
+    provides org.jblock.api.spi.BlockProtocol with org.jblock.protocol.nbd.NbdProtocol;
+}

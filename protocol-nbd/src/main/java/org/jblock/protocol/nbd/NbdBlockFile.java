@@ -1,0 +1,225 @@
+package org.jblock.protocol.nbd;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.ImageClosedException;
+import org.jblock.api.InvalidRequestException;
+import org.jblock.api.ReadOnlyImageException;
+import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.nbd.client.NbdConnection;
+import org.jblock.nbd.wire.BlockStatusChunk;
+import org.jblock.nbd.wire.Nbd;
+
+/**
+ * An NBD export as a {@link BlockFile}: requests larger than the server takes are split, many
+ * threads may have requests in flight on the one connection, and holes are the server's
+ * {@code base:allocation} extents that read as zeros with nothing stored.
+ */
+final class NbdBlockFile implements BlockFile {
+    /** Zero writes and trims longer than this go as several requests (their length is 32 bits). */
+    private static final long MAX_RANGE = 1L << 30;
+
+    private final NbdConnection connection;
+    private final String location;
+    private final boolean readOnly;
+    private final long size;
+    private volatile boolean closed;
+
+    NbdBlockFile(NbdConnection connection, String location, boolean readOnly) {
+        this.connection = connection;
+        this.location = location;
+        this.readOnly = readOnly || connection.isReadOnly();
+        this.size = connection.size();
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+        open();
+        if (position < 0) {
+            throw new InvalidRequestException(location + ": negative offset " + position);
+        }
+        if (position >= size || !dst.hasRemaining()) {
+            return position >= size ? -1 : 0;
+        }
+        int total = (int) Math.min(dst.remaining(), size - position);
+        int done = 0;
+        while (done < total) {
+            int n = Math.min(total - done, connection.maxPayload());
+            ByteBuffer piece = dst.slice();
+            piece.limit(n);
+            connection.read(position + done, piece);
+            dst.position(dst.position() + n);
+            done += n;
+        }
+        return total;
+    }
+
+    @Override
+    public void write(ByteBuffer src, long position) throws IOException {
+        writable();
+        long end = position + src.remaining();
+        if (position < 0 || end > size) {
+            throw new InvalidRequestException(location + ": cannot write " + src.remaining() + " bytes at offset "
+                    + position + ": an NBD export has a fixed size of " + size + " bytes");
+        }
+        while (src.hasRemaining()) {
+            int n = Math.min(src.remaining(), connection.maxPayload());
+            ByteBuffer piece = src.slice();
+            piece.limit(n);
+            connection.write(position, piece, false);
+            src.position(src.position() + n);
+            position += n;
+        }
+    }
+
+    @Override
+    public long size() throws IOException {
+        open();
+        return size;
+    }
+
+    @Override
+    public void truncate(long newSize) throws IOException {
+        writable();
+        if (newSize < 0) {
+            throw new InvalidRequestException(location + ": negative size " + newSize);
+        }
+        if (newSize != size) {
+            throw new UnsupportedFeatureException(location + ": an NBD export cannot be resized");
+        }
+    }
+
+    @Override
+    public long seekData(long position) throws IOException {
+        return seek(position, false);
+    }
+
+    @Override
+    public long seekHole(long position) throws IOException {
+        return seek(position, true);
+    }
+
+    /** @return the first offset at or after {@code position} that is (or is not) a hole, or the size */
+    private long seek(long position, boolean hole) throws IOException {
+        open();
+        long at = Math.max(position, 0);
+        if (!connection.hasBlockStatus()) {
+            return hole ? size : Math.min(at, size);
+        }
+        while (at < size) {
+            long length = Math.min(size - at, 0xffffffffL & ~0xfffL);
+            for (BlockStatusChunk.Descriptor extent : connection.blockStatus(at, length)) {
+                boolean isHole = (extent.flags() & (Nbd.STATE_HOLE | Nbd.STATE_ZERO)) == (Nbd.STATE_HOLE | Nbd.STATE_ZERO);
+                if (isHole == hole) {
+                    return Math.min(at, size);
+                }
+                at += extent.length();
+                if (at >= size) {
+                    break;
+                }
+            }
+        }
+        return size;
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        writable();
+        if (offset < 0 || length < 0 || offset + length > size) {
+            throw new InvalidRequestException(location + ": cannot zero " + length + " bytes at offset " + offset
+                    + ": an NBD export has a fixed size of " + size + " bytes");
+        }
+        if (!connection.canWriteZeroes()) {
+            BlockFile.super.writeZeroes(offset, length, mayUnmap);
+            return;
+        }
+        for (long done = 0; done < length; ) {
+            long n = Math.min(MAX_RANGE, length - done);
+            connection.writeZeroes(offset + done, n, mayUnmap);
+            done += n;
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        writable();
+        if (offset < 0 || length < 0) {
+            throw new InvalidRequestException(location + ": negative offset or length (" + offset + ", " + length + ")");
+        }
+        if (!connection.canTrim()) {
+            return;
+        }
+        long end = Math.min(offset + length, size);
+        for (long at = offset; at < end; ) {
+            long n = Math.min(MAX_RANGE, end - at);
+            connection.trim(at, n);
+            at += n;
+        }
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        Set<Capability> abilities = EnumSet.noneOf(Capability.class);
+        if (!readOnly) {
+            abilities.add(Capability.WRITE);
+            if (connection.canTrim()) {
+                abilities.add(Capability.DISCARD);
+            }
+            if (connection.canWriteZeroes()) {
+                abilities.add(Capability.WRITE_ZEROES);
+            }
+        }
+        if (connection.hasBlockStatus()) {
+            abilities.add(Capability.HOLES);
+        }
+        return abilities;
+    }
+
+    @Override
+    public void flush() throws IOException {
+        open();
+        if (!readOnly && connection.canFlush()) {
+            connection.flush();
+        }
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    @Override
+    public String name() {
+        return location;
+    }
+
+    @Override
+    public String location() {
+        return location;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            connection.close();
+        }
+    }
+
+    private void open() throws ImageClosedException {
+        if (closed) {
+            throw new ImageClosedException(location);
+        }
+    }
+
+    private void writable() throws IOException {
+        open();
+        if (readOnly) {
+            throw new ReadOnlyImageException(location);
+        }
+    }
+}

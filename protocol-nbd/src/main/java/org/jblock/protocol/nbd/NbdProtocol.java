@@ -1,0 +1,76 @@
+package org.jblock.protocol.nbd;
+
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.InvalidOptionException;
+import org.jblock.api.OptionSpec;
+import org.jblock.api.Options;
+import org.jblock.api.spi.BlockProtocol;
+import org.jblock.api.spi.ProtocolRequest;
+import org.jblock.nbd.client.NbdConnection;
+
+/**
+ * QEMU's {@code nbd} driver: an export on an NBD server as the storage under an image. See the
+ * module's description for the names and options it takes.
+ */
+public final class NbdProtocol implements BlockProtocol {
+    static final OptionSpec<String> SERVER_TYPE = OptionSpec.choice("server.type", null,
+            "inet (TCP) or unix (a Unix socket)", "inet", "unix");
+    static final OptionSpec<String> SERVER_HOST = OptionSpec.string("server.host", null, "the server's host name or address");
+    static final OptionSpec<String> SERVER_PORT = OptionSpec.string("server.port", null, "the server's TCP port (default 10809)");
+    static final OptionSpec<String> SERVER_PATH = OptionSpec.string("server.path", null, "the server's Unix socket");
+    static final OptionSpec<String> EXPORT = OptionSpec.string("export", "", "the export's name (default: the empty name)");
+    static final OptionSpec<String> HOST = OptionSpec.string("host", null, "older name of server.host");
+    static final OptionSpec<String> PORT = OptionSpec.string("port", null, "older name of server.port");
+    static final OptionSpec<String> PATH = OptionSpec.string("path", null, "older name of server.path");
+
+    @Override
+    public String name() {
+        return "nbd";
+    }
+
+    @Override
+    public String description() {
+        return "an export on an NBD server";
+    }
+
+    @Override
+    public Set<String> prefixes() {
+        return Set.of("nbd", "nbd+tcp", "nbd+unix");
+    }
+
+    @Override
+    public Map<String, String> parseFilename(String filename) throws InvalidOptionException {
+        return NbdAddress.parseFilename(filename);
+    }
+
+    @Override
+    public List<OptionSpec<?>> openOptions() {
+        return List.of(SERVER_TYPE, SERVER_HOST, SERVER_PORT, SERVER_PATH, EXPORT, HOST, PORT, PATH);
+    }
+
+    @Override
+    public BlockFile open(ProtocolRequest request) throws IOException {
+        Options options = request.options();
+        NbdAddress address = NbdAddress.of(options.get(SERVER_TYPE),
+                either(options.get(SERVER_HOST), options.get(HOST)),
+                either(options.get(SERVER_PORT), options.get(PORT)),
+                either(options.get(SERVER_PATH), options.get(PATH)),
+                options.get(EXPORT));
+        NbdConnection connection = NbdConnection.open(address.socketAddress(), address.export(), address.uri());
+        if (!request.readOnly() && connection.isReadOnly()) {
+            connection.close();
+            throw new AccessDeniedException(address.uri(), null, "Permission denied: the NBD export is read-only");
+        }
+        return new NbdBlockFile(connection, address.uri(), request.readOnly());
+    }
+
+    private static String either(String value, String older) {
+        return value != null ? value : older;
+    }
+}

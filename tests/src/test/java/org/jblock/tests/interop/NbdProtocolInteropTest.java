@@ -1,0 +1,167 @@
+package org.jblock.tests.interop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.jblock.api.BlockFile;
+import org.jblock.api.BlockImage;
+import org.jblock.api.Extent;
+import org.jblock.registry.OpenSpec;
+import org.jblock.tests.interop.RealTools.Tool;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Images on NBD servers (qemu-nbd and nbdkit as processes) opened through the registry by every
+ * name QEMU accepts, with any format on top: a VHD served raw opens as vpc, holes come from block
+ * status, and a refused export, a read-only export and a server without structured replies say so.
+ */
+class NbdProtocolInteropTest {
+    private static final int MIB = 1 << 20;
+
+    @TempDir
+    Path dir;
+
+    private Path vhd;
+
+    @BeforeEach
+    void makeImage() throws IOException {
+        Qemu.require();
+        RealTools.require(Tool.QEMU_NBD, Tool.NBDKIT);
+        vhd = NbdServers.sampleVhd(dir);
+    }
+
+    @Test
+    void aVhdServedRawByQemuNbdOpensAsVpcByEveryName() throws IOException {
+        byte[] expected;
+        List<Extent> local;
+        try (BlockImage image = JblockImages.REGISTRY.open(vhd, OpenSpec.readOnlySpec())) {
+            expected = new byte[(int) image.size()];
+            image.read(0, ByteBuffer.wrap(expected));
+            local = image.blockStatus(0, image.size());
+        }
+        try (NbdServers qemu = NbdServers.qemu(vhd, "raw", dir)) {
+            String socket = qemu.socket.toString();
+            for (String name : List.of(qemu.uri(), "nbd:unix:" + socket + ":exportname=" + NbdServers.EXPORT)) {
+                try (BlockImage image = JblockImages.REGISTRY.open(name, OpenSpec.readOnlySpec())) {
+                    assertEquals("vpc", image.info().format(), name);
+                    byte[] read = new byte[expected.length];
+                    image.read(0, ByteBuffer.wrap(read));
+                    assertArrayEquals(expected, read, name);
+                    assertEquals(local, image.blockStatus(0, image.size()), "VHD block status over " + name);
+                }
+            }
+            Map<String, String> options = Map.of("driver", "vpc", "file.driver", "nbd", "file.server.type", "unix",
+                    "file.server.path", socket, "file.export", NbdServers.EXPORT);
+            try (BlockImage image = JblockImages.REGISTRY.open(options, OpenSpec.readOnlySpec())) {
+                assertEquals(expected.length, image.size());
+            }
+            try (BlockFile raw = JblockImages.REGISTRY.openFile(qemu.uri(), true, BlockFile.LockMode.NONE)) {
+                assertTrue(raw.capabilities().contains(BlockFile.Capability.HOLES), "holes by base:allocation");
+                assertEquals(Files.size(vhd), raw.size());
+                assertEquals(qemu.uri(), raw.location(), "the name QEMU shows");
+            }
+        }
+    }
+
+    @Test
+    void writesThroughNbdkitMemoryReadBack() throws IOException {
+        try (Nbdkit kit = Nbdkit.start(dir, "memory", "size=16M")) {
+            try (BlockImage image = JblockImages.REGISTRY.open(kit.uri(), OpenSpec.readWrite().withFormat("raw"))) {
+                byte[] data = new byte[3 * MIB + 512];
+                new java.util.Random(9).nextBytes(data);
+                image.write(MIB - 512, ByteBuffer.wrap(data));
+                image.writeZeroes(2 * MIB, MIB, true);
+                image.discard(12 * MIB, MIB);
+                image.flush();
+                byte[] back = new byte[data.length];
+                image.read(MIB - 512, ByteBuffer.wrap(back));
+                java.util.Arrays.fill(data, MIB + 512, 2 * MIB + 512, (byte) 0);
+                assertArrayEquals(data, back);
+                assertThrows(IOException.class, () -> image.write(16 * MIB - 256, ByteBuffer.allocate(512)),
+                        "an export does not grow");
+            }
+        }
+    }
+
+    @Test
+    void aServerWithoutStructuredRepliesStillServesWithoutHoles() throws IOException {
+        try (Nbdkit kit = Nbdkit.start(dir, "--no-sr", "memory", "size=4M");
+             BlockFile file = JblockImages.REGISTRY.openFile(kit.uri(), false, BlockFile.LockMode.NONE)) {
+            assertFalse(file.capabilities().contains(BlockFile.Capability.HOLES), "no block status without structured replies");
+            file.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 4096);
+            ByteBuffer back = ByteBuffer.allocate(3);
+            file.readFully(back, 4096);
+            assertArrayEquals(new byte[] {1, 2, 3}, back.array());
+            assertEquals(0, file.seekData(0), "everything may be data");
+        }
+    }
+
+    @Test
+    void refusedReadOnlyAndMissingServersSaySo() throws IOException {
+        try (NbdServers qemu = NbdServers.qemu(vhd, "raw", dir)) {
+            IOException refused = assertThrows(IOException.class, () -> JblockImages.REGISTRY.open(
+                    "nbd+unix:///nosuch?socket=" + qemu.socket, OpenSpec.readOnlySpec()));
+            assertTrue(refused.getMessage().contains("Requested export not available")
+                    && refused.getMessage().contains("export 'nosuch' not present"), refused.getMessage());
+            IOException readOnly = assertThrows(IOException.class,
+                    () -> JblockImages.REGISTRY.open(qemu.uri(), OpenSpec.readWrite()));
+            assertTrue(readOnly.getMessage().contains("read-only"), readOnly.getMessage());
+        }
+        IOException none = assertThrows(IOException.class, () -> JblockImages.REGISTRY.open(
+                "nbd+unix:///?socket=" + dir.resolve("none.sock"), OpenSpec.readOnlySpec()));
+        assertTrue(none.getMessage().startsWith("Failed to connect to '"), none.getMessage());
+        IOException badName = assertThrows(IOException.class, () -> JblockImages.REGISTRY.open(
+                "nbd+unix:///x?socket=/a&b=c", OpenSpec.readOnlySpec()));
+        assertTrue(badName.getMessage().contains("No valid URL specified"), badName.getMessage());
+    }
+
+    /** nbdkit as a process on a Unix socket. */
+    private static final class Nbdkit implements AutoCloseable {
+        private final Process process;
+        private final Path socket;
+
+        private Nbdkit(Process process, Path socket) {
+            this.process = process;
+            this.socket = socket;
+        }
+
+        static Nbdkit start(Path dir, String... arguments) throws IOException {
+            Path socket = dir.resolve("kit.sock");
+            List<String> command = new java.util.ArrayList<>(List.of(
+                    RealTools.locate(Tool.NBDKIT).orElseThrow(), "-f", "-U", socket.toString()));
+            command.addAll(List.of(arguments));
+            Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
+            for (int i = 0; i < 200 && !Files.exists(socket); i++) {
+                NbdServers.sleep(50);
+            }
+            if (!Files.exists(socket)) {
+                process.destroyForcibly();
+                throw new AssertionError("nbdkit did not listen: " + Files.readString(dir.resolve("nbdkit.log")));
+            }
+            return new Nbdkit(process, socket);
+        }
+
+        String uri() {
+            return "nbd+unix:///?socket=" + socket;
+        }
+
+        @Override
+        public void close() {
+            NbdServers.stop(process);
+        }
+    }
+}
