@@ -13,10 +13,7 @@ import java.util.stream.Stream;
 import org.jblock.api.BlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.spi.support.DelegatingBlockFile;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -58,7 +55,7 @@ class ReadOnlyBlockFileContractCatchesBrokenFilesTest {
         };
         LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
                 .selectors(DiscoverySelectors.selectClass(contract))
-                .configurationParameter(OnlyInsideThisTest.PARAMETER, "true")
+                .configurationParameter(BlockDriverContractCatchesBrokenDriversTest.OnlyInsideThisTest.PARAMETER, "true")
                 .build(), listener);
         if (check == null) {
             assertEquals(List.of(), failed, "the kit fails a correct read-only file");
@@ -67,7 +64,8 @@ class ReadOnlyBlockFileContractCatchesBrokenFilesTest {
         }
     }
 
-    @ExtendWith(OnlyInsideThisTest.class)
+    // Planted contracts run only when a test launches them, as the driver kit's do.
+    @ExtendWith(BlockDriverContractCatchesBrokenDriversTest.OnlyInsideThisTest.class)
     abstract static class Planted extends ReadOnlyBlockFileContract {
         private final Function<BlockFile, BlockFile> bug;
 
@@ -127,18 +125,6 @@ class ReadOnlyBlockFileContractCatchesBrokenFilesTest {
                 public void close() {
                 }
             });
-        }
-    }
-
-    /** Lets the planted contracts run only when this test launches them. */
-    static final class OnlyInsideThisTest implements ExecutionCondition {
-        static final String PARAMETER = "jblock.contract.read-only-planted-bugs";
-
-        @Override
-        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-            return context.getConfigurationParameter(PARAMETER, Boolean::parseBoolean).orElse(false)
-                    ? ConditionEvaluationResult.enabled("run by ReadOnlyBlockFileContractCatchesBrokenFilesTest")
-                    : ConditionEvaluationResult.disabled("a contract with a planted bug runs only inside its test");
         }
     }
 }
