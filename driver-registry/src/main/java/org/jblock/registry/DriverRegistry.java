@@ -437,29 +437,52 @@ public final class DriverRegistry {
         return protocols.all().stream().map(BlockProtocol::name).collect(Collectors.toUnmodifiableList());
     }
 
-    /** @return how an open as {@code spec} locks its storage */
-    static BlockFile.LockMode lockFor(OpenSpec spec) {
-        return spec.forceShare() ? BlockFile.LockMode.SHARE_ALL
-                : spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE;
+    /**
+     * @return how an open as {@code spec} first locks its storage, before the format is known: as
+     *         lightly as any format would (QEMU's raw), so that probing is never refused where the
+     *         format turns out to allow the open
+     */
+    private static BlockFile.LockMode firstLock(OpenSpec spec) {
+        return spec.readOnly() ? BlockFile.LockMode.SHARE_ALL : BlockFile.LockMode.WRITE_SHARE_ALL;
     }
 
     /**
-     * Opens the storage {@code file} describes, then the image of {@code format} (null: probed) on it.
-     * When {@code file} names a format ({@code file.driver=vpc,file.file.filename=...}), the storage is
-     * that image's virtual disk, as in QEMU a format node can be another format's file.
+     * @return how an open as {@code spec} of an image in {@code driver}'s format holds its storage:
+     *         QEMU's locks, where a format with metadata keeps other writers out and raw does not
      */
+    private static BlockFile.LockMode lockFor(OpenSpec spec, BlockDriver driver) {
+        if (spec.forceShare() || !driver.hasMetadata()) {
+            return firstLock(spec);
+        }
+        return spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE;
+    }
+
+    /** Opens the storage {@code file} describes, then the image of {@code format} (null: probed) on it. */
     private BlockImage openOn(Map<String, String> file, String format, OpenSpec spec) throws IOException {
         if (spec.forceShare() && !spec.readOnly()) {
             throw new InvalidOptionException("force-share=on can only be used with read-only images");
         }
-        String storageDriver = file.get(Protocols.DRIVER);
-        BlockFile storage = storageDriver != null && drivers.containsKey(storageDriver)
-                ? new ImageBlockFile(open(file, spec.withFormat(null).withOptions("")))
-                : protocols.open(file, spec.readOnly(), lockFor(spec));
+        BlockFile storage = protocols.open(file, spec.readOnly(), firstLock(spec));
+        BlockImage image;
+        BlockDriver[] chosen = new BlockDriver[1];
         try {
-            return open(storage, spec.withFormat(format));
+            image = open(storage, spec.withFormat(format), driver -> chosen[0] = driver);
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(storage, e);
+            throw e;
+        }
+        try {
+            BlockFile.LockMode lock = lockFor(spec, chosen[0]);
+            if (lock != firstLock(spec)) {
+                storage.lock(lock);
+            }
+            return image;
+        } catch (IOException | RuntimeException e) {
+            try {
+                image.close();
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }
@@ -469,9 +492,15 @@ public final class DriverRegistry {
      * owns the file; on failure the caller closes it.
      */
     public BlockImage open(BlockFile file, OpenSpec spec) throws IOException {
+        return open(file, spec, driver -> { });
+    }
+
+    /** As {@link #open(BlockFile, OpenSpec)}, telling {@code chosen} which driver opened the image. */
+    private BlockImage open(BlockFile file, OpenSpec spec, java.util.function.Consumer<BlockDriver> chosen)
+            throws IOException {
         boolean readOnly = spec.readOnly() || file.isReadOnly();
         if (spec.format() != null) {
-            return openWith(driver(spec.format()), file, readOnly, spec);
+            return openWith(driver(spec.format()), file, readOnly, spec, chosen);
         }
         List<Scored> ranked = rank(ProbeInput.read(file));
         if (ranked.isEmpty() || ranked.get(0).score() == 0) {
@@ -480,12 +509,12 @@ public final class DriverRegistry {
         int best = ranked.get(0).score();
         List<Scored> tied = ranked.stream().filter(s -> s.score() == best).collect(Collectors.toList());
         if (tied.size() == 1) {
-            return guarded(tied.get(0).entry(), openWith(tied.get(0).entry().driver(), file, readOnly, spec), readOnly);
+            return guarded(tied.get(0).entry(), openWith(tied.get(0).entry().driver(), file, readOnly, spec, chosen), readOnly);
         }
         List<IOException> failures = new ArrayList<>();
         for (Scored candidate : tied) {
             try {
-                return guarded(candidate.entry(), openWith(candidate.entry().driver(), file, readOnly, spec), readOnly);
+                return guarded(candidate.entry(), openWith(candidate.entry().driver(), file, readOnly, spec, chosen), readOnly);
             } catch (IOException e) {
                 failures.add(e);
             }
@@ -504,11 +533,13 @@ public final class DriverRegistry {
         return winner.builtIn() && winner.name().equals(RAW) && !readOnly ? new ProbedRawImage(image, this) : image;
     }
 
-    private static BlockImage openWith(BlockDriver driver, BlockFile file, boolean readOnly, OpenSpec spec)
-            throws IOException {
+    private static BlockImage openWith(BlockDriver driver, BlockFile file, boolean readOnly, OpenSpec spec,
+                                       java.util.function.Consumer<BlockDriver> chosen) throws IOException {
         Options options = Options.parse(spec.options(), driver.openOptions());
         try {
-            return driver.open(new OpenRequest(file, readOnly, options));
+            BlockImage image = driver.open(new OpenRequest(file, readOnly, options));
+            chosen.accept(driver);
+            return image;
         } catch (RuntimeException e) {
             throw driverBug(driver, "open " + file.name(), e);
         }
