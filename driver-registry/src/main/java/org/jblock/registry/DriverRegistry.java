@@ -457,12 +457,20 @@ public final class DriverRegistry {
         return spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE;
     }
 
-    /** Opens the storage {@code file} describes, then the image of {@code format} (null: probed) on it. */
+    /**
+     * Opens the storage {@code file} describes, then the image of {@code format} (null: probed) on it.
+     * When {@code file} names a format ({@code file.driver=vpc,file.file.filename=...}), the storage is
+     * that image's virtual disk, as in QEMU a format node can be another format's file (that image
+     * locks its own storage).
+     */
     private BlockImage openOn(Map<String, String> file, String format, OpenSpec spec) throws IOException {
         if (spec.forceShare() && !spec.readOnly()) {
             throw new InvalidOptionException("force-share=on can only be used with read-only images");
         }
-        BlockFile storage = protocols.open(file, spec.readOnly(), firstLock(spec));
+        String storageDriver = file.get(Protocols.DRIVER);
+        BlockFile storage = storageDriver != null && drivers.containsKey(storageDriver)
+                ? new ImageBlockFile(open(file, spec.withFormat(null).withOptions("")))
+                : protocols.open(file, spec.readOnly(), firstLock(spec));
         BlockImage image;
         BlockDriver[] chosen = new BlockDriver[1];
         try {
