@@ -31,10 +31,15 @@ public interface BlockFile extends Closeable {
         /** A writer: keeps other writers and the readers of {@link #SHARED} out. */
         EXCLUSIVE,
         /**
-         * A reader that lets everybody in, writers too (QEMU's {@code -U}, force-share): it sees
-         * what others write while it reads.
+         * A reader that lets everybody in, writers too (QEMU's {@code -U}, force-share, and any
+         * reader of a raw image): it sees what others write while it reads.
          */
         SHARE_ALL,
+        /**
+         * A writer that lets everybody in, other writers too: QEMU's writer of a raw image, whose
+         * bytes are all the guest's, with no metadata another writer could corrupt.
+         */
+        WRITE_SHARE_ALL,
         /** No lock at all (QEMU's {@code locking=off}). */
         NONE
     }

@@ -478,17 +478,31 @@ public final class DriverRegistry {
         return protocols.all().stream().map(BlockProtocol::name).collect(Collectors.toUnmodifiableList());
     }
 
-    /** @return how an open as {@code spec} locks its storage */
-    static BlockFile.LockMode lockFor(OpenSpec spec) {
-        return spec.forceShare() ? BlockFile.LockMode.SHARE_ALL
-                : spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE;
+    /**
+     * @return how an open as {@code spec} first locks its storage, before the format is known: as
+     *         lightly as any format would (QEMU's raw), so that probing is never refused where the
+     *         format turns out to allow the open
+     */
+    private static BlockFile.LockMode firstLock(OpenSpec spec) {
+        return spec.readOnly() ? BlockFile.LockMode.SHARE_ALL : BlockFile.LockMode.WRITE_SHARE_ALL;
+    }
+
+    /**
+     * @return how an open as {@code spec} of an image in {@code driver}'s format holds its storage:
+     *         QEMU's locks, where a format with metadata keeps other writers out and raw does not
+     */
+    private static BlockFile.LockMode lockFor(OpenSpec spec, BlockDriver driver) {
+        if (spec.forceShare() || !driver.hasMetadata()) {
+            return firstLock(spec);
+        }
+        return spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE;
     }
 
     /**
      * Opens the storage {@code file} describes, then the image of {@code format} (null: probed) on it;
      * {@code backing} opens the layers below it (see {@link ChainOpener}). When {@code file} names a
      * format ({@code file.driver=vpc,file.file.filename=...}), the storage is that image's virtual
-     * disk, as in QEMU a format node can be another format's file.
+     * disk, as in QEMU a format node can be another format's file (that image locks its own storage).
      *
      * @param inherited whether the options are a top image's, passed down a chain: a layer's driver
      *                  then takes those it knows and ignores the rest
@@ -501,11 +515,28 @@ public final class DriverRegistry {
         String storageDriver = file.get(Protocols.DRIVER);
         BlockFile storage = storageDriver != null && drivers.containsKey(storageDriver)
                 ? new ImageBlockFile(open(file, spec.withFormat(null).withOptions("")))
-                : protocols.open(file, spec.readOnly(), lockFor(spec));
+                : protocols.open(file, spec.readOnly(), firstLock(spec));
+        BlockImage image;
+        BlockDriver[] chosen = new BlockDriver[1];
         try {
-            return open(storage, spec.withFormat(format), inherited, backing.apply(storage));
+            image = open(storage, spec.withFormat(format), inherited, backing.apply(storage),
+                    driver -> chosen[0] = driver);
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(storage, e);
+            throw e;
+        }
+        try {
+            BlockFile.LockMode lock = lockFor(spec, chosen[0]);
+            if (lock != firstLock(spec)) {
+                storage.lock(lock);
+            }
+            return image;
+        } catch (IOException | RuntimeException e) {
+            try {
+                image.close();
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }
@@ -521,14 +552,15 @@ public final class DriverRegistry {
 
     /** {@link #open(BlockFile, OpenSpec)} with the backing chain opened as {@code chain} says. */
     public BlockImage open(BlockFile file, OpenSpec spec, ChainMode chain) throws IOException {
-        return open(file, spec, false, ChainOpener.forTop(this, chain, spec.options(), file));
+        return open(file, spec, false, ChainOpener.forTop(this, chain, spec.options(), file), driver -> { });
     }
 
-    private BlockImage open(BlockFile file, OpenSpec spec, boolean inherited, BackingOpener backing)
-            throws IOException {
+    /** Opens the image on {@code file}, telling {@code chosen} which driver opened it. */
+    private BlockImage open(BlockFile file, OpenSpec spec, boolean inherited, BackingOpener backing,
+                            java.util.function.Consumer<BlockDriver> chosen) throws IOException {
         boolean readOnly = spec.readOnly() || file.isReadOnly();
         if (spec.format() != null) {
-            return openWith(driver(spec.format()), file, readOnly, spec, inherited, backing);
+            return openWith(driver(spec.format()), file, readOnly, spec, inherited, backing, chosen);
         }
         List<Scored> ranked = rank(ProbeInput.read(file));
         if (ranked.isEmpty() || ranked.get(0).score() == 0) {
@@ -537,12 +569,14 @@ public final class DriverRegistry {
         int best = ranked.get(0).score();
         List<Scored> tied = ranked.stream().filter(s -> s.score() == best).collect(Collectors.toList());
         if (tied.size() == 1) {
-            return guarded(tied.get(0).entry(), openWith(tied.get(0).entry().driver(), file, readOnly, spec, inherited, backing), readOnly);
+            return guarded(tied.get(0).entry(), openWith(tied.get(0).entry().driver(), file, readOnly, spec, inherited,
+                    backing, chosen), readOnly);
         }
         List<IOException> failures = new ArrayList<>();
         for (Scored candidate : tied) {
             try {
-                return guarded(candidate.entry(), openWith(candidate.entry().driver(), file, readOnly, spec, inherited, backing), readOnly);
+                return guarded(candidate.entry(), openWith(candidate.entry().driver(), file, readOnly, spec, inherited,
+                        backing, chosen), readOnly);
             } catch (IOException e) {
                 failures.add(e);
             }
@@ -562,7 +596,8 @@ public final class DriverRegistry {
     }
 
     private static BlockImage openWith(BlockDriver driver, BlockFile file, boolean readOnly, OpenSpec spec,
-                                       boolean inherited, BackingOpener backing) throws IOException {
+                                       boolean inherited, BackingOpener backing,
+                                       java.util.function.Consumer<BlockDriver> chosen) throws IOException {
         Options options;
         if (inherited) {
             Map<String, String> known = new LinkedHashMap<>(Options.split(spec.options()));
@@ -572,7 +607,9 @@ public final class DriverRegistry {
             options = Options.parse(spec.options(), driver.openOptions());
         }
         try {
-            return driver.open(new OpenRequest(file, readOnly, options, backing));
+            BlockImage image = driver.open(new OpenRequest(file, readOnly, options, backing));
+            chosen.accept(driver);
+            return image;
         } catch (RuntimeException e) {
             throw driverBug(driver, "open " + file.name(), e);
         }

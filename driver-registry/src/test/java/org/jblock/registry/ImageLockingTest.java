@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 // Images and files held open only for their locks are resources the try blocks never touch.
 @SuppressWarnings("try")
 class ImageLockingTest {
-    private final DriverRegistry registry = DriverRegistry.of(TestDrivers.raw());
+    /** A format with metadata (the test-only "magic"), locked as QEMU locks every format but raw. */
+    private final DriverRegistry registry = LockedOpenMain.registry();
 
     @TempDir
     Path dir;
@@ -32,6 +33,7 @@ class ImageLockingTest {
     void makeImage() throws IOException {
         image = dir.resolve("disk.img");
         content = DriverRegistryTestData.random(64 * 1024, 21);
+        System.arraycopy(new TestDrivers.Magic().header('\0'), 0, content, 0, 512);
         Files.write(image, content);
     }
 
@@ -41,9 +43,13 @@ class ImageLockingTest {
 
     /** @return the exit code of a second JVM that opens the image through the registry (see {@link LockedOpenMain}) */
     private int otherProcessOpens(String mode) throws Exception {
+        return otherProcessOpens(image, mode);
+    }
+
+    private int otherProcessOpens(Path file, String mode) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                LockedOpenMain.class.getName(), image.toString(), mode).redirectErrorStream(true).start();
+                LockedOpenMain.class.getName(), file.toString(), mode).redirectErrorStream(true).start();
         if (!process.waitFor(2, TimeUnit.MINUTES)) {
             process.destroyForcibly();
             throw new AssertionError("the second process did not finish");
@@ -127,6 +133,18 @@ class ImageLockingTest {
             registry.open(image, OpenSpec.readOnlySpec().withForceShare(true)).close();
 
             assertEquals(LockedOpenMain.LOCKED, otherProcessOpens("ro"));
+        }
+    }
+
+    @Test
+    void raw_images_are_shared_by_writers_as_qemu_shares_them() throws Exception {
+        Path raw = dir.resolve("disk.raw");
+        Files.write(raw, new byte[4096]);
+        OpenSpec rawWriter = OpenSpec.readWrite().withFormat("raw");
+        try (BlockImage first = registry.open(raw, rawWriter); BlockImage second = registry.open(raw, rawWriter);
+             BlockImage reader = registry.open(raw, OpenSpec.readOnlySpec().withFormat("raw"))) {
+            assertEquals(first.size(), second.size());
+            assertEquals(LockedOpenMain.OPENED, otherProcessOpens(raw, "rw-raw"));
         }
     }
 }

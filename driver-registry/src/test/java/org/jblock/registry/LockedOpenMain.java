@@ -18,15 +18,21 @@ final class LockedOpenMain {
     private LockedOpenMain() {
     }
 
-    /** @param args the image, and {@code rw}, {@code ro} or {@code ro-force-share} */
+    /** @return raw and the test-only "magic" format, which has metadata */
+    static DriverRegistry registry() {
+        return DriverRegistry.of(TestDrivers.raw(), new TestDrivers.Magic());
+    }
+
+    /** @param args the image, and {@code rw}, {@code ro}, {@code ro-force-share} (format magic) or {@code rw-raw} */
     public static void main(String[] args) {
         OpenSpec spec = switch (args[1]) {
-            case "rw" -> OpenSpec.readWrite();
-            case "ro" -> OpenSpec.readOnlySpec();
-            default -> OpenSpec.readOnlySpec().withForceShare(true);
+            case "rw" -> OpenSpec.readWrite().withFormat("magic");
+            case "ro" -> OpenSpec.readOnlySpec().withFormat("magic");
+            case "rw-raw" -> OpenSpec.readWrite().withFormat("raw");
+            default -> OpenSpec.readOnlySpec().withForceShare(true).withFormat("magic");
         };
         int status;
-        try (BlockImage image = DriverRegistry.load().open(Path.of(args[0]), spec.withFormat("raw"))) {
+        try (BlockImage image = registry().open(Path.of(args[0]), spec)) {
             status = image.size() >= 0 ? OPENED : FAILED;
         } catch (ImageLockedException e) {
             status = LOCKED;

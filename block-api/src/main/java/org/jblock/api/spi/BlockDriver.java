@@ -44,6 +44,17 @@ public interface BlockDriver {
      */
     String name();
 
+    /**
+     * @return whether the format keeps metadata in its file (a header, a table) that a second
+     *         writer, or a reader while someone writes, would see torn. Then the registry locks the
+     *         file against other writers, as QEMU does for every format but raw; a format whose file
+     *         is the disk byte for byte answers false, and its file is shared as QEMU shares raw
+     *         files
+     */
+    default boolean hasMetadata() {
+        return true;
+    }
+
     /** @return one line saying what the format is, for listings */
     default String description() {
         return name();

@@ -27,6 +27,12 @@ public final class RawDriver implements BlockDriver {
         return "raw";
     }
 
+    /** The file is the disk: writers may share it, as QEMU lets them share a raw file. */
+    @Override
+    public boolean hasMetadata() {
+        return false;
+    }
+
     @Override
     public String description() {
         return "raw disk image: the file is the disk";

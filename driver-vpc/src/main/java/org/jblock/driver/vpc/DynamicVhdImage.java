@@ -922,6 +922,10 @@ final class DynamicVhdImage extends AbstractBlockImage {
      */
     @Override
     protected void doResize(long newSize) throws IOException {
+        if (differencing) {
+            // Growing the table would move blocks over the parent locators' data, which follows it.
+            throw new UnsupportedFeatureException(name() + ": resizing a differencing image is not supported");
+        }
         metadataLock.lock();
         try {
             doFlush();

@@ -22,8 +22,8 @@ import org.jblock.api.ReadOnlyImageException;
  * A {@link BlockFile} on a local file, through one {@link FileChannel} used only with positional
  * I/O, so concurrent reads and writes need no lock of ours.
  *
- * <p>{@link #lock(LockMode)} takes an OS lock (seen by other processes) and a lock in this process's
- * own table (POSIX locks cannot tell two opens of one process apart).
+ * <p>{@link #lock(LockMode)} takes QEMU's byte locks (seen by other processes) and a lock in this
+ * process's own table (POSIX locks cannot tell two opens of one process apart).
  *
  * <p>It reports no holes ({@link #seekData}/{@link #seekHole} keep their all-data defaults): the JDK
  * offers no {@code SEEK_HOLE}, and the cheap substitute, the file's allocated block count, is not
@@ -215,25 +215,38 @@ public final class LocalBlockFile implements BlockFile {
     /**
      * {@inheritDoc}
      *
-     * <p>Asking again for the mode held is harmless; asking for the other mode gives up the held
-     * lock first. An exclusive lock needs a file opened for writing.
+     * <p>The locks are QEMU's (see {@link FileLocks}). Asking again for the mode held is harmless;
+     * asking for another mode gives up the held lock first, and takes it back when the new one is
+     * refused. An exclusive lock needs a file opened for writing.
      */
     @Override
     public synchronized void lock(LockMode mode) throws IOException {
         ensureOpen();
-        if (readOnly && mode == LockMode.EXCLUSIVE) {
+        if (readOnly && (mode == LockMode.EXCLUSIVE || mode == LockMode.WRITE_SHARE_ALL)) {
             throw new InvalidRequestException(name + ": cannot take the \"write\" lock on a file opened read-only");
         }
+        LockMode previous = lock == null ? LockMode.NONE : lock.mode();
+        if (previous == mode) {
+            return;
+        }
         if (lock != null) {
-            if (lock.mode() == mode) {
-                return;
-            }
             lock.release();
             lock = null;
         }
-        if (mode == LockMode.SHARED || mode == LockMode.EXCLUSIVE) {
-            lock = FileLocks.acquire(fileKey, channel, mode, name);
+        try {
+            lock = take(mode);
+        } catch (IOException | RuntimeException e) {
+            try {
+                lock = take(previous);
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
+            }
+            throw e;
         }
+    }
+
+    private FileLocks.Held take(LockMode mode) throws IOException {
+        return mode == LockMode.NONE ? null : FileLocks.acquire(fileKey, path, channel, !readOnly, mode, name);
     }
 
     @Override

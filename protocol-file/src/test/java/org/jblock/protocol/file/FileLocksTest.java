@@ -31,7 +31,7 @@ class FileLocksTest {
     }
 
     private LocalBlockFile openLocked(LockMode mode) throws IOException {
-        LocalBlockFile file = LocalBlockFile.open(image, mode == LockMode.SHARED);
+        LocalBlockFile file = LocalBlockFile.open(image, mode != LockMode.EXCLUSIVE);
         try {
             file.lock(mode);
             return file;
@@ -43,15 +43,57 @@ class FileLocksTest {
 
     /** @return the exit code of a second JVM that tries to lock the image (see {@link OsLockProbe}) */
     private int otherProcessLocks(LockMode mode) throws Exception {
+        return probe(mode.name()).exitValue();
+    }
+
+    /** @return the bytes of QEMU's protocol that this process holds, as another process sees them */
+    private String heldBytes() throws Exception {
+        Process process = probe("bytes");
+        assertEquals(OsLockProbe.LOCKED, process.exitValue());
+        return new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    }
+
+    private Process probe(String what) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                OsLockProbe.class.getName(), image.toString(), mode == LockMode.SHARED ? "shared" : "exclusive")
-                .redirectErrorStream(true).start();
+                OsLockProbe.class.getName(), image.toString(), what).redirectErrorStream(true).start();
         if (!process.waitFor(2, TimeUnit.MINUTES)) {
             process.destroyForcibly();
             throw new AssertionError("the lock probe process did not finish");
         }
-        return process.exitValue();
+        return process;
+    }
+
+    @Test
+    void each_mode_holds_the_bytes_qemu_s_tools_hold() throws Exception {
+        try (LocalBlockFile reader = openLocked(LockMode.SHARED)) {
+            assertEquals("[100, 201, 203]", heldBytes(), "qemu-io -r");
+        }
+        try (LocalBlockFile writer = openLocked(LockMode.EXCLUSIVE)) {
+            assertEquals("[100, 101, 103, 201, 203]", heldBytes(), "qemu-io");
+        }
+        try (LocalBlockFile forceShare = openLocked(LockMode.SHARE_ALL)) {
+            assertEquals("[100]", heldBytes(), "qemu-io -r -U");
+        }
+        assertEquals("[]", heldBytes(), "nothing after close");
+    }
+
+    @Test
+    void force_share_reads_beside_a_writer_in_this_process_and_in_another() throws Exception {
+        try (LocalBlockFile writer = openLocked(LockMode.EXCLUSIVE); LocalBlockFile reader = openLocked(LockMode.SHARE_ALL)) {
+            assertEquals(OsLockProbe.LOCKED, otherProcessLocks(LockMode.SHARE_ALL));
+            assertEquals(OsLockProbe.REFUSED, otherProcessLocks(LockMode.SHARED));
+        }
+    }
+
+    @Test
+    void a_refused_switch_keeps_the_lock_held_before() throws Exception {
+        try (LocalBlockFile reader = openLocked(LockMode.SHARED); LocalBlockFile other = LocalBlockFile.open(image, false)) {
+            other.lock(LockMode.SHARED);
+            assertThrows(ImageLockedException.class, () -> other.lock(LockMode.EXCLUSIVE));
+            reader.close();
+            assertEquals(OsLockProbe.REFUSED, otherProcessLocks(LockMode.EXCLUSIVE), "the switch gave the reader lock back");
+        }
     }
 
     @Test

@@ -5,10 +5,16 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.jblock.api.BlockFile.LockMode;
+import org.jblock.api.ImageLockedException;
 
 /**
- * Run in a second JVM by {@link FileLocksTest}: tries to lock the whole file the way another
- * process would, and answers through its exit code only.
+ * Run in a second JVM by {@link FileLocksTest}, as another process: either opens the file locked
+ * as a {@link LockMode} says and answers through its exit code, or ({@code bytes}) prints which of
+ * QEMU's lock bytes somebody holds.
  */
 final class OsLockProbe {
     static final int LOCKED = 0;
@@ -18,14 +24,41 @@ final class OsLockProbe {
     private OsLockProbe() {
     }
 
-    /** @param args the file, and {@code shared} or {@code exclusive} */
+    /** @param args the file, and a {@link LockMode} name or {@code bytes} */
     public static void main(String[] args) {
-        boolean shared = "shared".equals(args[1]);
-        try (FileChannel channel = FileChannel.open(Path.of(args[0]), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            FileLock lock = channel.tryLock(0, Long.MAX_VALUE, shared);
-            System.exit(lock != null ? LOCKED : REFUSED);
-        } catch (IOException e) {
+        Path file = Path.of(args[0]);
+        try {
+            if (args[1].equals("bytes")) {
+                System.out.println(heldBytes(file));
+                System.exit(LOCKED);
+            }
+            LockMode mode = LockMode.valueOf(args[1]);
+            try (LocalBlockFile open = LocalBlockFile.open(file, mode != LockMode.EXCLUSIVE)) {
+                open.lock(mode);
+            }
+            System.exit(LOCKED);
+        } catch (ImageLockedException e) {
+            System.exit(REFUSED);
+        } catch (IOException | RuntimeException e) {
             System.exit(FAILED);
         }
+    }
+
+    /** @return the bytes 100-103 and 200-203 on which another process holds a lock */
+    static List<Integer> heldBytes(Path file) throws IOException {
+        List<Integer> held = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            for (int base : new int[] {FileLocks.PERM_BASE, FileLocks.SHARED_BASE}) {
+                for (int i = 0; i < 4; i++) {
+                    FileLock probe = channel.tryLock(base + i, 1, false);
+                    if (probe == null) {
+                        held.add(base + i);
+                    } else {
+                        probe.release();
+                    }
+                }
+            }
+        }
+        return held;
     }
 }

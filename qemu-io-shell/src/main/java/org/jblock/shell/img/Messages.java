@@ -5,13 +5,25 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 
-/** One line for a person from any failure: no class names where a message says enough. */
+import org.jblock.api.ImageLockedException;
+
+/**
+ * One line for a person from any failure: no class names where a message says enough. A lock
+ * failure keeps QEMU's second line ({@code Is another process using the image [f]?}).
+ */
 public final class Messages {
+    /** How a lock error's reason starts, after the file's name. */
+    private static final String LOCK_FAILURE = ": Failed to ";
+
     private Messages() {
     }
 
     public static String describe(Throwable e) {
         String text;
+        if (e instanceof ImageLockedException && e.getMessage().contains(LOCK_FAILURE)) {
+            // QEMU's two lines, as scripts and qemu's test suite expect them: the reason, then the hint.
+            return e.getMessage().substring(e.getMessage().indexOf(LOCK_FAILURE) + 2);
+        }
         if (e instanceof NoSuchFileException) {
             text = ((NoSuchFileException) e).getFile() + ": No such file or directory";
         } else if (e instanceof AccessDeniedException) {
@@ -29,7 +41,7 @@ public final class Messages {
         } else {
             text = e.getMessage();
         }
-        // Lock errors name the image on a second line; the tool's contract is one line per failure.
-        return text.replace('\n', ' ').strip();
+        // A wrapped lock failure ("Could not open 'f': ...") keeps its two lines too.
+        return e.getCause() instanceof ImageLockedException ? text.strip() : text.replace('\n', ' ').strip();
     }
 }

@@ -16,6 +16,7 @@ import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.ImageClosedException;
+import org.jblock.api.ImageLockedException;
 import org.jblock.api.InvalidRequestException;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.ReadOnlyImageException;
@@ -475,7 +476,8 @@ public final class IoShell implements Closeable {
                 message = message.substring(colon + 2);
             }
         }
-        return message.replace('\n', ' ');
+        // A lock failure keeps QEMU's second line, the hint naming the image.
+        return e instanceof ImageLockedException ? message : message.replace('\n', ' ');
     }
 
     private static String openFailure(String path, Throwable e) {

@@ -2,6 +2,7 @@ package org.jblock.shell.img;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,6 +22,17 @@ final class Img {
             assertEquals(1, err.lines().count(), () -> "one line expected on stderr: " + err);
             assertFalse(err.contains("\tat "), () -> "stack trace on stderr: " + err);
             assertFalse(err.contains("Exception"), () -> "exception class name on stderr: " + err);
+            return this;
+        }
+
+        /**
+         * Asserts QEMU's lock failure: exit 1, the reason on one line and
+         * {@code Is another process using the image [file]?} on the next, nothing else.
+         */
+        Result assertLockError(String reason, String file) {
+            assertEquals(1, exitCode, () -> "exit code; err: " + err + " out: " + out);
+            assertTrue(err.endsWith(": " + reason + "\nIs another process using the image [" + file + "]?\n"), err);
+            assertEquals(2, err.lines().count(), () -> "QEMU's two lines expected on stderr: " + err);
             return this;
         }
 

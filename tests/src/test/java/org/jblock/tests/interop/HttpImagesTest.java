@@ -10,12 +10,13 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -25,6 +26,7 @@ import java.util.regex.Pattern;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.registry.OpenSpec;
+import org.jblock.shell.img.JblockImg;
 import org.jblock.shell.io.JblockIo;
 import org.jblock.tests.interop.RealTools.Result;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +35,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import picocli.CommandLine;
 
 /**
  * Images on a real web server (nginx, serving byte ranges) read through the http protocol equal the
@@ -131,6 +135,22 @@ class HttpImagesTest {
     }
 
     @Test
+    void qemu_s_option_syntax_names_the_http_protocol_and_its_url() throws IOException {
+        String url = nginx.url("dynamic.vhd");
+        Result json = img("info", "--output=json",
+                "json:{\"driver\": \"vpc\", \"file\": {\"driver\": \"http\", \"url\": \"" + url + "\", \"readahead\": \"64k\"}}")
+                .assertSucceeded();
+        assertTrue(json.stdout().contains("\"format\": \"vpc\""), json::describe);
+        Result opts = img("map", "--output=json", "--image-opts", "driver=vpc,file.driver=http,file.url=" + url)
+                .assertSucceeded();
+        assertEquals(img("map", "--output=json", www.resolve("dynamic.vhd").toString()).assertSucceeded().stdout(),
+                opts.stdout());
+        Result wrongScheme = img("info", "--image-opts", "driver=vpc,file.driver=https,file.url=" + url);
+        assertEquals(1, wrongScheme.exitCode(), wrongScheme::describe);
+        assertTrue(wrongScheme.stderr().contains("The 'https' block driver takes https:// URLs"), wrongScheme::describe);
+    }
+
+    @Test
     void jblock_io_reads_a_url_read_only_and_refuses_to_open_it_for_writing() throws IOException {
         String url = nginx.url("dynamic.vhd");
         Shell read = io("-r", "-c", "read -v 0 16", "-c", "read -P 0 1M 1M", url);
@@ -177,13 +197,17 @@ class HttpImagesTest {
         return Long.parseLong(m.group(1));
     }
 
-    /** jblock-img as a process, on this test's class path (where the http protocol is). */
-    private static Result img(String... arguments) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "org.jblock.shell.img.JblockImg"));
+    /** jblock-img in this JVM, on this test's class path (where the http protocol is). */
+    private static Result img(String... arguments) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine tool = JblockImg.model(JblockImages.REGISTRY);
+        tool.setOut(new PrintWriter(out, true));
+        tool.setErr(new PrintWriter(err, true));
+        int exit = tool.execute(arguments);
+        List<String> command = new ArrayList<>(List.of("jblock-img"));
         command.addAll(List.of(arguments));
-        return RealTools.run(Duration.ofMinutes(2), command);
+        return new Result(command, exit, out.toString(), err.toString());
     }
 
     /** What jblock-io printed and returned. */
