@@ -131,9 +131,7 @@ public final class JblockIo {
             err.print(IoShell.PROGRAM + ": " + refusal + "\n");
             return 1;
         }
-        if (quiet || verbose != null) {
-            ToolLogging.applySwitches(quiet ? new String[] {"-q"} : new String[] {"-" + "v".repeat(verbose.length)});
-        }
+        ToolLogging.apply(quiet, verbose == null ? 0 : verbose.length);
         Optional<DriverRegistry> registry = ToolDrivers.load(IoShell.PROGRAM, line -> err.print(line + "\n"));
         if (registry.isEmpty()) {
             return 1;
