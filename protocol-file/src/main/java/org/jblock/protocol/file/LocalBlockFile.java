@@ -41,6 +41,12 @@ public final class LocalBlockFile implements BlockFile {
     private final boolean readOnly;
     private FileLocks.Held lock;
     private volatile boolean closed;
+    /**
+     * Whether a write or truncate finished since the last flush began: a flush with nothing to make
+     * durable touches nothing (as QEMU's does not), so a device whose fsync fails, such as
+     * {@code /dev/null}, opens and closes cleanly.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean unflushed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private LocalBlockFile(Path path, RandomAccessFile file, boolean readOnly) throws IOException {
         this.path = path;
@@ -189,6 +195,8 @@ public final class LocalBlockFile implements BlockFile {
             }
         } catch (ClosedChannelException e) {
             throw closed(e);
+        } finally {
+            unflushed.set(true);
         }
     }
 
@@ -208,14 +216,24 @@ public final class LocalBlockFile implements BlockFile {
             throw new InvalidRequestException(name + ": negative size " + size);
         }
         // RandomAccessFile.setLength extends sparsely; FileChannel can only shrink.
-        file.setLength(size);
+        try {
+            file.setLength(size);
+        } finally {
+            unflushed.set(true);
+        }
     }
 
     @Override
     public void flush() throws IOException {
         ensureOpen();
-        if (!readOnly) {
-            channel.force(true);
+        // Cleared before the force: a write that finishes meanwhile marks it again for the next flush.
+        if (!readOnly && unflushed.getAndSet(false)) {
+            try {
+                channel.force(true);
+            } catch (IOException e) {
+                unflushed.set(true);
+                throw e;
+            }
         }
     }
 
