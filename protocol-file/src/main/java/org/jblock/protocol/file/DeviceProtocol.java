@@ -7,46 +7,40 @@ import java.util.Map;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.OptionSpec;
-import org.jblock.api.spi.BlockProtocol;
 import org.jblock.api.spi.ProtocolRequest;
 
 /**
- * QEMU's {@code host_device} and {@code host_cdrom} drivers: a character or block device by name
- * ({@code driver=host_device,filename=/dev/sdb}), with the file protocol's options and locks.
- * Anything else is refused ({@code 'host_device' driver requires 'x' to be either a character or
- * block device}).
+ * What QEMU's {@code host_device} and {@code host_cdrom} drivers do, for the two protocols of those
+ * names: a character or block device by name ({@code driver=host_device,filename=/dev/sdb}), with
+ * the file protocol's options and locks. Anything else is refused ({@code 'host_device' driver
+ * requires 'x' to be either a character or block device}).
  */
-abstract class DeviceProtocol implements BlockProtocol {
+final class DeviceProtocol {
     private final String name;
 
     DeviceProtocol(String name) {
         this.name = name;
     }
 
-    @Override
-    public final String name() {
+    String name() {
         return name;
     }
 
-    @Override
-    public final String description() {
+    String description() {
         return "a character or block device";
     }
 
-    @Override
-    public final Map<String, String> parseFilename(String filename) {
+    Map<String, String> parseFilename(String filename) {
         Map<String, String> options = new LinkedHashMap<>();
         options.put(FileProtocol.FILENAME.name(), filename.substring(name.length() + 1));
         return options;
     }
 
-    @Override
-    public final List<OptionSpec<?>> openOptions() {
+    List<OptionSpec<?>> openOptions() {
         return List.of(FileProtocol.FILENAME, FileProtocol.LOCKING);
     }
 
-    @Override
-    public final BlockFile open(ProtocolRequest request) throws IOException {
+    BlockFile open(ProtocolRequest request) throws IOException {
         LocalBlockFile device = LocalBlockFile.openDevice(FileProtocol.path(request.options()), request.readOnly(), name);
         return FileProtocol.locked(device, request);
     }
