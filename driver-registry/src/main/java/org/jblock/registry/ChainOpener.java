@@ -78,7 +78,7 @@ final class ChainOpener implements BackingOpener {
         OpenSpec spec = new OpenSpec(format, mode != ChainMode.WRITABLE_BACKING, false, options);
         if (isProtocolName(name)) {
             // nbd://..., http://...: the protocol layer finds it; no local path to compare for loops.
-            return registry.openOn(registry.filenameOptions(name), format, spec, true,
+            return registry.openOn(registry.storageOptions(name), format, spec, true,
                     file -> new ChainOpener(registry, mode, options, file, above));
         }
         Path shown = sibling(childName, name);

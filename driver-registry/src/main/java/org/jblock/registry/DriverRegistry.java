@@ -429,6 +429,11 @@ public final class DriverRegistry {
         if (filename != null) {
             file.putAll(protocols.parse(filename));
         }
+        String storageName = rest.remove(Protocols.FILENAME);
+        if (storageName != null) {
+            // A format's filename= is its file's (QEMU's bdrv_fill_options), a path with no prefix parsed.
+            file.putIfAbsent(Protocols.FILENAME, storageName);
+        }
         Map<String, String> formatOptions = new LinkedHashMap<>();
         String prefix = FILE_CHILD + ".";
         for (Map.Entry<String, String> e : rest.entrySet()) {
@@ -468,8 +473,15 @@ public final class DriverRegistry {
         return protocols.open(options, readOnly, lock);
     }
 
-    /** @return the protocol layer's description of a filename, as {@link #open(String, OpenSpec)} reads it */
-    Map<String, String> filenameOptions(String filename) throws IOException {
+    /**
+     * The storage options a filename stands for: its protocol as {@code driver} and that protocol's
+     * keys ({@code blkdebug::t.vhd} is {@code driver=blkdebug,config=,image=t.vhd}; a path is
+     * {@code driver=file,filename=PATH}). A tool that takes a name beside options for its storage
+     * ({@code file.align=4k} with {@code blkdebug::t.vhd}) puts these under {@code file.}.
+     *
+     * @throws InvalidOptionException for a prefix no protocol claims, or a name its protocol refuses
+     */
+    public Map<String, String> storageOptions(String filename) throws IOException {
         return protocols.parse(filename);
     }
 

@@ -18,14 +18,17 @@ public final class OpenFailure {
 
     /** @return qemu's reason for {@code e} while opening {@code path}, or null when qemu has no fixed wording for it */
     public static String reason(String path, Throwable e) {
+        // The file the failure names: the one that did not open, which an image named by options
+        // (json:{...}) or a filter (blkdebug::t.vhd) names apart from the whole.
+        String file = e instanceof FileSystemException fse && fse.getFile() != null ? fse.getFile() : path;
         if (e instanceof NoSuchFileException) {
-            return "Could not open '" + path + "': No such file or directory";
+            return "Could not open '" + file + "': No such file or directory";
         }
         if (e instanceof AccessDeniedException) {
-            return "Could not open '" + path + "': Permission denied";
+            return "Could not open '" + file + "': Permission denied";
         }
         if (e instanceof FileSystemException fse && fse.getReason() != null) {
-            return "Could not open '" + path + "': " + fse.getReason();
+            return "Could not open '" + file + "': " + fse.getReason();
         }
         if (e instanceof CorruptImageException corrupt) {
             return corrupt.problem();

@@ -60,6 +60,14 @@ public final class ToolLogging extends System.LoggerFinder {
                 verbosity += option.length() - 1;
             }
         }
+        apply(quiet, verbosity);
+    }
+
+    /**
+     * Sets the level for this run from a tool's parsed switches: {@code quiet} prints errors only,
+     * {@code verbosity} ({@code -v} counted) one level more each; neither keeps the default.
+     */
+    public static void apply(boolean quiet, int verbosity) {
         if (quiet) {
             threshold = Level.ERROR;
         } else if (verbosity > 0) {
@@ -69,15 +77,20 @@ public final class ToolLogging extends System.LoggerFinder {
 
     @Override
     public System.Logger getLogger(String name, Module module) {
-        return new Line(name);
+        // The JDK's own loggers (Runtime.exit at debug level...) speak only of warnings and errors.
+        String moduleName = module.getName();
+        boolean jdk = moduleName != null && (moduleName.startsWith("java.") || moduleName.startsWith("jdk."));
+        return new Line(name, jdk ? Level.WARNING : Level.ALL);
     }
 
     /** A logger that writes each message as one line on stderr. */
     private static final class Line implements System.Logger {
         private final String name;
+        private final Level floor;
 
-        Line(String name) {
+        Line(String name, Level floor) {
             this.name = name;
+            this.floor = floor;
         }
 
         @Override
@@ -87,7 +100,8 @@ public final class ToolLogging extends System.LoggerFinder {
 
         @Override
         public boolean isLoggable(Level level) {
-            return level != Level.OFF && threshold != Level.OFF && level.getSeverity() >= threshold.getSeverity();
+            return level != Level.OFF && threshold != Level.OFF && level.getSeverity() >= threshold.getSeverity()
+                    && level.getSeverity() >= floor.getSeverity();
         }
 
         @Override

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 /** What kind of file a path names, from its mode bits ({@code stat}'s {@code S_IFMT}). */
 final class FileKind {
     static final String BLOCK_DEVICE = "a block device";
+    static final String CHARACTER_DEVICE = "a character device";
 
     private static final int TYPE_MASK = 0170000;
 
@@ -25,7 +26,7 @@ final class FileKind {
             case 0010000:
                 return "a FIFO";
             case 0020000:
-                return "a character device";
+                return CHARACTER_DEVICE;
             case 0060000:
                 return BLOCK_DEVICE;
             case 0140000:

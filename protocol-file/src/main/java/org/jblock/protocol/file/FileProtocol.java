@@ -74,7 +74,7 @@ public final class FileProtocol implements BlockProtocol {
         return file;
     }
 
-    private static LocalBlockFile locked(LocalBlockFile file, ProtocolRequest request) throws IOException {
+    static LocalBlockFile locked(LocalBlockFile file, ProtocolRequest request) throws IOException {
         boolean locking = !"off".equals(request.options().get(LOCKING));
         try {
             if (locking) {
@@ -87,7 +87,7 @@ public final class FileProtocol implements BlockProtocol {
         return file;
     }
 
-    private static Path path(Options options) throws InvalidOptionException {
+    static Path path(Options options) throws InvalidOptionException {
         String name = options.get(FILENAME);
         if (name == null || name.isEmpty()) {
             throw new InvalidOptionException("The 'file' block driver requires a file name");

@@ -8,6 +8,7 @@ import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import org.jblock.api.BlockFile;
 import org.jblock.api.ImageClosedException;
 import org.jblock.api.InvalidRequestException;
 import org.jblock.api.ReadOnlyImageException;
+import org.jblock.api.spi.BlockProtocol;
 
 /**
  * A {@link BlockFile} on a local file, through one {@link FileChannel} used only with positional
@@ -39,6 +41,12 @@ public final class LocalBlockFile implements BlockFile {
     private final boolean readOnly;
     private FileLocks.Held lock;
     private volatile boolean closed;
+    /**
+     * Whether a write or truncate finished since the last flush began: a flush with nothing to make
+     * durable touches nothing (as QEMU's does not), so a device whose fsync fails, such as
+     * {@code /dev/null}, opens and closes cleanly.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean unflushed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private LocalBlockFile(Path path, RandomAccessFile file, boolean readOnly) throws IOException {
         this.path = path;
@@ -55,10 +63,28 @@ public final class LocalBlockFile implements BlockFile {
      * @throws NoSuchFileException when it does not exist
      * @throws AccessDeniedException when it cannot be opened as asked
      * @throws BlockException when it is a directory, a FIFO, a character device or anything else
-     *         that is neither a regular file nor a block device
+     *         that is neither a regular file nor a block device, in QEMU's words
+     *         ({@code 'file' driver requires 'x' to be a regular file}; a directory opened for writing:
+     *         {@code Is a directory})
      */
     public static LocalBlockFile open(Path path, boolean readOnly) throws IOException {
-        checkKind(path);
+        checkKind(path, readOnly, BlockProtocol.FILE, false);
+        return openChecked(path, readOnly);
+    }
+
+    /**
+     * Opens a character or block device, as QEMU's {@code host_device} and {@code host_cdrom} drivers do.
+     *
+     * @param driver the protocol's name, for messages
+     * @throws BlockException when it is neither ({@code 'host_device' driver requires 'x' to be either a
+     *         character or block device})
+     */
+    public static LocalBlockFile openDevice(Path path, boolean readOnly, String driver) throws IOException {
+        checkKind(path, readOnly, driver, true);
+        return openChecked(path, readOnly);
+    }
+
+    private static LocalBlockFile openChecked(Path path, boolean readOnly) throws IOException {
         RandomAccessFile file;
         try {
             file = new RandomAccessFile(path.toFile(), readOnly ? "r" : "rw");
@@ -70,22 +96,25 @@ public final class LocalBlockFile implements BlockFile {
     }
 
     /**
-     * Refuses, before anything opens it, what cannot hold an image: opening a FIFO would wait for a
-     * writer forever, and a character device has no size.
+     * Refuses, before anything opens it, what cannot hold an image, with QEMU's messages: opening a
+     * FIFO would wait for a writer forever, and a character device has no size. Block devices serve
+     * as files too (QEMU wants {@code host_device} for them). A directory opened for writing fails as
+     * opening it would ({@code Is a directory}).
      */
-    private static void checkKind(Path path) throws IOException {
+    private static void checkKind(Path path, boolean readOnly, String driver, boolean devicesOnly) throws IOException {
         if (!Files.exists(path)) {
             throw new NoSuchFileException(path.toString(), null, "No such file or directory");
         }
-        if (Files.isDirectory(path)) {
-            throw new BlockException(path + ": Is a directory");
+        if (Files.isDirectory(path) && !readOnly) {
+            throw new FileSystemException(path.toString(), null, "Is a directory");
         }
-        if (Files.isRegularFile(path)) {
-            return;
+        String kind = Files.isRegularFile(path) ? "a regular file" : Files.isDirectory(path) ? "a directory" : FileKind.of(path);
+        boolean device = FileKind.BLOCK_DEVICE.equals(kind) || FileKind.CHARACTER_DEVICE.equals(kind);
+        if (devicesOnly && !device) {
+            throw new BlockException("'" + driver + "' driver requires '" + path + "' to be either a character or block device");
         }
-        String kind = FileKind.of(path);
-        if (!FileKind.BLOCK_DEVICE.equals(kind)) {
-            throw new BlockException(path + ": not a regular file or a block device (it is " + kind + ")");
+        if (!devicesOnly && !kind.equals("a regular file") && !FileKind.BLOCK_DEVICE.equals(kind)) {
+            throw new BlockException("'" + driver + "' driver requires '" + path + "' to be a regular file");
         }
     }
 
@@ -106,7 +135,7 @@ public final class LocalBlockFile implements BlockFile {
      */
     public static LocalBlockFile create(Path path) throws IOException {
         if (Files.exists(path)) {
-            checkKind(path);
+            checkKind(path, false, BlockProtocol.FILE, false);
         }
         RandomAccessFile file;
         try {
@@ -166,6 +195,8 @@ public final class LocalBlockFile implements BlockFile {
             }
         } catch (ClosedChannelException e) {
             throw closed(e);
+        } finally {
+            unflushed.set(true);
         }
     }
 
@@ -185,14 +216,24 @@ public final class LocalBlockFile implements BlockFile {
             throw new InvalidRequestException(name + ": negative size " + size);
         }
         // RandomAccessFile.setLength extends sparsely; FileChannel can only shrink.
-        file.setLength(size);
+        try {
+            file.setLength(size);
+        } finally {
+            unflushed.set(true);
+        }
     }
 
     @Override
     public void flush() throws IOException {
         ensureOpen();
-        if (!readOnly) {
-            channel.force(true);
+        // Cleared before the force: a write that finishes meanwhile marks it again for the next flush.
+        if (!readOnly && unflushed.getAndSet(false)) {
+            try {
+                channel.force(true);
+            } catch (IOException e) {
+                unflushed.set(true);
+                throw e;
+            }
         }
     }
 

@@ -82,10 +82,25 @@ class LocalBlockFileTest {
     }
 
     @Test
-    void opening_or_creating_a_directory_is_refused() {
+    void opening_or_creating_a_directory_is_refused_in_qemu_s_words() {
         BlockException open = assertThrows(BlockException.class, () -> LocalBlockFile.open(dir, true));
-        assertEquals(dir + ": Is a directory", open.getMessage());
-        assertThrows(BlockException.class, () -> LocalBlockFile.create(dir));
+        assertEquals("'file' driver requires '" + dir + "' to be a regular file", open.getMessage());
+        java.nio.file.FileSystemException forWriting = assertThrows(java.nio.file.FileSystemException.class,
+                () -> LocalBlockFile.open(dir, false));
+        assertEquals("Is a directory", forWriting.getReason(), "opening a directory for writing fails as open(2) does");
+        assertThrows(java.nio.file.FileSystemException.class, () -> LocalBlockFile.create(dir));
+    }
+
+    @Test
+    void a_device_protocol_takes_character_devices_and_refuses_the_rest() throws Exception {
+        Path devNull = Path.of("/dev/null");
+        Assumptions.assumeTrue(Files.exists(devNull), "no /dev/null here");
+        try (LocalBlockFile device = LocalBlockFile.openDevice(devNull, true, "host_device")) {
+            assertEquals(0, device.size());
+        }
+        Path file = Files.write(dir.resolve("plain.img"), new byte[512]);
+        BlockException e = assertThrows(BlockException.class, () -> LocalBlockFile.openDevice(file, true, "host_cdrom"));
+        assertEquals("'host_cdrom' driver requires '" + file + "' to be either a character or block device", e.getMessage());
     }
 
     @Test
@@ -94,7 +109,7 @@ class LocalBlockFileTest {
         Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
         Assumptions.assumeTrue(mkfifo.waitFor() == 0, "mkfifo is not available here");
         BlockException e = assertThrows(BlockException.class, () -> LocalBlockFile.open(fifo, true));
-        assertEquals(fifo + ": not a regular file or a block device (it is a FIFO)", e.getMessage());
+        assertEquals("'file' driver requires '" + fifo + "' to be a regular file", e.getMessage());
         assertThrows(BlockException.class, () -> LocalBlockFile.create(fifo));
     }
 
@@ -103,7 +118,7 @@ class LocalBlockFileTest {
         Path devNull = Path.of("/dev/null");
         Assumptions.assumeTrue(Files.exists(devNull), "no /dev/null here");
         BlockException e = assertThrows(BlockException.class, () -> LocalBlockFile.open(devNull, false));
-        assertEquals("/dev/null: not a regular file or a block device (it is a character device)", e.getMessage());
+        assertEquals("'file' driver requires '/dev/null' to be a regular file", e.getMessage());
     }
 
     @Test

@@ -128,7 +128,9 @@ public final class JblockImg implements Callable<Integer> {
             cmd.getSubcommands().get("resize").setUnmatchedOptionsArePositionalParams(true);
         }
         // qemu-img's help ends with this line; scripts (and qemu's test suite) read it to learn which drivers exist.
-        cmd.getCommandSpec().usageMessage().footer("", supportedFormats(registry));
+        // One line however long, as qemu-img prints it: a section of its own, which picocli does not wrap.
+        String formats = supportedFormats(registry);
+        cmd.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER, help -> "\n" + formats + "\n");
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler(new Failures());

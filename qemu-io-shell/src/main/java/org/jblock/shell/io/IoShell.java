@@ -239,12 +239,22 @@ public final class IoShell implements Closeable {
      * @return whether it opened
      */
     public boolean open(String path, OpenSpec spec, boolean snapshot) {
+        return open(path, spec, snapshot, path);
+    }
+
+    /**
+     * As {@link #open(String, OpenSpec, boolean)}; {@code shownName} is the name the user gave, which
+     * qemu-io's failure messages show ({@code can't open device NAME: ...}), or null when the image
+     * was named by options alone ({@code can't open: ...}).
+     */
+    public boolean open(String path, OpenSpec spec, boolean snapshot, String shownName) {
         if (image != null) {
             err(PROGRAM + ": file open already, try 'help close'\n");
             return false;
         }
+        String cannot = shownName != null ? "can't open device " + shownName + ": " : "can't open: ";
         if (spec.forceShare() && !spec.readOnly()) {
-            err(PROGRAM + ": can't open device " + path + ": force-share=on can only be used with read-only images\n");
+            err(PROGRAM + ": " + cannot + "force-share=on can only be used with read-only images\n");
             return false;
         }
         try {
@@ -258,7 +268,7 @@ public final class IoShell implements Closeable {
                 imageSpec = spec;
             }
         } catch (IOException | RuntimeException e) {
-            err(PROGRAM + ": can't open device " + path + ": " + openFailure(path, e) + "\n");
+            err(PROGRAM + ": " + cannot + openFailure(path, e) + "\n");
             return false;
         }
         warnIfProbedRaw(path, spec);

@@ -131,9 +131,7 @@ public final class JblockIo {
             err.print(IoShell.PROGRAM + ": " + refusal + "\n");
             return 1;
         }
-        if (quiet || verbose != null) {
-            ToolLogging.applySwitches(quiet ? new String[] {"-q"} : new String[] {"-" + "v".repeat(verbose.length)});
-        }
+        ToolLogging.apply(quiet, verbose == null ? 0 : verbose.length);
         Optional<DriverRegistry> registry = ToolDrivers.load(IoShell.PROGRAM, line -> err.print(line + "\n"));
         if (registry.isEmpty()) {
             return 1;
@@ -186,7 +184,7 @@ public final class JblockIo {
     private boolean openImage(IoShell shell, PrintStream err) {
         String file = files.get(0);
         try {
-            OpenArguments.Target target = OpenArguments.resolve(imageOpts ? null : file, format, options,
+            OpenArguments.Target target = OpenArguments.resolve(shell.registry(), imageOpts ? null : file, format, options,
                     imageOpts ? file : null, readOnly, forceShare);
             for (String warning : target.warnings()) {
                 err.print(IoShell.PROGRAM + ": warning: " + warning + "\n");
@@ -195,7 +193,7 @@ public final class JblockIo {
                 err.print(IoShell.PROGRAM + ": can't open: A block device must be specified\n");
                 return false;
             }
-            return shell.open(target.path(), target.spec(), snapshot);
+            return shell.open(target.path(), target.spec(), snapshot, target.shownName());
         } catch (OpenArguments.BadOpenException e) {
             err.print(IoShell.PROGRAM + ": " + e.getMessage() + "\n");
             return false;

@@ -1,5 +1,6 @@
 package org.jblock.shell.io;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -7,6 +8,7 @@ import java.util.Map;
 
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.Options;
+import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.ImageOpts;
 import org.jblock.registry.OpenSpec;
 
@@ -24,8 +26,13 @@ final class OpenArguments {
     private static final List<String> DISCARD_MODES = List.of("ignore", "off", "unmap", "on");
     private static final List<String> AIO_MODES = List.of("threads", "native", "io_uring");
 
-    /** A resolved open: where, and how, and the warnings to show first. */
-    record Target(String path, OpenSpec spec, List<String> warnings) {
+    /**
+     * A resolved open: where, and how, and the warnings to show first.
+     *
+     * @param shownName the name given apart from the options, which qemu-io shows in its messages
+     *                  ({@code can't open device NAME: ...}), or null ({@code can't open: ...})
+     */
+    record Target(String path, OpenSpec spec, List<String> warnings, String shownName) {
     }
 
     /** An open the shell refuses before trying; the message is the line to print. */
@@ -46,8 +53,8 @@ final class OpenArguments {
      * @param optionTexts each {@code -o} string
      * @param imageOpts   the {@code --image-opts} string, or null
      */
-    static Target resolve(String path, String format, List<String> optionTexts, String imageOpts, boolean readOnly,
-                          boolean forceShare) throws BadOpenException {
+    static Target resolve(DriverRegistry registry, String path, String format, List<String> optionTexts,
+                          String imageOpts, boolean readOnly, boolean forceShare) throws BadOpenException {
         Map<String, String> all = new LinkedHashMap<>();
         List<String> warnings = List.of();
         try {
@@ -68,27 +75,31 @@ final class OpenArguments {
             ro = isOn(readOnlyOption);
         }
         String driver = all.containsKey("driver") ? all.remove("driver") : format;
-        String file = path;
-        String filename = all.remove("filename");
-        if (file == null && filename != null) {
-            file = filename;
+        boolean named = path != null;
+        if (named) {
+            // A name given apart from the options is the one that counts.
+            all.remove("filename");
         }
-        if (all.keySet().stream().noneMatch(k -> k.equals("file") || k.startsWith("file."))) {
-            return new Target(file, new OpenSpec(driver, ro, forceShare, Options.join(all)), warnings);
+        if (all.keySet().stream().noneMatch(k -> k.equals("filename") || k.equals("file") || k.startsWith("file."))) {
+            return new Target(path, new OpenSpec(driver, ro, forceShare, Options.join(all)), warnings, path);
         }
         // The storage is described by options: name the image by its json: filename, as QEMU does.
         Map<String, String> options = new LinkedHashMap<>();
         if (driver != null) {
             options.put("driver", driver);
         }
-        if (file != null && !all.containsKey("file") && !all.containsKey("file.filename")) {
-            options.put("file.filename", file);
-        }
-        options.putAll(all);
         try {
+            if (named && !all.containsKey("file") && !all.containsKey("file.filename")) {
+                // The name is the storage's, with its protocol prefix if any (blkdebug::t.vhd), as QEMU
+                // takes it; the file.* options given add to what it stands for.
+                for (Map.Entry<String, String> e : registry.storageOptions(path).entrySet()) {
+                    options.put("file." + e.getKey(), e.getValue());
+                }
+            }
+            options.putAll(all);
             // The format named in the options is named: no probe, and no probed-raw guard.
-            return new Target(ImageOpts.jsonName(options), new OpenSpec(driver, ro, forceShare, ""), warnings);
-        } catch (InvalidOptionException e) {
+            return new Target(ImageOpts.jsonName(options), new OpenSpec(driver, ro, forceShare, ""), warnings, path);
+        } catch (IOException e) {
             throw new BadOpenException(e.getMessage());
         }
     }

@@ -34,7 +34,7 @@ final class OpenCommand extends IoCommand {
             if (operands.size() > 1) {
                 return usage();
             }
-            OpenArguments.Target target = OpenArguments.resolve(operands.isEmpty() ? null : operands.get(0), format,
+            OpenArguments.Target target = OpenArguments.resolve(shell.registry(), operands.isEmpty() ? null : operands.get(0), format,
                     options, null, readOnly, forceShare);
             for (String warning : target.warnings()) {
                 shell.err(IoShell.PROGRAM + ": warning: " + warning + "\n");
@@ -42,7 +42,7 @@ final class OpenCommand extends IoCommand {
             if (target.path() == null) {
                 throw new OpenArguments.BadOpenException("can't open: A block device must be specified");
             }
-            return shell.open(target.path(), target.spec(), snapshot) ? OK : FAILED;
+            return shell.open(target.path(), target.spec(), snapshot, target.shownName()) ? OK : FAILED;
         } catch (OpenArguments.BadOpenException e) {
             shell.err(IoShell.PROGRAM + ": " + e.getMessage() + "\n");
             return FAILED;

@@ -27,6 +27,7 @@ import org.jblock.nbd.NbdServer;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.ProgramName;
+import org.jblock.shell.ToolLogging;
 import org.jblock.shell.ToolDrivers;
 import org.jblock.shell.Version;
 import org.jblock.shell.img.Messages;
@@ -94,8 +95,9 @@ public final class JblockNbd implements Callable<Integer> {
     @Option(names = {"-L", "--list"}, description = "List the exports of the server at -k or -b/-p, as a client.")
     boolean list;
 
-    @Option(names = {"-v", "--verbose"}, description = "Accepted for qemu-nbd compatibility; prints nothing more.")
-    boolean verbose;
+    /** qemu-nbd's verbose switch: more log lines (a plain server still prints nothing at -v). */
+    @Option(names = {"-v", "--verbose"}, description = "Print more: information; twice, debugging (clients leaving).")
+    boolean[] verbose;
 
     @Spec
     CommandSpec spec;
@@ -144,6 +146,7 @@ public final class JblockNbd implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ToolLogging.apply(false, verbose == null ? 0 : verbose.length);
         if (list && !files.isEmpty()) {
             return usage("List mode is incompatible with a file name");
         }

@@ -143,6 +143,14 @@ final class TestDriver implements BlockDriver {
         @Override
         protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
             CheckReport.Builder report = new CheckReport.Builder();
+            if (readDelayMillis > 0) {
+                // A slow image is checked slowly: a read of each cluster, as a check that reads its data.
+                ByteBuffer cluster = ByteBuffer.allocate(CLUSTER);
+                for (long at = 0; at < size(); at += CLUSTER) {
+                    doRead(at, cluster.clear().limit((int) Math.min(CLUSTER, size() - at)));
+                    progress.progress(at, size());
+                }
+            }
             boolean repairAll = mode == CheckMode.REPAIR_ALL;
             for (long i = 0; i < corruptions; i++) {
                 report.add(CheckReport.Severity.CORRUPTION, "cluster " + i + " is referenced twice", HEADER + i * CLUSTER,

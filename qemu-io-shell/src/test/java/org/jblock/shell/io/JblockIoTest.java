@@ -55,6 +55,38 @@ class JblockIoTest {
     }
 
     @Test
+    void an_open_by_options_alone_fails_as_qemu_io_says_it() throws IOException {
+        Path folder = Files.createDirectory(dir.resolve("folder"));
+        assertEquals("jblock-io: can't open: 'file' driver requires '" + folder + "' to be a regular file\n",
+                run("", "-c", "open -r -o driver=file,filename=" + folder).err());
+        assertEquals("jblock-io: can't open: Could not open '" + folder + "': Is a directory\n",
+                run("", "-c", "open -o driver=file,filename=" + folder).err());
+        assertEquals("jblock-io: can't open: 'host_device' driver requires '" + folder
+                + "' to be either a character or block device\n",
+                run("", "-c", "open -r -o driver=host_device,filename=" + folder).err());
+        if (Files.exists(Path.of("/dev/null"))) {
+            Outcome device = run("", "-c", "open -o driver=host_cdrom,filename=/dev/null,locking=off", "-c", "length");
+            assertEquals("", device.err(), "a character device opens, and closes with nothing to flush");
+            assertEquals("0 bytes\n", device.out());
+            assertEquals("jblock-io: can't open: 'file' driver requires '/dev/null' to be a regular file\n",
+                    run("", "-c", "open -r -o driver=file,filename=/dev/null,locking=off").err());
+        }
+    }
+
+    @Test
+    void a_name_beside_file_options_is_the_storage_s_with_its_protocol_prefix() throws IOException {
+        Path image = dir.resolve("t.vhd");
+        org.jblock.registry.DriverRegistry.load().create(image, "vpc", 1 << 20, "");
+        Outcome ok = run("open -o driver=vpc,file.align=4k blkdebug::" + image + "\nwrite -q -P 7 512 1k\n"
+                + "read -q -P 7 512 1k\n", "-f", "vpc");
+        assertEquals("", ok.err());
+        assertEquals(0, ok.status());
+        Outcome bad = run("", "-c", "open -o driver=vpc,file.align=3 blkdebug::" + image);
+        assertTrue(bad.err().startsWith("jblock-io: can't open device blkdebug::" + image + ": "), bad.err());
+        assertTrue(bad.err().contains("align 3"), bad.err());
+    }
+
+    @Test
     void an_unknown_option_prints_getopt_s_complaint_and_the_usage() {
         Outcome bad = run("", "-x");
         assertEquals(1, bad.status());

@@ -152,12 +152,16 @@ class ModulePathTest {
             throws ReflectiveOperationException, IOException {
         Class<?> registryType = layer.findLoader(REGISTRY_MODULE).loadClass(DriverRegistry.class.getName());
         Object registry = registryType.getMethod("load").invoke(null);
-        assertEquals(List.of("file", "http", "https"), registryType.getMethod("protocolNames").invoke(registry));
+        assertEquals(List.of("file", "host_cdrom", "host_device", "http", "https"),
+                registryType.getMethod("protocolNames").invoke(registry));
         ModuleDescriptor file = layer.findModule(FILE_PROTOCOL_MODULE).orElseThrow().getDescriptor();
         assertEquals(Set.of(), file.exports(), "the file protocol exports nothing");
         assertEquals(List.of(PROTOCOL_SERVICE), file.provides().stream().map(ModuleDescriptor.Provides::service).toList());
-        assertEquals(List.of(FileProtocol.class.getName()), servicesFileOf(artifacts.get(FILE_PROTOCOL_MODULE),
-                PROTOCOL_SERVICE), "META-INF/services must name what module-info provides");
+        List<String> providers = List.of(FileProtocol.class.getName(), "org.jblock.protocol.file.HostDeviceProtocol",
+                "org.jblock.protocol.file.HostCdromProtocol");
+        assertEquals(providers, file.provides().iterator().next().providers());
+        assertEquals(providers, servicesFileOf(artifacts.get(FILE_PROTOCOL_MODULE), PROTOCOL_SERVICE),
+                "META-INF/services must name what module-info provides");
     }
 
     @Test

@@ -123,6 +123,32 @@ class NbdCommandTest {
     }
 
     @Test
+    void verboseAsQemuNbdPrintsNothingMoreOnceAndTwiceLogsAClientThatLeft() throws IOException {
+        for (String verbose : List.of("-v", "-vv")) {
+            Path socket = folder.resolve("s" + verbose + ".sock");
+            ToolProcess.Started server = jblockNbd(verbose, "-k", socket.toString(), "disk.vhd").start();
+            awaitSocket(socket, server);
+            // A client that hangs up during the handshake: the server goes on, and logs it at debug level.
+            try (java.nio.channels.SocketChannel quitter = java.nio.channels.SocketChannel.open(
+                    java.net.UnixDomainSocketAddress.of(socket))) {
+                assertTrue(quitter.isConnected());
+            }
+            RealTools.run(Tool.QEMU_IO, "-f", "raw", "-c", "read 0 64k", "nbd+unix:///?socket=" + socket)
+                    .assertSucceeded();
+            ToolProcess.Run end = server.await();
+            assertEquals(0, end.status(), end::all);
+            if (verbose.equals("-v")) {
+                assertEquals("", end.out() + end.err(), "qemu-nbd -v prints nothing in server mode, nor does jblock-nbd -v");
+            } else {
+                // "client left: ..." or "connection ended: ... Broken pipe", by when the client hung up.
+                assertTrue(end.err().startsWith("jblock-nbd: debug: c"), end::all);
+                assertTrue(end.err().lines().allMatch(line -> line.startsWith("jblock-nbd: debug: ")), end::all);
+                assertEquals("", end.out(), end::all);
+            }
+        }
+    }
+
+    @Test
     void mistakesAreOneLineAndStatusOne() {
         ToolProcess.Run missing = jblockNbd("-k", folder.resolve("s.sock").toString(), "missing.vhd").run();
         assertEquals(1, missing.status(), missing::all);
