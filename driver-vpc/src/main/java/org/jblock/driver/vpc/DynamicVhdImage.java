@@ -854,18 +854,10 @@ final class DynamicVhdImage extends AbstractBlockImage {
     }
 
     /** @return the end of the footer copy, the header, the BAT and the parent locators' data */
-    private long metadataEnd() {
-        long end = Math.max(VhdLayout.HEADER_OFFSET + DynamicHeader.SIZE,
-                header.tableOffset() + VhdLayout.batBytesOnDisk(bat.size()));
-        for (DynamicHeader.ParentLocator l : header.parentLocators()) {
-            if (l.platformCode() != 0 && l.dataLength() > 0) {
-                long space = Integer.toUnsignedLong(l.dataSpace());
-                // Data space is in sectors per the specification, in bytes in every real file.
-                space = space < VhdLayout.SECTOR ? space * VhdLayout.SECTOR : space;
-                end = Math.max(end, l.dataOffset() + Math.max(l.dataLength(), space));
-            }
-        }
-        return end;
+    private long metadataEnd() throws IOException {
+        return Math.max(Math.max(VhdLayout.HEADER_OFFSET + DynamicHeader.SIZE,
+                header.tableOffset() + VhdLayout.batBytesOnDisk(bat.size())),
+                VhdParent.locatorsEnd(header, file().size()));
     }
 
     // ---- check and resize (see VhdChecker and DynamicResizer) ------------------------------------

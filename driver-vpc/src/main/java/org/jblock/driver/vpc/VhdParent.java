@@ -200,6 +200,25 @@ final class VhdParent {
         return java.time.Instant.ofEpochSecond(VhdFooter.EPOCH_SECONDS + Integer.toUnsignedLong(stamp)).toString();
     }
 
+    /**
+     * @return the end of the parent locators' data (data length or data space, whichever is larger;
+     *         space in sectors when below 512, as the specification has it, in bytes otherwise),
+     *         within {@code fileSize}; 0 when there is none. That space is the image's metadata.
+     */
+    static long locatorsEnd(DynamicHeader header, long fileSize) {
+        long end = 0;
+        for (DynamicHeader.ParentLocator l : header.parentLocators()) {
+            if (l.platformCode() == 0 || l.dataOffset() <= 0 || l.dataOffset() >= fileSize) {
+                continue;
+            }
+            long space = Integer.toUnsignedLong(l.dataSpace());
+            space = space < VhdLayout.SECTOR ? space * VhdLayout.SECTOR : space;
+            long length = Math.max(Integer.toUnsignedLong(l.dataLength()), space);
+            end = Math.max(end, Math.min(fileSize, l.dataOffset() + length));
+        }
+        return end;
+    }
+
     // ---- a new child, or a child re-pointed ------------------------------------------------------------
 
     /**

@@ -460,6 +460,10 @@ final class VhdScanner {
         scan.tableAt = tableAt;
         scan.tableEnd = tableEnd;
         scan.metadataEnd = Math.max(tableEnd, headerAt + DynamicHeader.SIZE);
+        if (scan.footer != null && scan.footer.diskType() == VhdFooter.TYPE_DIFFERENCING) {
+            // A differencing image's parent locators are metadata too: never a leak to reclaim.
+            scan.metadataEnd = Math.max(scan.metadataEnd, VhdParent.locatorsEnd(header, scan.fileSize));
+        }
         if (scan.trailingHasCookie() && scan.trailingAt < tableAt + tableBytes && scan.trailingAt + VhdFooter.SIZE > tableAt) {
             add(VhdFinding.corruption(Effect.REFUSE, Repair.NONE, HEADER, "table_offset", tableFieldAt,
                     "The block allocation table runs over the footer at " + scan.trailingAt,

@@ -124,6 +124,7 @@ class ChainCommandsTest {
                 Img.run("compare", at("before.raw"), at("top.vhd")).assertSuccess().out());
         assertEquals("Images are identical.\n",
                 Img.run("compare", at("before.raw"), at("mid.vhd")).assertSuccess().out());
+        assertEquals(0, Img.run("check", at("top.vhd")).exitCode(), "the emptied top: no leak, its locators kept");
         assertEquals("Did not find 'nosuch.vhd' in the backing chain of '" + at("top.vhd") + "'",
                 Img.run("commit", "-b", "nosuch.vhd", at("top.vhd")).assertOneLineError(1).err().trim()
                         .replaceFirst("^[^:]+: ", ""));
@@ -139,6 +140,7 @@ class ChainCommandsTest {
         assertEquals("", Img.run("rebase", "-b", "base.vhd", "-F", "vpc", at("top.vhd")).assertSuccess().out());
         assertEquals(0, Img.run("compare", at("before.raw"), at("top.vhd")).exitCode());
         assertTrue(Img.run("info", at("top.vhd")).out().contains("backing file: base.vhd"));
+        assertEquals(0, Img.run("check", at("top.vhd")).exitCode(), "the new locators are metadata, not a leak");
 
         Img.run("rebase", "-u", "-b", "base.vhd", at("unsafe.vhd")).assertSuccess();
         assertEquals(1, Img.run("compare", at("before.raw"), at("unsafe.vhd")).exitCode(), "mid's data is gone");
