@@ -113,6 +113,27 @@ class LocalBlockFileTest {
         assertThrows(BlockException.class, () -> LocalBlockFile.create(fifo));
     }
 
+    /** A block device (a loop device over a file, where this user may make one) opens with its size. */
+    @Test
+    void a_block_device_opens_with_its_size_and_its_bytes() throws Exception {
+        Path backing = dir.resolve("disk.img");
+        byte[] content = pattern(3 << 20, 34);
+        Files.write(backing, content);
+        Process attach = new ProcessBuilder("losetup", "-f", "--show", backing.toString()).redirectErrorStream(true).start();
+        String device = new String(attach.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        Assumptions.assumeTrue(attach.waitFor() == 0 && device.startsWith("/dev/"),
+                "no loop device can be made here (losetup needs root): " + device);
+        try (LocalBlockFile file = LocalBlockFile.open(Path.of(device), true)) {
+            assertEquals(3 << 20, file.size());
+            ByteBuffer tail = ByteBuffer.allocate(4096);
+            file.readFully(tail, (3 << 20) - 4096);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    java.util.Arrays.copyOfRange(content, (3 << 20) - 4096, 3 << 20), tail.array());
+        } finally {
+            new ProcessBuilder("losetup", "-d", device).redirectErrorStream(true).start().waitFor();
+        }
+    }
+
     @Test
     void a_character_device_is_refused_in_one_line() {
         Path devNull = Path.of("/dev/null");

@@ -17,8 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.jblock.api.BlockImage;
 import org.jblock.nbd.NbdExport;
@@ -246,20 +248,31 @@ public final class JblockNbd implements Callable<Integer> {
             image.close();
             return fail("Failed to listen on " + describe(address) + ": " + Messages.describe(e));
         }
-        CountDownLatch closed = new CountDownLatch(1);
+        CompletableFuture<Integer> ended = new CompletableFuture<>();
         Thread onSignal = new Thread(() -> {
-            // SIGTERM or SIGINT: answer what is in flight, flush, then let main close the image.
+            // SIGTERM, SIGINT or SIGHUP: the server answers what is in flight and stops, main flushes
+            // and closes the image, and the process ends with main's status, as qemu-nbd does (0 for
+            // a clean stop), rather than the JVM's 128 + the signal.
             try {
                 server.close();
-                closed.await(30, TimeUnit.SECONDS);
             } catch (IOException e) {
                 err.println(program() + ": " + Messages.describe(e));
-                err.flush();
+            }
+            int status;
+            try {
+                status = ended.get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                err.println(program() + ": the image was not closed within 60 s of the stop signal");
+                status = 1;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                status = 1;
             }
+            err.flush();
+            Runtime.getRuntime().halt(status);
         }, "jblock-nbd-stop");
         Runtime.getRuntime().addShutdownHook(onSignal);
+        int status = 1;
         try {
             if (pidFile != null) {
                 Files.writeString(pidFile, ProcessHandle.current().pid() + "\n");
@@ -270,17 +283,23 @@ public final class JblockNbd implements Callable<Integer> {
             }
             server.awaitTermination();
         } finally {
-            try {
-                server.close();
-                image.close();
-            } finally {
-                closed.countDown();
-            }
+            status = close(server, image);
+            ended.complete(status);
         }
         try {
             Runtime.getRuntime().removeShutdownHook(onSignal);
         } catch (IllegalStateException e) {
             // Shutting down already: the hook is running.
+        }
+        return status;
+    }
+
+    /** Stops the server and closes (so flushes) the image: 0 once done, else 1 with the message. */
+    private int close(NbdServer server, BlockImage image) {
+        try (image) {
+            server.close();
+        } catch (IOException | RuntimeException e) {
+            return fail(Messages.describe(e));
         }
         return 0;
     }

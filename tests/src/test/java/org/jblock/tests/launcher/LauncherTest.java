@@ -192,6 +192,39 @@ class LauncherTest {
         assertFalse(info.err().contains("\tat "), info::all);
     }
 
+    /**
+     * The first start of a distribution makes its start-up cache by a training run with jblock's
+     * own drivers: a driver folder that stops every command (two jars with one driver name) must
+     * not leave it an empty file, which would keep every later start without a cache until the
+     * next build.
+     */
+    @Test
+    void a_first_start_with_a_duplicate_driver_still_makes_the_start_up_cache() throws Exception {
+        Path home = folder.resolve("jblock");
+        Files.createDirectories(home.resolve("bin"));
+        Files.copy(repo.resolve("bin/jblock-io"), home.resolve("bin/jblock-img"));
+        Path lib = Files.createDirectories(home.resolve("lib"));
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(repo.resolve("dist/target/lib"), "*.jar")) {
+            for (Path jar : jars) {
+                Files.copy(jar, lib.resolve(jar.getFileName()));
+            }
+        }
+        Path drivers = Files.createDirectories(folder.resolve("drivers"));
+        packTinyDriver(drivers.resolve("tiny-1.0.jar"));
+        packTinyDriver(drivers.resolve("tiny-2.0.jar"));
+
+        Run info = ToolProcess.of(List.of(home.resolve("bin/jblock-img").toString(), "info", "missing.tiny"), folder,
+                Map.of("JBLOCK_DRIVER_PATH", drivers.toString()), "").run();
+        assertEquals(1, info.status(), info::all);
+        assertTrue(info.err().contains("'tiny'"), info::all);
+        List<Path> caches;
+        try (var files = Files.list(home.resolve("cache"))) {
+            caches = files.toList();
+        }
+        assertEquals(1, caches.size(), caches::toString);
+        assertTrue(Files.size(caches.get(0)) > 0, "the start-up cache was made: " + caches);
+    }
+
     /** The test-only tiny driver, packed as {@link #packDriver} does. */
     static void packTinyDriver(Path jar) throws IOException, URISyntaxException {
         packDriver(jar, TinyDriver.class);

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/jblock-nbd} as a user runs it, with qemu-nbd's behaviour: it serves until its last
- * client leaves (unless {@code -t}), {@code --fork} returns once it listens, SIGTERM stops it with
- * everything written in the image, and mistakes are one line and status 1.
+ * client leaves (unless {@code -t}), {@code --fork} returns once it listens, SIGTERM, SIGINT and
+ * SIGHUP stop it with status 0 and everything written in the image, and mistakes are one line and status 1.
  */
 class NbdCommandTest {
     private static Path repo;
@@ -89,6 +89,41 @@ class NbdCommandTest {
         Result compare = RealTools.run(Tool.QEMU_IMG, "compare", "-f", "raw", "-F", "vpc",
                 folder.resolve("source.raw").toString(), folder.resolve("disk.vhd").toString());
         assertEquals(0, compare.exitCode(), compare::describe);
+    }
+
+    @Test
+    void stopSignalsEndTheServerWithStatusZeroAndEveryWriteInTheImage() throws Exception {
+        // qemu-nbd 7.2 ends with status 0 on SIGTERM, SIGINT and SIGHUP; the JVM's default is 128 + signal.
+        Path socket = folder.resolve("s.sock");
+        Path source = folder.resolve("source.raw");
+        // SIGINT takes the same path, but a shell ignores it in the commands it starts in the background.
+        for (String signal : List.of("TERM", "HUP")) {
+            RealTools.run(Tool.QEMU_IMG, "create", "-q", "-f", "vpc", folder.resolve("disk.vhd").toString(), "64M")
+                    .assertSucceeded();
+            byte[] data = new byte[4 << 20];
+            new java.util.Random(signal.hashCode()).nextBytes(data);
+            Files.write(source, data);
+            ToolProcess.Started server = jblockNbd("-t", "-k", socket.toString(), "disk.vhd").start();
+            try {
+                awaitSocket(socket, server);
+                // No --flush: the stop must flush what the server acknowledged.
+                RealTools.run(Tool.NBDCOPY, source.toString(), "nbd+unix:///?socket=" + socket).assertSucceeded();
+                Process kill = new ProcessBuilder("kill", "-s", signal, Long.toString(server.process().pid()))
+                        .inheritIO().start();
+                assertEquals(0, kill.waitFor(), "kill -s " + signal);
+            } finally {
+                if (server.process().isAlive() && !server.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    server.process().destroyForcibly();
+                }
+            }
+            ToolProcess.Run end = server.await();
+            assertEquals(0, end.status(), "SIG" + signal + " is a clean stop\n" + end.all());
+            assertEquals("", end.out() + end.err(), end::all);
+            assertFalse(Files.exists(socket), "the socket is removed");
+            Result compare = RealTools.run(Tool.QEMU_IMG, "compare", "-f", "raw", "-F", "vpc",
+                    source.toString(), folder.resolve("disk.vhd").toString());
+            assertEquals(0, compare.exitCode(), "SIG" + signal + ": " + compare.describe());
+        }
     }
 
     @Test
