@@ -12,6 +12,10 @@
  * <h2>Options</h2>
  * QEMU's keys: {@code server.type=inet|unix}, {@code server.host}, {@code server.port},
  * {@code server.path}, {@code export}, and the older flat {@code host}, {@code port}, {@code path}.
+ * {@code open-timeout=SECONDS} tries the first connection again until the server is there, for that
+ * long; {@code reconnect-delay=SECONDS}: when the server drops the connection, requests wait that
+ * long for a new one (the export must keep its size) and are sent again on it, then fail at once
+ * until a try succeeds. Both are 0 by default: one try, and requests fail with the connection.
  *
  * <h2>Limits</h2>
  * An export has a fixed size: writes past its end and resizing are refused. Holes are known where

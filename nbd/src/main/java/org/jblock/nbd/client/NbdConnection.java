@@ -193,6 +193,14 @@ public final class NbdConnection implements AutoCloseable {
         return request.extents;
     }
 
+    /**
+     * @return whether the connection is lost (the server dropped it, or it was closed): every
+     *         request fails from then on, where an NBD error reply fails just its request
+     */
+    public boolean isBroken() {
+        return broken != null;
+    }
+
     /** Ends the session politely (NBD_CMD_DISC) and closes the connection. */
     @Override
     public void close() throws IOException {

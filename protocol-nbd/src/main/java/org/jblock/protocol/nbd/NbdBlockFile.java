@@ -23,17 +23,40 @@ final class NbdBlockFile implements BlockFile {
     /** Zero writes and trims longer than this go as several requests (their length is 32 bits). */
     private static final long MAX_RANGE = 1L << 30;
 
-    private final NbdConnection connection;
+    private final Reconnector connections;
     private final String location;
     private final boolean readOnly;
     private final long size;
     private volatile boolean closed;
 
-    NbdBlockFile(NbdConnection connection, String location, boolean readOnly) {
-        this.connection = connection;
+    NbdBlockFile(Reconnector connections, String location, boolean readOnly) {
+        this.connections = connections;
         this.location = location;
-        this.readOnly = readOnly || connection.isReadOnly();
-        this.size = connection.size();
+        this.readOnly = readOnly || connections.connection().isReadOnly();
+        this.size = connections.connection().size();
+    }
+
+    /** One request on the connection; sent again on a new one when the server dropped it (reconnect-delay). */
+    private interface Request<T> {
+        T on(NbdConnection connection) throws IOException;
+    }
+
+    private <T> T send(Request<T> request) throws IOException {
+        while (true) {
+            NbdConnection connection = connections.connection();
+            try {
+                return request.on(connection);
+            } catch (IOException e) {
+                if (closed) {
+                    throw e;
+                }
+                connections.recover(connection, e);
+            }
+        }
+    }
+
+    private NbdConnection connection() {
+        return connections.connection();
     }
 
     @Override
@@ -48,10 +71,14 @@ final class NbdBlockFile implements BlockFile {
         int total = (int) Math.min(dst.remaining(), size - position);
         int done = 0;
         while (done < total) {
-            int n = Math.min(total - done, connection.maxPayload());
+            int n = Math.min(total - done, connection().maxPayload());
             ByteBuffer piece = dst.slice();
             piece.limit(n);
-            connection.read(position + done, piece);
+            long at = position + done;
+            send(connection -> {
+                connection.read(at, piece.duplicate());
+                return null;
+            });
             dst.position(dst.position() + n);
             done += n;
         }
@@ -67,10 +94,14 @@ final class NbdBlockFile implements BlockFile {
                     + position + ": an NBD export has a fixed size of " + size + " bytes");
         }
         while (src.hasRemaining()) {
-            int n = Math.min(src.remaining(), connection.maxPayload());
+            int n = Math.min(src.remaining(), connection().maxPayload());
             ByteBuffer piece = src.slice();
             piece.limit(n);
-            connection.write(position, piece, false);
+            long at = position;
+            send(connection -> {
+                connection.write(at, piece.duplicate(), false);
+                return null;
+            });
             src.position(src.position() + n);
             position += n;
         }
@@ -107,12 +138,13 @@ final class NbdBlockFile implements BlockFile {
     private long seek(long position, boolean hole) throws IOException {
         open();
         long at = Math.max(position, 0);
-        if (!connection.hasBlockStatus()) {
+        if (!connection().hasBlockStatus()) {
             return hole ? size : Math.min(at, size);
         }
         while (at < size) {
             long length = Math.min(size - at, 0xffffffffL & ~0xfffL);
-            for (BlockStatusChunk.Descriptor extent : connection.blockStatus(at, length)) {
+            long from = at;
+            for (BlockStatusChunk.Descriptor extent : send(connection -> connection.blockStatus(from, length))) {
                 boolean isHole = (extent.flags() & (Nbd.STATE_HOLE | Nbd.STATE_ZERO)) == (Nbd.STATE_HOLE | Nbd.STATE_ZERO);
                 if (isHole == hole) {
                     return Math.min(at, size);
@@ -133,13 +165,17 @@ final class NbdBlockFile implements BlockFile {
             throw new InvalidRequestException(location + ": cannot zero " + length + " bytes at offset " + offset
                     + ": an NBD export has a fixed size of " + size + " bytes");
         }
-        if (!connection.canWriteZeroes()) {
+        if (!connection().canWriteZeroes()) {
             BlockFile.super.writeZeroes(offset, length, mayUnmap);
             return;
         }
         for (long done = 0; done < length; ) {
             long n = Math.min(MAX_RANGE, length - done);
-            connection.writeZeroes(offset + done, n, mayUnmap);
+            long at = offset + done;
+            send(connection -> {
+                connection.writeZeroes(at, n, mayUnmap);
+                return null;
+            });
             done += n;
         }
     }
@@ -150,13 +186,17 @@ final class NbdBlockFile implements BlockFile {
         if (offset < 0 || length < 0) {
             throw new InvalidRequestException(location + ": negative offset or length (" + offset + ", " + length + ")");
         }
-        if (!connection.canTrim()) {
+        if (!connection().canTrim()) {
             return;
         }
         long end = Math.min(offset + length, size);
         for (long at = offset; at < end; ) {
             long n = Math.min(MAX_RANGE, end - at);
-            connection.trim(at, n);
+            long from = at;
+            send(connection -> {
+                connection.trim(from, n);
+                return null;
+            });
             at += n;
         }
     }
@@ -164,6 +204,7 @@ final class NbdBlockFile implements BlockFile {
     @Override
     public Set<Capability> capabilities() {
         Set<Capability> abilities = EnumSet.noneOf(Capability.class);
+        NbdConnection connection = connection();
         if (!readOnly) {
             abilities.add(Capability.WRITE);
             if (connection.canTrim()) {
@@ -182,8 +223,11 @@ final class NbdBlockFile implements BlockFile {
     @Override
     public void flush() throws IOException {
         open();
-        if (!readOnly && connection.canFlush()) {
-            connection.flush();
+        if (!readOnly && connection().canFlush()) {
+            send(connection -> {
+                connection.flush();
+                return null;
+            });
         }
     }
 
@@ -206,7 +250,7 @@ final class NbdBlockFile implements BlockFile {
     public void close() throws IOException {
         if (!closed) {
             closed = true;
-            connection.close();
+            connections.close();
         }
     }
 

@@ -2,6 +2,7 @@ package org.jblock.protocol.nbd;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +26,10 @@ public final class NbdProtocol implements BlockProtocol {
     static final OptionSpec<String> SERVER_PORT = OptionSpec.string("server.port", null, "the server's TCP port (default 10809)");
     static final OptionSpec<String> SERVER_PATH = OptionSpec.string("server.path", null, "the server's Unix socket");
     static final OptionSpec<String> EXPORT = OptionSpec.string("export", "", "the export's name (default: the empty name)");
+    static final OptionSpec<Long> RECONNECT_DELAY = OptionSpec.integer("reconnect-delay", 0L,
+            "seconds for which requests wait for a new connection when the server drops one (0: they fail at once)");
+    static final OptionSpec<Long> OPEN_TIMEOUT = OptionSpec.integer("open-timeout", 0L,
+            "seconds for which the first connection is tried again (0: one try)");
     static final OptionSpec<String> HOST = OptionSpec.string("host", null, "older name of server.host");
     static final OptionSpec<String> PORT = OptionSpec.string("port", null, "older name of server.port");
     static final OptionSpec<String> PATH = OptionSpec.string("path", null, "older name of server.path");
@@ -51,7 +56,8 @@ public final class NbdProtocol implements BlockProtocol {
 
     @Override
     public List<OptionSpec<?>> openOptions() {
-        return List.of(SERVER_TYPE, SERVER_HOST, SERVER_PORT, SERVER_PATH, EXPORT, HOST, PORT, PATH);
+        return List.of(SERVER_TYPE, SERVER_HOST, SERVER_PORT, SERVER_PATH, EXPORT, RECONNECT_DELAY, OPEN_TIMEOUT,
+                HOST, PORT, PATH);
     }
 
     @Override
@@ -62,12 +68,23 @@ public final class NbdProtocol implements BlockProtocol {
                 either(options.get(SERVER_PORT), options.get(PORT)),
                 either(options.get(SERVER_PATH), options.get(PATH)),
                 options.get(EXPORT));
-        NbdConnection connection = NbdConnection.open(address.socketAddress(), address.export(), address.uri());
-        if (!request.readOnly() && connection.isReadOnly()) {
-            connection.close();
+        Reconnector connections = Reconnector.open(
+                () -> NbdConnection.open(address.socketAddress(), address.export(), address.uri()),
+                seconds(options, OPEN_TIMEOUT), seconds(options, RECONNECT_DELAY));
+        if (!request.readOnly() && connections.connection().isReadOnly()) {
+            connections.close();
             throw new AccessDeniedException(address.uri(), null, "Permission denied: the NBD export is read-only");
         }
-        return new NbdBlockFile(connection, address.uri(), request.readOnly());
+        return new NbdBlockFile(connections, address.uri(), request.readOnly());
+    }
+
+    private static Duration seconds(Options options, OptionSpec<Long> option) throws InvalidOptionException {
+        long seconds = options.get(option);
+        if (seconds < 0 || seconds > Integer.MAX_VALUE) {
+            throw new InvalidOptionException("Parameter '" + option.name() + "' expects a number of seconds from 0 to "
+                    + Integer.MAX_VALUE);
+        }
+        return Duration.ofSeconds(seconds);
     }
 
     private static String either(String value, String older) {
