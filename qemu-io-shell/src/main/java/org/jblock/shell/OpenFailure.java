@@ -21,8 +21,11 @@ public final class OpenFailure {
         // The file the failure names: the one that did not open, which an image named by options
         // (json:{...}) or a filter (blkdebug::t.vhd) names apart from the whole.
         String file = e instanceof FileSystemException fse && fse.getFile() != null ? fse.getFile() : path;
-        if (e instanceof NoSuchFileException) {
-            return "Could not open '" + file + "': No such file or directory";
+        if (e instanceof NoSuchFileException missing) {
+            // A protocol's own reason (an NBD server without that export) is said as the protocol says it.
+            String reason = missing.getReason();
+            return reason == null || reason.equals("No such file or directory")
+                    ? "Could not open '" + file + "': No such file or directory" : reason;
         }
         if (e instanceof AccessDeniedException) {
             return "Could not open '" + file + "': Permission denied";

@@ -16,6 +16,7 @@ import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.ImageClosedException;
+import org.jblock.api.InvalidOptionException;
 import org.jblock.api.ImageLockedException;
 import org.jblock.api.InvalidRequestException;
 import org.jblock.api.MemoryBlockFile;
@@ -23,6 +24,7 @@ import org.jblock.api.ReadOnlyImageException;
 import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.api.layer.MemoryOverlay;
 import org.jblock.registry.DriverRegistry;
+import org.jblock.registry.ImageOpts;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.OpenFailure;
 import org.jblock.shell.ProgramName;
@@ -276,7 +278,7 @@ public final class IoShell implements Closeable {
     }
 
     private void warnIfProbedRaw(String path, OpenSpec spec) {
-        if (spec.format() != null) {
+        if (spec.format() != null || namesItsFormat(path)) {
             return;
         }
         try {
@@ -289,6 +291,15 @@ public final class IoShell implements Closeable {
             }
         } catch (IOException e) {
             // The warning is advice only; an image that cannot describe itself fails its next command.
+        }
+    }
+
+    /** @return whether {@code path} is a {@code json:} name whose options name the format: nothing was probed */
+    private static boolean namesItsFormat(String path) {
+        try {
+            return ImageOpts.isJson(path) && ImageOpts.json(path).containsKey("driver");
+        } catch (InvalidOptionException e) {
+            return false;
         }
     }
 

@@ -87,6 +87,15 @@ class JblockIoTest {
     }
 
     @Test
+    void a_json_name_that_names_its_format_gives_no_probed_raw_warning() throws IOException {
+        Path image = Files.write(dir.resolve("r.img"), new byte[4096]);
+        Outcome named = run("", "-c", "read -q 0 512", "json:{\"driver\": \"raw\", \"file\": {\"filename\": \"" + image + "\"}}");
+        assertEquals("", named.err());
+        Outcome probed = run("", "-c", "read -q 0 512", "json:{\"file\": {\"filename\": \"" + image + "\"}}");
+        assertTrue(probed.err().startsWith("WARNING: Image format was not specified"), probed.err());
+    }
+
+    @Test
     void an_unknown_option_prints_getopt_s_complaint_and_the_usage() {
         Outcome bad = run("", "-x");
         assertEquals(1, bad.status());
