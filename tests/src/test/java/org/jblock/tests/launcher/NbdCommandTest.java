@@ -164,8 +164,7 @@ class NbdCommandTest {
             ToolProcess.Started server = jblockNbd(verbose, "-k", socket.toString(), "disk.vhd").start();
             awaitSocket(socket, server);
             // A client that hangs up during the handshake: the server goes on, and logs it at debug level.
-            try (java.nio.channels.SocketChannel quitter = java.nio.channels.SocketChannel.open(
-                    java.net.UnixDomainSocketAddress.of(socket))) {
+            try (java.nio.channels.SocketChannel quitter = connect(socket)) {
                 assertTrue(quitter.isConnected());
             }
             RealTools.run(Tool.QEMU_IO, "-f", "raw", "-c", "read 0 64k", "nbd+unix:///?socket=" + socket)
@@ -212,6 +211,28 @@ class NbdCommandTest {
         command.add(repo.resolve("bin").resolve(name).toString());
         command.addAll(List.of(arguments));
         return ToolProcess.of(command, folder, Map.of("JBLOCK_NO_BUILD", "1"), "");
+    }
+
+    /**
+     * Connects to the server's socket, again while it refuses: the socket file appears when the
+     * server binds, a moment before it listens.
+     */
+    private static java.nio.channels.SocketChannel connect(Path socket) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket));
+            } catch (java.net.ConnectException e) {
+                if (attempt == 100) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(interrupted);
+                }
+            }
+        }
     }
 
     private static void awaitSocket(Path socket, ToolProcess.Started server) {
