@@ -49,6 +49,17 @@ public interface BlockImage extends Closeable {
     void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException;
 
     /**
+     * Whether {@link #writeZeroes} over {@code [offset, offset+length)} would only change metadata
+     * (or ask the storage to, as a hole punched in a file), never write zero bytes. A caller that
+     * zeroes only when it is cheap (NBD's {@code FAST_ZERO}, QEMU's no-fallback zero writes) asks
+     * first. {@code false} is always a correct answer; the default gives it, as an image that
+     * cannot tell.
+     */
+    default boolean zeroesCheaply(long offset, long length) throws IOException {
+        return false;
+    }
+
+    /**
      * Tells the image the range is no longer needed. Advisory: the content afterwards is
      * unspecified (a format may keep it, zero it or unmap it); it never fails for a valid range.
      */

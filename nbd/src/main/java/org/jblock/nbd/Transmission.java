@@ -271,13 +271,8 @@ final class Transmission {
         if (request.length() == 0) {
             return done(request);
         }
-        if (request.has(Nbd.CMD_FLAG_FAST_ZERO)) {
-            // Zeroing is only sure to beat writing where nothing is stored: elsewhere the format may write zeros.
-            for (Extent extent : image.blockStatus(request.offset(), request.length())) {
-                if (extent.data()) {
-                    return error(request, Nbd.ENOTSUP, "zeroing this range is not faster than writing it");
-                }
-            }
+        if (request.has(Nbd.CMD_FLAG_FAST_ZERO) && !image.zeroesCheaply(request.offset(), request.length())) {
+            return error(request, Nbd.ENOTSUP, "zeroing this range is not faster than writing it");
         }
         image.writeZeroes(request.offset(), request.length(), !request.has(Nbd.CMD_FLAG_NO_HOLE));
         return done(request);

@@ -32,6 +32,18 @@ final class RawImage extends AbstractBlockImage {
         file().write(src, offset);
     }
 
+    /** The storage zeroes: a file that can punches a hole or zeroes a range, an NBD server is asked to. */
+    @Override
+    protected void doWriteZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        file().writeZeroes(offset, length, mayUnmap);
+    }
+
+    /** As cheap as the storage's zeroing: {@link BlockFile.Capability#WRITE_ZEROES}. */
+    @Override
+    protected boolean doZeroesCheaply(long offset, long length) throws IOException {
+        return file().capabilities().contains(BlockFile.Capability.WRITE_ZEROES);
+    }
+
     /**
      * Data wherever the storage may hold data; zero only where it reports a hole it knows for sure
      * ({@link BlockFile#seekHole}), so data is never reported as zeros.

@@ -388,9 +388,8 @@ final class DynamicVhdImage extends AbstractBlockImage {
         long at = offset;
         long end = offset + length;
         while (at < end) {
-            int block = (int) (at >>> blockShift);
             int n = (int) Math.min(end - at, blockSize - (at & (blockSize - 1)));
-            if (bat.isAllocated(block) || (differencing && !parentReadsZeros(at, n))) {
+            if (zeroesNeedBytes(at, n)) {
                 for (int done = 0; done < n; ) {
                     int k = Math.min(n - done, ZEROS.length);
                     doWrite(at + done, ZERO_BUFFER.duplicate().limit(k));
@@ -399,6 +398,25 @@ final class DynamicVhdImage extends AbstractBlockImage {
             }
             at += n;
         }
+    }
+
+    /** Cheap where {@link #doWriteZeroes} writes nothing: no block of the range is allocated (nor reads a parent's data). */
+    @Override
+    protected boolean doZeroesCheaply(long offset, long length) throws IOException {
+        long end = offset + length;
+        for (long at = offset; at < end; ) {
+            int n = (int) Math.min(end - at, blockSize - (at & (blockSize - 1)));
+            if (zeroesNeedBytes(at, n)) {
+                return false;
+            }
+            at += n;
+        }
+        return true;
+    }
+
+    /** @return whether zeroing {@code n} bytes at {@code at}, within one block, writes zero bytes */
+    private boolean zeroesNeedBytes(long at, int n) throws IOException {
+        return bat.isAllocated((int) (at >>> blockShift)) || (differencing && !parentReadsZeros(at, n));
     }
 
     private boolean parentReadsZeros(long at, long n) throws IOException {

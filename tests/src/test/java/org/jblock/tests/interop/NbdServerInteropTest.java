@@ -186,6 +186,28 @@ class NbdServerInteropTest {
     }
 
     @Test
+    void fastZeroSucceedsOverDataWhereTheStorageZeroes() throws IOException {
+        // A raw image on an NBD server that offers WRITE_ZEROES: zeroing data costs one request, not its bytes.
+        Path raw = dir.resolve("data.raw");
+        byte[] data = new byte[4 << 20];
+        java.util.Arrays.fill(data, (byte) 0x11);
+        Files.write(raw, data);
+        try (NbdServers qemu = NbdServers.qemuWritable(raw, "raw", dir);
+             NbdServers jblock = NbdServers.jblock(qemu.uri(), "raw", dir)) {
+            Result result = libnbd("fast-zero.py", jblock.uri());
+            assertEquals("ok\n", result.stdout(), result::describe);
+        }
+        byte[] back = Files.readAllBytes(raw);
+        assertEquals(data.length, back.length);
+        for (int i = 0; i < back.length; i++) {
+            byte expected = i >= (1 << 20) && i < (3 << 20) ? 0 : (byte) 0x11;
+            if (back[i] != expected) {
+                throw new AssertionError("byte " + i + " is " + back[i] + ", not " + expected);
+            }
+        }
+    }
+
+    @Test
     void aReadOnlyExportRefusesWritesWithEperm() throws IOException {
         try (NbdServers jblock = NbdServers.jblock(vhd, "vpc", true, 1, dir)) {
             Result result = libnbd("read-only.py", jblock.uri());

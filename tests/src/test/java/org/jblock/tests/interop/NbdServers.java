@@ -34,8 +34,16 @@ abstract class NbdServers implements AutoCloseable {
     /** jblock's server, in this process, serving {@code image} opened through the registry. */
     static NbdServers jblock(Path image, String format, boolean readOnly, int maxConnections, Path dir)
             throws IOException {
+        return jblock(JblockImages.REGISTRY.open(image, new OpenSpec(format, readOnly, false, "")), maxConnections, dir);
+    }
+
+    /** jblock's server, in this process, serving the image the registry opens by {@code name} (a URI, say). */
+    static NbdServers jblock(String name, String format, Path dir) throws IOException {
+        return jblock(JblockImages.REGISTRY.open(name, new OpenSpec(format, false, false, "")), 1, dir);
+    }
+
+    private static NbdServers jblock(BlockImage opened, int maxConnections, Path dir) throws IOException {
         Path socket = dir.resolve("jblock.sock");
-        BlockImage opened = JblockImages.REGISTRY.open(image, new OpenSpec(format, readOnly, false, ""));
         NbdServer server;
         try {
             server = NbdServer.builder()

@@ -118,6 +118,18 @@ public abstract class AbstractBlockImage implements BlockImage {
         change(offset, length, () -> doDiscard(offset, length));
     }
 
+    @Override
+    public final boolean zeroesCheaply(long offset, long length) throws IOException {
+        Lock io = io();
+        try {
+            checkWritable();
+            checkRange(offset, length);
+            return length == 0 || doZeroesCheaply(offset, length);
+        } finally {
+            io.unlock();
+        }
+    }
+
     /** A driver's change of a range that has passed the checks. */
     private interface RangeChange {
         void run() throws IOException;
@@ -277,6 +289,14 @@ public abstract class AbstractBlockImage implements BlockImage {
             doWrite(offset + done, ZEROS.duplicate().limit(n));
             done += n;
         }
+    }
+
+    /**
+     * Whether {@link #doWriteZeroes} over a valid, non-empty range of a writable image writes no zero
+     * bytes; by default {@code false}, as the default {@code doWriteZeroes} writes zero buffers.
+     */
+    protected boolean doZeroesCheaply(long offset, long length) throws IOException {
+        return false;
     }
 
     /** Discards a valid range; by default does nothing (discard is advisory). */

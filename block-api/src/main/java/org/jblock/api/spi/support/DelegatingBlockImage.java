@@ -56,6 +56,11 @@ public class DelegatingBlockImage implements BlockImage {
     }
 
     @Override
+    public boolean zeroesCheaply(long offset, long length) throws IOException {
+        return delegate.zeroesCheaply(offset, length);
+    }
+
+    @Override
     public void discard(long offset, long length) throws IOException {
         delegate.discard(offset, length);
     }
