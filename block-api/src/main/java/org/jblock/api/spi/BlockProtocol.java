@@ -50,7 +50,9 @@ import org.jblock.api.UnsupportedFeatureException;
  *   <li>Register it both ways: {@code provides org.jblock.api.spi.BlockProtocol with ...;} in
  *       {@code module-info.java} and the class name in
  *       {@code META-INF/services/org.jblock.api.spi.BlockProtocol}. Export nothing.</li>
- *   <li>Test it with the contract kit: extend {@code org.jblock.tests.contract.BlockProtocolContract}.</li>
+ *   <li>Test it with the contract kit: extend {@code org.jblock.tests.contract.BlockProtocolContract}
+ *       (a protocol that writes also declares {@code @Nested class Writing extends WritableFiles {}}
+ *       in its test).</li>
  * </ol>
  * Failures are {@link IOException}s, about names and options {@link InvalidOptionException}s; never
  * an unchecked exception.

@@ -327,6 +327,24 @@ class BlockDriverContractCatchesBrokenDriversTest {
                     : ConditionEvaluationResult.disabled("a driver with a planted bug, run only by "
                             + "BlockDriverContractCatchesBrokenDriversTest");
         }
+
+        /** Runs {@code contract} (a kit with a planted bug) through the JUnit launcher. @return the names of the checks that failed */
+        static List<String> failedChecks(Class<?> contract) {
+            List<String> failed = new ArrayList<>();
+            TestExecutionListener listener = new TestExecutionListener() {
+                @Override
+                public void executionFinished(TestIdentifier test, TestExecutionResult result) {
+                    if (test.isTest() && result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                        failed.add(test.getDisplayName().replace("()", ""));
+                    }
+                }
+            };
+            LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
+                    .selectors(DiscoverySelectors.selectClass(contract))
+                    .configurationParameter(PARAMETER, "true")
+                    .build(), listener);
+            return failed;
+        }
     }
 
     /** Raw, with each opened image passed through {@code bug}. */

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -17,12 +16,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.platform.engine.TestExecutionResult;
-import org.junit.platform.engine.discovery.DiscoverySelectors;
-import org.junit.platform.launcher.TestExecutionListener;
-import org.junit.platform.launcher.TestIdentifier;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
 
 /**
  * Each check of the read-only kit catches the bug it is there for: the kit runs, through the JUnit
@@ -44,19 +37,7 @@ class ReadOnlyBlockFileContractCatchesBrokenFilesTest {
     @ParameterizedTest(name = "{0} fails {1}")
     @MethodSource("plantedBugs")
     void the_kit_catches_a_planted_bug_and_passes_a_correct_file(Class<?> contract, String check) {
-        List<String> failed = new ArrayList<>();
-        TestExecutionListener listener = new TestExecutionListener() {
-            @Override
-            public void executionFinished(TestIdentifier test, TestExecutionResult result) {
-                if (test.isTest() && result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
-                    failed.add(test.getDisplayName().replace("()", ""));
-                }
-            }
-        };
-        LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
-                .selectors(DiscoverySelectors.selectClass(contract))
-                .configurationParameter(BlockDriverContractCatchesBrokenDriversTest.OnlyInsideThisTest.PARAMETER, "true")
-                .build(), listener);
+        List<String> failed = BlockDriverContractCatchesBrokenDriversTest.OnlyInsideThisTest.failedChecks(contract);
         if (check == null) {
             assertEquals(List.of(), failed, "the kit fails a correct read-only file");
         } else {

@@ -6,20 +6,17 @@ import java.nio.file.Path;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.jblock.api.BlockFile;
-import org.jblock.api.Options;
 import org.jblock.api.spi.BlockProtocol;
-import org.jblock.api.spi.ProtocolRequest;
-import org.jblock.tests.contract.ReadOnlyBlockFileContract;
+import org.jblock.tests.contract.BlockProtocolContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The http protocol, reached as any third party would (ServiceLoader, the SPI), passes the read-only
- * contract on objects a real nginx serves.
+ * protocol kit, as a protocol that only reads, on objects a real nginx serves.
  */
-class HttpProtocolContractTest extends ReadOnlyBlockFileContract {
+class HttpProtocolContractTest extends BlockProtocolContract {
     private static final AtomicInteger OBJECTS = new AtomicInteger();
 
     @TempDir
@@ -44,10 +41,19 @@ class HttpProtocolContractTest extends ReadOnlyBlockFileContract {
     }
 
     @Override
-    protected BlockFile openReadOnly(byte[] content) throws IOException {
+    protected BlockProtocol protocol() {
+        return http;
+    }
+
+    @Override
+    protected String store(byte[] content) throws IOException {
         String name = "object" + OBJECTS.incrementAndGet() + ".img";
         Files.write(www.resolve(name), content);
-        Options options = Options.of(http.parseFilename(nginx.url(name)), http.openOptions());
-        return http.open(new ProtocolRequest(options, true, BlockFile.LockMode.SHARED));
+        return nginx.url(name);
+    }
+
+    @Override
+    protected String missing() {
+        return nginx.url("missing.img");
     }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jblock.api.spi.BlockProtocol;
 import org.jblock.tests.contract.BlockProtocolContract;
 import org.jblock.tests.thirdparty.xor.XorProtocol;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A third party's protocol passes the protocol contract kit as jblock's own do. */
@@ -36,5 +37,14 @@ class XorProtocolContractTest extends BlockProtocolContract {
     @Override
     protected String missing() {
         return "xor:" + dir.resolve("missing.xor");
+    }
+
+    @Override
+    protected String missingIsNamedAs() {
+        return dir.resolve("missing.xor").toString();
+    }
+
+    @Nested
+    class Writing extends WritableFiles {
     }
 }
