@@ -27,6 +27,7 @@ import org.jblock.nbd.NbdExport;
 import org.jblock.nbd.NbdExportInfo;
 import org.jblock.nbd.NbdServer;
 import org.jblock.registry.DriverRegistry;
+import org.jblock.registry.ImageOpts;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.ProgramName;
 import org.jblock.shell.ToolLogging;
@@ -59,6 +60,10 @@ public final class JblockNbd implements Callable<Integer> {
 
     @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", description = "Image format (probed when absent).")
     String format;
+
+    @Option(names = "--image-opts",
+            description = "FILE is an option string (driver=vpc,file.driver=file,file.filename=disk.vhd).")
+    boolean imageOpts;
 
     @Option(names = {"-r", "--read-only"}, description = "Export read-only.")
     boolean readOnly;
@@ -155,6 +160,9 @@ public final class JblockNbd implements Callable<Integer> {
         if (!list && files.size() != 1) {
             return usage("Invalid number of arguments");
         }
+        if (imageOpts && format != null) {
+            return fail("--image-opts and -f are mutually exclusive");
+        }
         Integer limit = number(shared);
         if (limit == null || limit < 0) {
             return fail("Invalid shared device number '" + shared + "'");
@@ -228,7 +236,16 @@ public final class JblockNbd implements Callable<Integer> {
     private int serve(String file, SocketAddress address, int limit) throws IOException, InterruptedException {
         BlockImage image;
         try {
-            image = registry.open(Path.of(file), new OpenSpec(format, readOnly, false, openOptions));
+            OpenSpec spec = new OpenSpec(format, readOnly, false, openOptions);
+            if (imageOpts) {
+                ImageOpts.Parsed parsed = ImageOpts.parse(file);
+                for (String warning : parsed.warnings()) {
+                    err.println(program() + ": warning: " + warning);
+                }
+                image = registry.open(parsed.options(), spec);
+            } else {
+                image = registry.open(Path.of(file), spec);
+            }
         } catch (IOException | RuntimeException e) {
             return fail("Failed to open '" + file + "': " + Messages.describe(e));
         }

@@ -62,6 +62,26 @@ class NbdCommandTest {
     }
 
     @Test
+    void imageOptsNameTheImageByQemusKeys() throws IOException {
+        Path socket = folder.resolve("s.sock");
+        ToolProcess.Started server = jblockNbd("--image-opts", "-k", socket.toString(),
+                "driver=vpc,file.driver=file,file.filename=" + folder.resolve("disk.vhd")).start();
+        awaitSocket(socket, server);
+        RealTools.run(Tool.QEMU_IO, "-f", "raw", "-c", "write -P 0x6b 3M 1M", "nbd+unix:///?socket=" + socket)
+                .assertSucceeded();
+        ToolProcess.Run end = server.await();
+        assertEquals(0, end.status(), end::all);
+        Result check = RealTools.run(Tool.QEMU_IO, "-f", "vpc", "-c", "read -P 0x6b 3M 1M",
+                folder.resolve("disk.vhd").toString()).assertSucceeded();
+        assertFalse(check.stdout().contains("Pattern verification failed"), check::describe);
+
+        ToolProcess.Run both = jblockNbd("--image-opts", "-f", "vpc", "-k", socket.toString(),
+                "driver=vpc,file.filename=disk.vhd").run();
+        assertEquals(1, both.status(), both::all);
+        assertEquals("jblock-nbd: --image-opts and -f are mutually exclusive\n", both.err(), both::all);
+    }
+
+    @Test
     void forkReturnsOnceListeningAndSigtermKeepsEveryWrite() throws Exception {
         Path socket = folder.resolve("s.sock");
         Path pidFile = folder.resolve("nbd.pid");
