@@ -2,9 +2,7 @@ package org.jblock.driver.raw;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.Extent;
@@ -44,30 +42,10 @@ final class RawImage extends AbstractBlockImage {
         return file().capabilities().contains(BlockFile.Capability.WRITE_ZEROES);
     }
 
-    /**
-     * Data wherever the storage may hold data; zero only where it reports a hole it knows for sure
-     * ({@link BlockFile#seekHole}), so data is never reported as zeros.
-     */
+    /** The storage's data and holes ({@link #extentsOfStorage}). */
     @Override
     protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
-        List<Extent> extents = new ArrayList<>(1);
-        long end = offset + length;
-        long at = offset;
-        while (at < end) {
-            long data = Math.min(Math.max(file().seekData(at), at), end);
-            if (data > at) {
-                extents.add(new Extent(at, data - at, false, true, true, OptionalLong.of(at)));
-            }
-            if (data == end) {
-                break;
-            }
-            long hole = Math.min(file().seekHole(data), end);
-            // A storage whose hole report does not move on is taken at its word for nothing: data.
-            long dataEnd = hole > data ? hole : end;
-            extents.add(Extent.data(data, dataEnd - data, data));
-            at = dataEnd;
-        }
-        return extents;
+        return extentsOfStorage(offset, length);
     }
 
     @Override

@@ -189,7 +189,10 @@ class RawDriverTest {
     @Test
     void block_status_of_a_local_file_is_data_mapped_at_the_same_offset() throws Exception {
         Path path = create("map.img", 4 * MIB, "");
-        try (BlockImage image = open(path, true)) {
+        try (BlockImage image = open(path, false)) {
+            image.write(MIB, ByteBuffer.wrap(new byte[(int) (2 * MIB)]));
+            image.flush();
+            // written (even zeros): data wherever holes are known (JDK 22+) and where they are not
             assertEquals(List.of(Extent.data(MIB, 2 * MIB, MIB)), image.blockStatus(MIB, 2 * MIB));
         }
     }

@@ -53,9 +53,10 @@ final class FixedVhdImage extends AbstractBlockImage {
         file().write(src, offset);
     }
 
+    /** The file's data and holes ({@link #extentsOfStorage}): byte {@code n} of the disk is byte {@code n} of the file. */
     @Override
-    protected List<Extent> doBlockStatus(long offset, long length) {
-        return List.of(Extent.data(offset, length, offset));
+    protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
+        return extentsOfStorage(offset, length);
     }
 
     @Override

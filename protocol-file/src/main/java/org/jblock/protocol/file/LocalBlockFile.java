@@ -27,10 +27,12 @@ import org.jblock.api.spi.BlockProtocol;
  * <p>{@link #lock(LockMode)} takes QEMU's byte locks (seen by other processes) and a lock in this
  * process's own table (POSIX locks cannot tell two opens of one process apart).
  *
- * <p>It reports no holes ({@link #seekData}/{@link #seekHole} keep their all-data defaults): the JDK
- * offers no {@code SEEK_HOLE}, and the cheap substitute, the file's allocated block count, is not
- * to be trusted (a file whose data sits in its inode, or whose blocks a file system has not yet
- * counted, shows none), and calling data zeros would lose it for anyone who copies by holes.
+ * <p>Holes ({@link #seekData}/{@link #seekHole}) and hole punching ({@link #writeZeroes} with
+ * {@code mayUnmap}, {@link #discard}) come from {@link Holes}: on JDK 22+ on Linux they are
+ * {@code lseek(SEEK_DATA/SEEK_HOLE)} and {@code fallocate(PUNCH_HOLE)}; on JDK 17, and on file
+ * systems that support neither, every byte is data and zeros are written. (The cheap JDK 17
+ * substitute, the file's allocated block count, is not to be trusted: a file whose data sits in
+ * its inode, or whose blocks a file system has not yet counted, shows none.)
  */
 public final class LocalBlockFile implements BlockFile {
     private final Path path;
@@ -39,6 +41,7 @@ public final class LocalBlockFile implements BlockFile {
     private final RandomAccessFile file;
     private final FileChannel channel;
     private final boolean readOnly;
+    private final Holes holes;
     private FileLocks.Held lock;
     private volatile boolean closed;
     /**
@@ -55,6 +58,7 @@ public final class LocalBlockFile implements BlockFile {
         this.file = file;
         this.channel = file.getChannel();
         this.readOnly = readOnly;
+        this.holes = Holes.open(path, !readOnly);
     }
 
     /**
@@ -224,6 +228,95 @@ public final class LocalBlockFile implements BlockFile {
     }
 
     @Override
+    public long seekData(long position) throws IOException {
+        return seek(position, true);
+    }
+
+    @Override
+    public long seekHole(long position) throws IOException {
+        return seek(position, false);
+    }
+
+    private long seek(long position, boolean data) throws IOException {
+        long size = size();
+        long at = Math.max(position, 0);
+        if (at >= size) {
+            return size;
+        }
+        return Math.max(at, data ? holes.seekData(at, size) : holes.seekHole(at, size));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>With {@code mayUnmap}, the part inside the file becomes a hole where the file system can
+     * punch one; without, it is zeroed in place ({@code FALLOC_FL_ZERO_RANGE}) where the file system
+     * can; else zeros are written. A part past the end grows the file sparsely.
+     */
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        ensureOpen();
+        if (readOnly) {
+            throw new ReadOnlyImageException(name);
+        }
+        if (offset < 0 || length < 0) {
+            throw new InvalidRequestException(name + ": negative offset or length (" + offset + ", " + length + ")");
+        }
+        if (holes.punches() && length > 0) {
+            long size = size();
+            long inside = Math.max(0, Math.min(offset + length, size) - offset);
+            if (inside == 0 || (mayUnmap ? punch(offset, inside) : zeroRange(offset, inside))) {
+                if (offset + length > size) {
+                    truncate(offset + length);
+                }
+                return;
+            }
+        }
+        BlockFile.super.writeZeroes(offset, length, mayUnmap);
+    }
+
+    /** {@inheritDoc} <p>Punches a hole where the file system can. */
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        ensureOpen();
+        BlockFile.super.discard(offset, length);
+        long inside = Math.max(0, Math.min(offset + length, size()) - offset);
+        if (inside > 0) {
+            punch(offset, inside);
+        }
+    }
+
+    private boolean punch(long offset, long length) {
+        try {
+            return holes.punch(offset, length);
+        } finally {
+            unflushed.set(true);
+        }
+    }
+
+    private boolean zeroRange(long offset, long length) {
+        try {
+            return holes.zeroRange(offset, length);
+        } finally {
+            unflushed.set(true);
+        }
+    }
+
+    /** @return {@link Capability#HOLES} where holes are known, the punching ones where holes can be made */
+    @Override
+    public java.util.Set<Capability> capabilities() {
+        java.util.Set<Capability> all = BlockFile.super.capabilities();
+        if (holes.seeks()) {
+            all.add(Capability.HOLES);
+        }
+        if (!readOnly && holes.punches()) {
+            all.add(Capability.DISCARD);
+            all.add(Capability.WRITE_ZEROES);
+        }
+        return all;
+    }
+
+    @Override
     public void flush() throws IOException {
         ensureOpen();
         // Cleared before the force: a write that finishes meanwhile marks it again for the next flush.
@@ -302,7 +395,11 @@ public final class LocalBlockFile implements BlockFile {
                 lock = null;
             }
         } finally {
-            FileLocks.close(fileKey, file);
+            try {
+                FileLocks.close(fileKey, holes);
+            } finally {
+                FileLocks.close(fileKey, file);
+            }
         }
     }
 

@@ -65,6 +65,33 @@ public abstract class AbstractBlockImage implements BlockImage {
         return file;
     }
 
+    /**
+     * Block status of a disk whose byte {@code n} is byte {@code n} of the storage (a raw image, a
+     * fixed VHD): data wherever {@link BlockFile#seekData}/{@link BlockFile#seekHole} say the
+     * storage may hold data, zero only where it reports a hole it knows for sure, so data is never
+     * reported as zeros. A storage that tells no holes gives one data extent.
+     */
+    protected final List<Extent> extentsOfStorage(long offset, long length) throws IOException {
+        List<Extent> extents = new ArrayList<>(1);
+        long end = offset + length;
+        long at = offset;
+        while (at < end) {
+            long data = Math.min(Math.max(file.seekData(at), at), end);
+            if (data > at) {
+                extents.add(new Extent(at, data - at, false, true, true, OptionalLong.of(at)));
+            }
+            if (data == end) {
+                break;
+            }
+            long hole = Math.min(file.seekHole(data), end);
+            // A storage whose hole report does not move on is taken at its word for nothing: data.
+            long dataEnd = hole > data ? hole : end;
+            extents.add(Extent.data(data, dataEnd - data, data));
+            at = dataEnd;
+        }
+        return extents;
+    }
+
     /** @return the driver's name */
     protected final String format() {
         return format;

@@ -1,0 +1,203 @@
+package org.jblock.protocol.file;
+
+import java.io.Closeable;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * A local file's holes, JDK 22+ version (the multi-release jar's {@code META-INF/versions/22}):
+ * {@code lseek(SEEK_DATA/SEEK_HOLE)} and {@code fallocate(PUNCH_HOLE or ZERO_RANGE, KEEP_SIZE)} through the
+ * Foreign Function &amp; Memory API, on Linux.
+ *
+ * <p>The calls need a file descriptor, which {@code FileChannel} does not expose (reaching into
+ * {@code sun.nio.ch} would need {@code --add-opens}). So the file is opened a second time, with
+ * {@code open(2)}, for these calls alone; {@code lseek} on that descriptor only asks a question
+ * (nothing reads through it, so its shared file offset does not matter). Closing a descriptor of a
+ * file drops the process's POSIX locks on it, so the owner closes this one through
+ * {@code FileLocks.close}, like its channel.
+ *
+ * <p>Anything that keeps the calls from working — another operating system, native access denied
+ * ({@code --illegal-native-access=deny}), a file system without {@code SEEK_DATA} ({@code EINVAL})
+ * or without hole punching ({@code EOPNOTSUPP}) — leaves the JDK 17 behaviour: all data, nothing
+ * punched.
+ */
+final class Holes implements Closeable {
+    private static final int O_RDONLY = 0;
+    private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 0x80000;
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
+    private static final int FALLOC_FL_KEEP_SIZE = 1;
+    private static final int FALLOC_FL_PUNCH_HOLE = 2;
+    private static final int FALLOC_FL_ZERO_RANGE = 0x10;
+    private static final int ENXIO = 6;
+    private static final int EINTR = 4;
+
+    private static final Native NATIVE = Native.load();
+
+    private final int fd;
+    private volatile boolean seeks;
+    private volatile boolean punches;
+    private volatile boolean zeroesRanges;
+    private boolean closed;
+
+    private Holes(int fd, boolean writable) {
+        this.fd = fd;
+        this.seeks = fd >= 0;
+        this.punches = fd >= 0 && writable;
+        this.zeroesRanges = punches;
+    }
+
+    /** @return the holes of {@code path}, or an object that knows of none when they cannot be asked */
+    static Holes open(Path path, boolean writable) {
+        if (NATIVE == null) {
+            return new Holes(-1, false);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocateFrom(path.toString());
+            int fd = (int) NATIVE.open.invokeExact(name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+            return new Holes(fd, writable);
+        } catch (Throwable e) {
+            return new Holes(-1, false);
+        }
+    }
+
+    boolean seeks() {
+        return seeks;
+    }
+
+    boolean punches() {
+        return punches;
+    }
+
+    /** {@code lseek(SEEK_DATA)} for {@code 0 <= position < size}; {@code size} when only holes follow. */
+    long seekData(long position, long size) {
+        long found = seek(position, SEEK_DATA, size);
+        return found < 0 ? position : Math.min(found, size);
+    }
+
+    /** {@code lseek(SEEK_HOLE)} for {@code 0 <= position < size}; {@code size} when no hole follows. */
+    long seekHole(long position, long size) {
+        long found = seek(position, SEEK_HOLE, size);
+        return found < 0 ? size : Math.min(found, size);
+    }
+
+    /** @return the offset found, {@code size} for ENXIO, or -1 when the file system cannot tell */
+    private long seek(long position, int whence, long size) {
+        if (!seeks) {
+            return -1;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(NATIVE.captureLayout);
+            long found = (long) NATIVE.lseek.invokeExact(state, fd, position, whence);
+            if (found >= 0) {
+                return found;
+            }
+            int errno = (int) NATIVE.errno.get(state, 0L);
+            if (errno == ENXIO) {
+                return size;
+            }
+            // EINVAL: the file system has no SEEK_DATA; anything else: do not trust it either.
+            seeks = false;
+            return -1;
+        } catch (Throwable e) {
+            seeks = false;
+            return -1;
+        }
+    }
+
+    /** @return whether the range, inside the file, now is a hole (reads as zeros) */
+    boolean punch(long offset, long length) {
+        if (!punches) {
+            return false;
+        }
+        // EOPNOTSUPP and the like: the caller writes zeros instead, now and from now on.
+        punches = fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+        return punches;
+    }
+
+    /** @return whether the range, inside the file, now reads as zeros and stays allocated */
+    boolean zeroRange(long offset, long length) {
+        if (!zeroesRanges) {
+            return false;
+        }
+        zeroesRanges = fallocate(FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, offset, length);
+        return zeroesRanges;
+    }
+
+    private boolean fallocate(int mode, long offset, long length) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(NATIVE.captureLayout);
+            for (int attempt = 0; attempt < 8; attempt++) {
+                int result = (int) NATIVE.fallocate.invokeExact(state, fd, mode, offset, length);
+                if (result == 0) {
+                    return true;
+                }
+                if ((int) NATIVE.errno.get(state, 0L) != EINTR) {
+                    return false;
+                }
+            }
+        } catch (Throwable e) {
+            // as unsupported
+        }
+        return false;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed || fd < 0) {
+            return;
+        }
+        closed = true;
+        seeks = false;
+        punches = false;
+        zeroesRanges = false;
+        try {
+            int ignored = (int) NATIVE.close.invokeExact(fd);
+        } catch (Throwable e) {
+            // nothing to give back
+        }
+    }
+
+    /** The C functions, or none when this is not Linux or native access is refused. */
+    private record Native(MethodHandle open, MethodHandle lseek, MethodHandle fallocate, MethodHandle close,
+                          StructLayout captureLayout, VarHandle errno) {
+        static Native load() {
+            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
+                return null;
+            }
+            try {
+                Linker linker = Linker.nativeLinker();
+                var libc = linker.defaultLookup();
+                Linker.Option capture = Linker.Option.captureCallState("errno");
+                StructLayout layout = Linker.Option.captureStateLayout();
+                VarHandle errno = layout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+                MethodHandle open = linker.downcallHandle(libc.find("open").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_INT),
+                        Linker.Option.firstVariadicArg(2));
+                MethodHandle lseek = linker.downcallHandle(libc.find("lseek").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_INT), capture);
+                MethodHandle fallocate = linker.downcallHandle(libc.find("fallocate").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), capture);
+                MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                return new Native(open, lseek, fallocate, close, layout, errno);
+            } catch (RuntimeException e) {
+                // IllegalCallerException when native access is denied; a missing symbol
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package org.jblock.protocol.file;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+
+import org.jblock.api.BlockFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Holes of a local file: on JDK 22+ on Linux, on a file system that keeps holes, they are seen and
+ * punched; everywhere else (JDK 17 above all) the documented fallback holds: all data, zeros written.
+ * The build runs this class on both JDKs when it finds a JDK 22+.
+ */
+class LocalBlockFileHolesTest {
+    private static final long MIB = 1 << 20;
+    private static final Set<String> FILE_SYSTEMS_WITH_HOLES = Set.of("ext4", "xfs", "btrfs", "tmpfs");
+
+    @TempDir
+    Path dir;
+
+    /** Whether this JDK, operating system and file system are to report and punch holes. */
+    private boolean holesExpected() throws IOException {
+        return Runtime.version().feature() >= 22
+                && System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")
+                && FILE_SYSTEMS_WITH_HOLES.contains(Files.getFileStore(dir).type());
+    }
+
+    /** 16 MiB: data at [1 MiB, 2 MiB) and [8 MiB, 8 MiB + 4 KiB), holes elsewhere. */
+    private Path sparseFile() throws IOException {
+        Path path = dir.resolve("sparse.img");
+        try (LocalBlockFile file = LocalBlockFile.create(path)) {
+            file.truncate(16 * MIB);
+            file.write(ByteBuffer.wrap(filled((int) MIB, 7)), MIB);
+            file.write(ByteBuffer.wrap(filled(4096, 9)), 8 * MIB);
+            file.flush();
+        }
+        return path;
+    }
+
+    private static byte[] filled(int length, int value) {
+        byte[] bytes = new byte[length];
+        java.util.Arrays.fill(bytes, (byte) value);
+        return bytes;
+    }
+
+    @Test
+    void seek_data_and_hole_find_the_runs_or_report_all_data() throws Exception {
+        Path path = sparseFile();
+        try (LocalBlockFile file = LocalBlockFile.open(path, true)) {
+            if (holesExpected()) {
+                assertTrue(file.capabilities().contains(BlockFile.Capability.HOLES));
+                assertEquals(MIB, file.seekData(0));
+                assertEquals(2 * MIB, file.seekHole(MIB));
+                assertEquals(8 * MIB, file.seekData(2 * MIB));
+                // a file system may round the data run up to its block size, never past the next hole
+                long hole = file.seekHole(8 * MIB);
+                assertTrue(hole >= 8 * MIB + 4096 && hole < 16 * MIB, "hole after the second run at " + hole);
+                assertEquals(16 * MIB, file.seekData(hole), "only holes follow: ENXIO means the size");
+            } else {
+                assertFalse(file.capabilities().contains(BlockFile.Capability.HOLES));
+                assertEquals(0, file.seekData(0));
+                assertEquals(16 * MIB, file.seekHole(0));
+                assertEquals(3 * MIB, file.seekData(3 * MIB));
+            }
+            assertEquals(16 * MIB, file.seekData(16 * MIB));
+            assertEquals(16 * MIB, file.seekHole(20 * MIB));
+        }
+    }
+
+    @Test
+    void write_zeroes_that_may_unmap_punches_a_hole_that_reads_zeros() throws Exception {
+        Path path = dir.resolve("full.img");
+        Files.write(path, filled((int) (8 * MIB), 5));
+        try (LocalBlockFile file = LocalBlockFile.open(path, false)) {
+            file.flush();
+            long before = LocalBlockFileTest.allocatedBytes(path);
+            file.writeZeroes(2 * MIB, 4 * MIB, true);
+            file.discard(7 * MIB, MIB);
+            file.flush();
+            ByteBuffer back = ByteBuffer.allocate((int) (4 * MIB));
+            file.readFully(back, 2 * MIB);
+            assertArrayEquals(new byte[(int) (4 * MIB)], back.array());
+            ByteBuffer kept = ByteBuffer.allocate((int) MIB);
+            file.readFully(kept, MIB);
+            assertArrayEquals(filled((int) MIB, 5), kept.array());
+            assertEquals(8 * MIB, file.size());
+            long after = LocalBlockFileTest.allocatedBytes(path);
+            if (holesExpected()) {
+                assertTrue(file.capabilities().containsAll(
+                        Set.of(BlockFile.Capability.DISCARD, BlockFile.Capability.WRITE_ZEROES)));
+                assertTrue(after <= before - 5 * MIB, "allocated " + before + " -> " + after);
+                assertEquals(6 * MIB, file.seekData(2 * MIB));
+            } else {
+                assertEquals(before, after, "JDK 17 writes zeros and punches nothing");
+                assertEquals(2 * MIB, file.seekData(2 * MIB));
+            }
+        }
+    }
+
+    @Test
+    void write_zeroes_that_may_not_unmap_reads_zeros_and_keeps_the_space() throws Exception {
+        Path path = dir.resolve("kept.img");
+        Files.write(path, filled((int) (4 * MIB), 6));
+        try (LocalBlockFile file = LocalBlockFile.open(path, false)) {
+            file.flush();
+            long before = LocalBlockFileTest.allocatedBytes(path);
+            file.writeZeroes(MIB, 2 * MIB, false);
+            file.flush();
+            ByteBuffer back = ByteBuffer.allocate((int) (2 * MIB));
+            file.readFully(back, MIB);
+            assertArrayEquals(new byte[(int) (2 * MIB)], back.array());
+            ByteBuffer tail = ByteBuffer.allocate((int) MIB);
+            file.readFully(tail, 3 * MIB);
+            assertArrayEquals(filled((int) MIB, 6), tail.array());
+            assertEquals(before, LocalBlockFileTest.allocatedBytes(path), "no hole without may-unmap");
+            assertEquals(MIB, file.seekData(MIB));
+            assertEquals(4 * MIB, file.seekHole(MIB));
+        }
+    }
+
+    @Test
+    void write_zeroes_past_the_end_grows_the_file_with_zeros() throws Exception {
+        Path path = dir.resolve("short.img");
+        Files.write(path, filled((int) MIB, 3));
+        try (LocalBlockFile file = LocalBlockFile.open(path, false)) {
+            file.writeZeroes(MIB / 2, 2 * MIB, true);
+            assertEquals(MIB / 2 + 2 * MIB, file.size());
+            ByteBuffer back = ByteBuffer.allocate((int) (2 * MIB));
+            file.readFully(back, MIB / 2);
+            assertArrayEquals(new byte[(int) (2 * MIB)], back.array());
+            ByteBuffer head = ByteBuffer.allocate((int) (MIB / 2));
+            file.readFully(head, 0);
+            assertArrayEquals(filled((int) (MIB / 2), 3), head.array());
+        }
+    }
+}
