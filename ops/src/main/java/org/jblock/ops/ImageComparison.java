@@ -17,6 +17,8 @@ import org.jblock.api.ProgressListener;
  */
 public final class ImageComparison {
     private static final int CHUNK = 2 << 20;
+    /** How far one block-status question looks for zeros ahead of the chunk by chunk comparison. */
+    private static final long SKIP_LOOKAHEAD = 1L << 30;
     private static final int SECTOR = 512;
 
     /** How two images compare. */
@@ -69,6 +71,15 @@ public final class ImageComparison {
         total = Math.max(sizeA, sizeB);
         progress.progress(0, total);
         for (long at = 0; at < common; at += CHUNK) {
+            long zeros = zerosInBoth(a, b, at, common - at);
+            if (zeros > 0) {
+                // A stretch both report as zeros (holes of a sparse image) is passed in one step.
+                at += zeros;
+                advance(zeros);
+                if (at >= common) {
+                    break;
+                }
+            }
             int length = (int) Math.min(CHUNK, common - at);
             List<Extent> extentsA = a.blockStatus(at, length);
             List<Extent> extentsB = b.blockStatus(at, length);
@@ -99,6 +110,23 @@ public final class ImageComparison {
         long nonZero = firstNonZero(sizeA > sizeB ? a : b, common, total);
         return nonZero >= 0 ? new Result(Verdict.CONTENT_MISMATCH, nonZero, true)
                 : new Result(Verdict.IDENTICAL, -1, true);
+    }
+
+    /**
+     * @return how many bytes from {@code at} on (up to {@link #SKIP_LOOKAHEAD}) both images report as
+     *         zeros with the same status, or 0
+     */
+    private static long zerosInBoth(BlockImage a, BlockImage b, long at, long remaining) throws IOException {
+        long length = Math.min(SKIP_LOOKAHEAD, remaining);
+        Extent x = a.blockStatus(at, length).get(0);
+        if (!x.zero() || x.length() < CHUNK) {
+            return 0;
+        }
+        Extent y = b.blockStatus(at, length).get(0);
+        if (!y.zero() || y.data() != x.data()) {
+            return 0;
+        }
+        return Math.min(x.length(), y.length());
     }
 
     private void advance(long length) {
