@@ -5,6 +5,7 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,12 +29,29 @@ import org.jblock.api.ProgressListener;
  *
  * <p>A copier may be told to copy only some runs of the source ({@link #only}): {@code commit} copies
  * the runs of the layers above its base and leaves the rest of the base alone.
+ *
+ * <p>A salvaging copier ({@link #salvaging}, qemu-img's {@code convert --salvage}) goes on where the
+ * source fails: a range whose block status cannot be had is narrowed down to the sectors that fail,
+ * and those are read as data; a range that cannot be read is read again sector by sector, and each
+ * sector that still fails is copied as zeros. Every such sector is reported, so nothing is lost
+ * silently.
  */
 public final class ImageCopier {
     /** Bytes per unit of work: a VHD block, so a chunk never splits one block between workers. */
     public static final int CHUNK = 2 << 20;
     /** Bytes of a chunk written in chunk order when writes are in order (see {@link #copyChunk}). */
     private static final int FIRST_WRITE = 4096;
+    /** The unit a salvaging copy gives up on: one sector. */
+    private static final int SECTOR = 512;
+
+    /** Hears what a salvaging copy could not get from its source; offsets count across all sources. */
+    public interface Salvage {
+        /** The block status of the sector at {@code offset} failed: it is read as data. */
+        void blockStatusFailed(long offset, IOException cause);
+
+        /** The sector at {@code offset} could not be read: it is copied as zeros. */
+        void readFailed(long offset, IOException cause);
+    }
 
     private final List<BlockImage> sources;
     private final long[] sourceStarts;
@@ -47,6 +65,8 @@ public final class ImageCopier {
     private final ProgressListener progress;
     private final AtomicLong copied = new AtomicLong();
     private volatile Predicate<Extent> wanted = e -> true;
+    /** Null: a source that fails fails the copy. */
+    private volatile Salvage salvage;
 
     private final Object turn = new Object();
     /** Chunks done (written or skipped) past {@link #nextToWrite}. */
@@ -89,6 +109,17 @@ public final class ImageCopier {
      */
     public ImageCopier only(Predicate<Extent> wanted) {
         this.wanted = wanted;
+        return this;
+    }
+
+    /**
+     * Goes on past the source's failures, telling {@code listener} of each sector given up on (see
+     * the class comment). An interruption still stops the copy.
+     *
+     * @return this copier
+     */
+    public ImageCopier salvaging(Salvage listener) {
+        this.salvage = listener;
         return this;
     }
 
@@ -153,7 +184,8 @@ public final class ImageCopier {
         // copier does not want are neither read nor written.
         List<long[]> runs = new ArrayList<>();
         List<long[]> taken = new ArrayList<>();
-        for (Extent e : image.blockStatus(sourceOffset, length)) {
+        long base = targetOffset - sourceOffset;
+        for (Extent e : blockStatus(image, sourceOffset, length, base)) {
             int from = (int) (e.start() - sourceOffset);
             if (!wanted.test(e)) {
                 continue;
@@ -162,7 +194,7 @@ public final class ImageCopier {
             if (e.zero()) {
                 continue;
             }
-            image.read(e.start(), buffer.clear().position(from).limit(from + (int) e.length()).slice());
+            read(image, e.start(), buffer, from, from + (int) e.length(), base);
             splitData(buffer, from, from + (int) e.length(), runs);
         }
 
@@ -190,6 +222,58 @@ public final class ImageCopier {
             issue(buffer, targetOffset, request);
         }
         progress.progress(copied.addAndGet(length), totalSize());
+    }
+
+    /**
+     * The block status of {@code [offset, offset+length)}; when salvaging, a failing range is split
+     * until the sectors that fail are found, and those count as data ({@code base} turns a source
+     * offset into the offset reported).
+     */
+    private List<Extent> blockStatus(BlockImage image, long offset, long length, long base) throws IOException {
+        try {
+            return image.blockStatus(offset, length);
+        } catch (IOException e) {
+            Salvage listener = salvage;
+            if (listener == null || e instanceof InterruptedIOException) {
+                throw e;
+            }
+            if (length <= SECTOR) {
+                listener.blockStatusFailed(base + offset, e);
+                return List.of(new Extent(offset, length, true, false, true, OptionalLong.empty()));
+            }
+            long half = Math.max(SECTOR, (length / 2) / SECTOR * SECTOR);
+            List<Extent> both = new ArrayList<>(blockStatus(image, offset, half, base));
+            both.addAll(blockStatus(image, offset + half, length - half, base));
+            return both;
+        }
+    }
+
+    /**
+     * Reads the source at {@code offset} into {@code buffer[from, to)}; when salvaging, a failed read
+     * is read again sector by sector and each sector that fails is zeros.
+     */
+    private void read(BlockImage image, long offset, ByteBuffer buffer, int from, int to, long base) throws IOException {
+        try {
+            image.read(offset, buffer.clear().position(from).limit(to).slice());
+            return;
+        } catch (IOException e) {
+            if (salvage == null || e instanceof InterruptedIOException) {
+                throw e;
+            }
+        }
+        for (int at = from; at < to; at += SECTOR) {
+            int end = Math.min(to, at + SECTOR);
+            long sector = offset + (at - from);
+            try {
+                image.read(sector, buffer.clear().position(at).limit(end).slice());
+            } catch (IOException e) {
+                if (e instanceof InterruptedIOException) {
+                    throw e;
+                }
+                Zeroes.fill(buffer, at, end);
+                salvage.readFailed(base + sector, e);
+            }
+        }
     }
 
     /** A write of {@code buffer[from, to)}, or of zeros over that range. */

@@ -52,6 +52,11 @@ final class Zeroes {
         return -1;
     }
 
+    /** Sets {@code buffer[from, to)} to zeros ({@code to - from <= MAX_RUN}). */
+    static void fill(ByteBuffer buffer, int from, int to) {
+        buffer.put(from, ZEROS, 0, to - from);
+    }
+
     /** @return a read-only buffer of {@code length} zeros ({@code length <= MAX_RUN}) */
     static ByteBuffer of(int length) {
         return ZEROS.slice(0, length);

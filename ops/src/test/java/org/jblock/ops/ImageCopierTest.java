@@ -127,6 +127,89 @@ class ImageCopierTest {
     }
 
     /** Counts the bytes written through it. */
+    @ParameterizedTest(name = "{0} workers")
+    @CsvSource({"1", "4"})
+    void aSalvagingCopyZeroesOnlyTheSectorsThatFailAndReportsEach(int workers) throws IOException {
+        int size = 3 * ImageCopier.CHUNK;
+        byte[] content = new byte[size];
+        new Random(42).nextBytes(content);
+        long badRead1 = ImageCopier.CHUNK + 4096;
+        long badRead2 = ImageCopier.CHUNK + 4608;
+        long badStatus = 2L * ImageCopier.CHUNK + 1024;
+        List<Long> readFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Long> statusFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (BlockImage healthy = rawImage(new BlockFileCounter("src"), content);
+             BlockImage source = new FailingImage(healthy, List.of(badRead1, badRead2), badStatus);
+             BlockImage target = rawImage(new BlockFileCounter("dst"), new byte[0])) {
+            target.resize(size);
+            new ImageCopier(List.of(source), target, true, 4096, workers, false, ProgressListener.NONE)
+                    .salvaging(new ImageCopier.Salvage() {
+                        @Override
+                        public void blockStatusFailed(long offset, IOException cause) {
+                            statusFailures.add(offset);
+                        }
+
+                        @Override
+                        public void readFailed(long offset, IOException cause) {
+                            assertEquals("Input/output error", cause.getMessage());
+                            readFailures.add(offset);
+                        }
+                    })
+                    .copy();
+            byte[] expected = content.clone();
+            java.util.Arrays.fill(expected, (int) badRead1, (int) badRead1 + 512, (byte) 0);
+            java.util.Arrays.fill(expected, (int) badRead2, (int) badRead2 + 512, (byte) 0);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, contentOf(target),
+                    "every readable byte is copied, the two bad sectors are zeros");
+            assertEquals(List.of(badRead1, badRead2), readFailures.stream().sorted().toList());
+            assertEquals(List.of(badStatus), statusFailures);
+        }
+    }
+
+    @Test
+    void withoutSalvageAFailingReadFailsTheCopy() throws IOException {
+        int size = ImageCopier.CHUNK;
+        try (BlockImage healthy = rawImage(new BlockFileCounter("src"), new byte[size]);
+             BlockImage source = new FailingImage(healthy, List.of(512L), -1);
+             BlockImage target = rawImage(new BlockFileCounter("dst"), new byte[0])) {
+            target.resize(size);
+            // The source reports data (raw), so the bad sector is read and the copy fails.
+            IOException failure = assertThrows(IOException.class, () ->
+                    new ImageCopier(List.of(source), target, true, 4096, 1, false, ProgressListener.NONE).copy());
+            assertEquals("Input/output error", failure.getMessage());
+        }
+    }
+
+    /** A disk with bad sectors: reads touching them fail, and so does block status over one sector. */
+    private static final class FailingImage extends org.jblock.api.spi.support.DelegatingBlockImage {
+        private final List<Long> badSectors;
+        private final long badStatusSector;
+
+        FailingImage(BlockImage delegate, List<Long> badSectors, long badStatusSector) {
+            super(delegate);
+            this.badSectors = badSectors;
+            this.badStatusSector = badStatusSector;
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            for (long bad : badSectors) {
+                if (offset < bad + 512 && bad < offset + dst.remaining()) {
+                    throw new IOException("Input/output error");
+                }
+            }
+            super.read(offset, dst);
+        }
+
+        @Override
+        public List<org.jblock.api.Extent> blockStatus(long offset, long length) throws IOException {
+            if (badStatusSector >= 0 && offset < badStatusSector + 512 && badStatusSector < offset + length) {
+                throw new IOException("Input/output error");
+            }
+            return super.blockStatus(offset, length);
+        }
+    }
+
     static class BlockFileCounter extends DelegatingBlockFile {
         final AtomicLong written = new AtomicLong();
 

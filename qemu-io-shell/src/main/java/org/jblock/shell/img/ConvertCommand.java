@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
  *
  * <p>{@code --salvage} (qemu-img's flag) opens each source with its driver's {@code salvage} option
  * when it has one: a damaged image is then read as far as its data can be located, and every range
- * it reads as zeros instead is printed as a warning.
+ * it reads as zeros instead is printed as a warning. The copy also goes on past sectors whose read or
+ * block status fails, with qemu-img's warning for each (see {@link ImageCopier#salvaging}).
  */
 @Command(name = "convert", description = "Converts images to another format (sources are concatenated).")
 final class ConvertCommand extends ImgCommand {
@@ -144,6 +145,27 @@ final class ConvertCommand extends ImgCommand {
         return 0;
     }
 
+    /** qemu-img's warnings for each sector a salvaging copy gave up on (none with {@code -q}). */
+    private ImageCopier.Salvage salvageWarnings() {
+        return new ImageCopier.Salvage() {
+            @Override
+            public void blockStatusFailed(long offset, IOException cause) {
+                warn("error while reading block status at offset " + offset + ": " + cause.getMessage());
+            }
+
+            @Override
+            public void readFailed(long offset, IOException cause) {
+                warn("error while reading offset " + offset + ": " + cause.getMessage());
+            }
+
+            private void warn(String message) {
+                if (!quiet) {
+                    err().println(JblockImg.TOOL + ": warning: " + message);
+                }
+            }
+        };
+    }
+
     /** Names what a salvaged source could not recover (its driver lists it in {@code info}). */
     private void warnSalvaged(String name, BlockImage source) throws IOException {
         Object warnings = source.info().formatSpecific().get(SALVAGE_WARNINGS);
@@ -224,7 +246,12 @@ final class ConvertCommand extends ImgCommand {
 
     private void copy(List<BlockImage> sources, BlockImage target, boolean targetIsZero, int sparse) throws IOException {
         try (Progress progress = progress(showProgress && !quiet, 1)) {
-            new ImageCopier(sources, target, targetIsZero, sparse, workers, outOfOrder, progress.listener()).copy();
+            ImageCopier copier = new ImageCopier(sources, target, targetIsZero, sparse, workers, outOfOrder,
+                    progress.listener());
+            if (salvage) {
+                copier.salvaging(salvageWarnings());
+            }
+            copier.copy();
         }
     }
 

@@ -154,6 +154,31 @@ class ConvertCommandTest {
     }
 
     @Test
+    void salvageCopiesAroundSectorsThatCannotBeReadAndNamesEach() throws Exception {
+        byte[] content = new byte[4 << 20];
+        new Random(7).nextBytes(content);
+        Path raw = dir.resolve("bad-disk.raw");
+        Files.write(raw, content);
+        long badSector = 2048 + 3; // the fourth sector of the second MiB
+        String source = "json:{\"driver\": \"raw\", \"file\": {\"driver\": \"blkdebug\", \"image\": {"
+                + "\"driver\": \"file\", \"filename\": \"" + raw + "\"}, \"inject-error\": [{\"event\": \"none\","
+                + " \"iotype\": \"read\", \"errno\": 5, \"sector\": " + badSector + "}]}}";
+        Path copy = dir.resolve("copy.raw");
+
+        Img.Result plain = Img.run("convert", "-O", "raw", source, copy.toString());
+        assertEquals(1, plain.exitCode(), plain.err());
+        assertFalse(Files.exists(copy), "a failed convert leaves no destination");
+
+        Img.Result salvaged = Img.run("convert", "--salvage", "-O", "raw", source, copy.toString());
+        assertEquals(0, salvaged.exitCode(), salvaged.err());
+        assertEquals("jblock-img: warning: error while reading offset " + badSector * 512 + ": Input/output error\n",
+                salvaged.err());
+        byte[] expected = content.clone();
+        java.util.Arrays.fill(expected, (int) (badSector * 512), (int) (badSector * 512) + 512, (byte) 0);
+        assertArrayEquals(expected, Files.readAllBytes(copy), "all but the bad sector is copied");
+    }
+
+    @Test
     void refusesTheSourceAsDestinationAndOtherBadInput() throws Exception {
         Path raw = mixedRaw("a.raw", 1);
         byte[] before = Files.readAllBytes(raw);
