@@ -40,6 +40,16 @@ public interface BlockFile extends Closeable {
          * bytes are all the guest's, with no metadata another writer could corrupt.
          */
         WRITE_SHARE_ALL,
+        /**
+         * {@link #SHARE_ALL}, but keeping out whoever would resize: a reader that told others the
+         * size (QEMU's read-only NBD export of a raw image).
+         */
+        SHARE_ALL_FIXED_SIZE,
+        /**
+         * {@link #WRITE_SHARE_ALL}, but keeping out whoever would resize: a writer that told others
+         * the size (QEMU's writable NBD export of a raw image).
+         */
+        WRITE_SHARE_ALL_FIXED_SIZE,
         /** No lock at all (QEMU's {@code locking=off}). */
         NONE
     }

@@ -504,8 +504,15 @@ public final class DriverRegistry {
      *         QEMU's locks, where a format with metadata keeps other writers out and raw does not
      */
     private static BlockFile.LockMode lockFor(OpenSpec spec, BlockDriver driver) {
-        if (spec.forceShare() || !driver.hasMetadata()) {
+        if (spec.forceShare()) {
             return firstLock(spec);
+        }
+        if (!driver.hasMetadata()) {
+            if (!spec.fixedSize()) {
+                return firstLock(spec);
+            }
+            return spec.readOnly() ? BlockFile.LockMode.SHARE_ALL_FIXED_SIZE
+                    : BlockFile.LockMode.WRITE_SHARE_ALL_FIXED_SIZE;
         }
         return spec.readOnly() ? BlockFile.LockMode.SHARED : BlockFile.LockMode.EXCLUSIVE;
     }

@@ -7,11 +7,18 @@ package org.jblock.registry;
  * @param readOnly   open read-only (a shared lock) instead of read-write (an exclusive lock)
  * @param forceShare take no lock at all (QEMU's {@code -U}); only for read-only opens
  * @param options    the driver's open options as {@code key=value,...}, or empty
+ * @param fixedSize  keep out whoever would resize the image while it is open, as QEMU's NBD
+ *                   server does, having told its clients the size (formats with metadata always do)
  */
-public record OpenSpec(String format, boolean readOnly, boolean forceShare, String options) {
+public record OpenSpec(String format, boolean readOnly, boolean forceShare, String options, boolean fixedSize) {
 
     public OpenSpec {
         options = options == null ? "" : options;
+    }
+
+    /** An open that lets others resize the image where its format allows. */
+    public OpenSpec(String format, boolean readOnly, boolean forceShare, String options) {
+        this(format, readOnly, forceShare, options, false);
     }
 
     /** Read-write, format probed, no options. */
@@ -25,18 +32,22 @@ public record OpenSpec(String format, boolean readOnly, boolean forceShare, Stri
     }
 
     public OpenSpec withFormat(String newFormat) {
-        return new OpenSpec(newFormat, readOnly, forceShare, options);
+        return new OpenSpec(newFormat, readOnly, forceShare, options, fixedSize);
     }
 
     public OpenSpec withReadOnly(boolean newReadOnly) {
-        return new OpenSpec(format, newReadOnly, forceShare, options);
+        return new OpenSpec(format, newReadOnly, forceShare, options, fixedSize);
     }
 
     public OpenSpec withForceShare(boolean newForceShare) {
-        return new OpenSpec(format, readOnly, newForceShare, options);
+        return new OpenSpec(format, readOnly, newForceShare, options, fixedSize);
     }
 
     public OpenSpec withOptions(String newOptions) {
-        return new OpenSpec(format, readOnly, forceShare, newOptions);
+        return new OpenSpec(format, readOnly, forceShare, newOptions, fixedSize);
+    }
+
+    public OpenSpec withFixedSize(boolean newFixedSize) {
+        return new OpenSpec(format, readOnly, forceShare, options, newFixedSize);
     }
 }

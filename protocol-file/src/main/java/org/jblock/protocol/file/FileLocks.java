@@ -38,7 +38,10 @@ import org.jblock.api.ImageLockedException;
  *   <li>force-share ({@link BlockFile.LockMode#SHARE_ALL}, {@code -U}, and a reader of a raw
  *       image): uses consistent read and shares everything: 100;</li>
  *   <li>a writer of a raw image ({@link BlockFile.LockMode#WRITE_SHARE_ALL}): uses consistent read
- *       and write, shares everything: 100, 101.</li>
+ *       and write, shares everything: 100, 101;</li>
+ *   <li>the same two, for an open that told others the size (an NBD export of a raw image,
+ *       {@link BlockFile.LockMode#SHARE_ALL_FIXED_SIZE}, {@link BlockFile.LockMode#WRITE_SHARE_ALL_FIXED_SIZE}):
+ *       they do not share resize either: 100, 203 and 100, 101, 203.</li>
  * </ul>
  * Which set an open gets depends on its format (a format with metadata keeps other writers out,
  * raw does not); the registry locks the file lightly before the format is known and asks for the
@@ -90,6 +93,10 @@ final class FileLocks {
                     return new Access(EnumSet.of(Perm.CONSISTENT_READ), EnumSet.noneOf(Perm.class));
                 case WRITE_SHARE_ALL:
                     return new Access(EnumSet.of(Perm.CONSISTENT_READ, Perm.WRITE), EnumSet.noneOf(Perm.class));
+                case SHARE_ALL_FIXED_SIZE:
+                    return new Access(EnumSet.of(Perm.CONSISTENT_READ), EnumSet.of(Perm.RESIZE));
+                case WRITE_SHARE_ALL_FIXED_SIZE:
+                    return new Access(EnumSet.of(Perm.CONSISTENT_READ, Perm.WRITE), EnumSet.of(Perm.RESIZE));
                 default:
                     return new Access(EnumSet.noneOf(Perm.class), EnumSet.noneOf(Perm.class));
             }

@@ -356,7 +356,8 @@ public final class LocalBlockFile implements BlockFile {
     @Override
     public synchronized void lock(LockMode mode) throws IOException {
         ensureOpen();
-        if (readOnly && (mode == LockMode.EXCLUSIVE || mode == LockMode.WRITE_SHARE_ALL)) {
+        if (readOnly && (mode == LockMode.EXCLUSIVE || mode == LockMode.WRITE_SHARE_ALL
+                || mode == LockMode.WRITE_SHARE_ALL_FIXED_SIZE)) {
             throw new InvalidRequestException(name + ": cannot take the \"write\" lock on a file opened read-only");
         }
         LockMode previous = lock == null ? LockMode.NONE : lock.mode();

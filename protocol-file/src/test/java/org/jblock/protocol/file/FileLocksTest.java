@@ -31,7 +31,9 @@ class FileLocksTest {
     }
 
     private LocalBlockFile openLocked(LockMode mode) throws IOException {
-        LocalBlockFile file = LocalBlockFile.open(image, mode != LockMode.EXCLUSIVE);
+        boolean writes = mode == LockMode.EXCLUSIVE || mode == LockMode.WRITE_SHARE_ALL
+                || mode == LockMode.WRITE_SHARE_ALL_FIXED_SIZE;
+        LocalBlockFile file = LocalBlockFile.open(image, !writes);
         try {
             file.lock(mode);
             return file;
@@ -74,6 +76,15 @@ class FileLocksTest {
         }
         try (LocalBlockFile forceShare = openLocked(LockMode.SHARE_ALL)) {
             assertEquals("[100]", heldBytes(), "qemu-io -r -U");
+        }
+        try (LocalBlockFile rawWriter = openLocked(LockMode.WRITE_SHARE_ALL)) {
+            assertEquals("[100, 101]", heldBytes(), "qemu-io, raw");
+        }
+        try (LocalBlockFile rawExport = openLocked(LockMode.SHARE_ALL_FIXED_SIZE)) {
+            assertEquals("[100, 203]", heldBytes(), "qemu-nbd -r, raw");
+        }
+        try (LocalBlockFile rawExport = openLocked(LockMode.WRITE_SHARE_ALL_FIXED_SIZE)) {
+            assertEquals("[100, 101, 203]", heldBytes(), "qemu-nbd, raw");
         }
         assertEquals("[]", heldBytes(), "nothing after close");
     }

@@ -236,7 +236,8 @@ public final class JblockNbd implements Callable<Integer> {
     private int serve(String file, SocketAddress address, int limit) throws IOException, InterruptedException {
         BlockImage image;
         try {
-            OpenSpec spec = new OpenSpec(format, readOnly, false, openOptions);
+            // As qemu-nbd: the clients are told the size, so nobody may resize the image meanwhile.
+            OpenSpec spec = new OpenSpec(format, readOnly, false, openOptions, true);
             if (imageOpts) {
                 ImageOpts.Parsed parsed = ImageOpts.parse(file);
                 for (String warning : parsed.warnings()) {

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * qemu-img, reading or writing, with or without {@code -U}. While a holder keeps the image open
  * (an interactive {@code jblock-io} or {@code qemu-io}), each contender tries to open it; jblock's
  * tools must get exactly what QEMU's get in the same place: the same success, or the same error
- * (only the program name differs).
+ * (only the program name differs). The NBD servers hold images too: jblock-nbd, writable and
+ * read-only, holds the bytes qemu-nbd holds, and the tools meet either the same way.
  */
 class LockMatrixTest {
     private static final long WAIT_SECONDS = 120;
@@ -77,7 +81,11 @@ class LockMatrixTest {
         List<String> command = new ArrayList<>();
         String tool = words.get(0);
         command.add(tool.startsWith("jblock") ? repo.resolve("bin").resolve(tool).toString()
-                : RealTools.locate(tool.equals("qemu-io") ? Tool.QEMU_IO : Tool.QEMU_IMG).orElseThrow());
+                : RealTools.locate(switch (tool) {
+                    case "qemu-io" -> Tool.QEMU_IO;
+                    case "qemu-nbd" -> Tool.QEMU_NBD;
+                    default -> Tool.QEMU_IMG;
+                }).orElseThrow());
         command.addAll(words.subList(1, words.size()));
         command.add(image.toString());
         return command;
@@ -127,6 +135,126 @@ class LockMatrixTest {
                 throw new AssertionError("the holder did not end when its input closed");
             }
         }
+    }
+
+    /** How a server exports the image: writable, or read-only ({@code -r}). */
+    private enum Serve {
+        WRITABLE(), READ_ONLY("-r");
+
+        final List<String> flags;
+
+        Serve(String... flags) {
+            this.flags = List.of(flags);
+        }
+    }
+
+    /** A server (qemu-nbd or jblock-nbd) exporting the image on a Unix socket until it is stopped. */
+    private final class Server implements AutoCloseable {
+        final Process process;
+        final Path log;
+
+        Server(String tool, Serve serve, String format, Path image) throws IOException, InterruptedException {
+            Path socket = folder.resolve(tool + ".sock");
+            Files.deleteIfExists(socket);
+            log = folder.resolve(tool + ".log");
+            List<String> words = new ArrayList<>(List.of(tool, "-t", "-k", socket.toString(), "-f", format));
+            words.addAll(serve.flags);
+            ProcessBuilder builder = new ProcessBuilder(command(words, image)).directory(folder.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().put("JBLOCK_NO_BUILD", "1");
+            process = builder.start();
+            // The image is open, and locked, before the socket is bound.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+            while (!Files.exists(socket) && process.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            if (!Files.exists(socket)) {
+                process.destroyForcibly();
+                throw new AssertionError(tool + " " + serve + " did not listen: " + Files.readString(log));
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("the server did not end on SIGTERM: " + Files.readString(log));
+            }
+        }
+    }
+
+    /**
+     * @return the bytes of QEMU's lock range (100 + permission, 200 + permission) another process
+     *         holds on {@code image}: an exclusive lock on them is refused
+     */
+    private static List<Long> heldBytes(Path image) throws IOException {
+        List<Long> held = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            for (long at : new long[] {100, 101, 102, 103, 104, 200, 201, 202, 203, 204}) {
+                FileLock lock = channel.tryLock(at, 1, false);
+                if (lock == null) {
+                    held.add(at);
+                } else {
+                    lock.release();
+                }
+            }
+        }
+        return held;
+    }
+
+    /**
+     * qemu-nbd and jblock-nbd as holders, writable and read-only: jblock-nbd holds exactly QEMU's
+     * bytes, and each of jblock's and QEMU's tools gets, against either server, what QEMU's tool gets
+     * against qemu-nbd.
+     */
+    @Test
+    void jblock_nbd_holds_the_image_exactly_as_qemu_nbd_does() throws Exception {
+        RealTools.require(Tool.QEMU_NBD);
+        Path raw = folder.resolve("served.img");
+        Files.write(raw, new byte[1 << 20]);
+        Path vhd = folder.resolve("served.vhd");
+        RealTools.run(Tool.QEMU_IMG, "create", "-q", "-f", "vpc", vhd.toString(), "1M").assertSucceeded();
+        List<String> differences = new ArrayList<>();
+        int compared = 0;
+        for (String format : List.of("raw", "vpc")) {
+            Path image = format.equals("raw") ? raw : vhd;
+            for (Serve serve : Serve.values()) {
+                List<Long> qemuBytes;
+                List<String> expected = new ArrayList<>();
+                try (Server qemu = new Server("qemu-nbd", serve, format, image)) {
+                    qemuBytes = heldBytes(image);
+                    for (Contender contender : contenders(format)) {
+                        expected.add(outcome(contend(contender.qemu(), image)));
+                    }
+                }
+                if (format.equals("vpc") && serve == Serve.WRITABLE) {
+                    assertEquals(List.of(100L, 101L, 103L, 201L, 203L), qemuBytes, "qemu-nbd -t holds a vpc image");
+                }
+                try (Server jblock = new Server("jblock-nbd", serve, format, image)) {
+                    List<Long> jblockBytes = heldBytes(image);
+                    if (!jblockBytes.equals(qemuBytes)) {
+                        differences.add(format + ": jblock-nbd " + serve + " holds " + jblockBytes + ", qemu-nbd "
+                                + qemuBytes);
+                    }
+                    for (int i = 0; i < contenders(format).size(); i++) {
+                        Contender contender = contenders(format).get(i);
+                        for (List<String> words : List.of(contender.jblock(), contender.qemu())) {
+                            String actual = outcome(contend(words, image));
+                            compared++;
+                            if (!actual.equals(expected.get(i))) {
+                                differences.add(format + ": jblock-nbd " + serve + " serves, " + words.get(0) + " "
+                                        + contender.label() + ": expected [" + expected.get(i) + "] but got [" + actual
+                                        + "]");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), differences, "of " + compared + " pairs");
+        assertEquals(2 * Serve.values().length * contenders("raw").size() * 2, compared);
     }
 
     private Run contend(List<String> words, Path image) {
