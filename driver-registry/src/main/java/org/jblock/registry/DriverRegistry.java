@@ -22,6 +22,7 @@ import org.jblock.api.BackingImage;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
+import org.jblock.api.ImageInfo;
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.Options;
 import org.jblock.api.UnsupportedFeatureException;
@@ -31,6 +32,7 @@ import org.jblock.api.spi.BlockProtocol;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
+import org.jblock.api.spi.support.DelegatingBlockImage;
 
 /**
  * The drivers jblock can use, and the one way to open or create an image with them.
@@ -407,7 +409,8 @@ public final class DriverRegistry {
      * storage ({@code file.driver=nbd,file.server.path=...}; {@code file.filename=} alone is a local
      * path; {@code file=NAME} is a filename as {@link #open(String, OpenSpec)} takes it), and the
      * other keys are the format's open options. When {@code driver} names a protocol, the image is
-     * that storage, read as raw ({@code driver=nbd,server.type=unix,server.path=/s.sock}).
+     * that storage, read as raw ({@code driver=nbd,server.type=unix,server.path=/s.sock}), whose
+     * {@link BlockImage#info()} names the protocol as its format, as QEMU's info does ({@code nbd}).
      * {@link ImageOpts} parses QEMU's {@code --image-opts} strings and {@code json:} filenames into
      * such maps; {@code spec}'s own options win over the map's.
      *
@@ -421,7 +424,7 @@ public final class DriverRegistry {
                     + driver + "'");
         }
         if (driver != null && !drivers.containsKey(driver) && protocols.has(driver)) {
-            return openOn(rest, RAW, spec, false, top(ChainMode.READ_ONLY_BACKING, spec));
+            return protocolNode(openOn(rest, RAW, spec, false, top(ChainMode.READ_ONLY_BACKING, spec)), driver);
         }
         rest.remove(Protocols.DRIVER);
         Map<String, String> file = new LinkedHashMap<>();
@@ -488,6 +491,18 @@ public final class DriverRegistry {
     /** @return the names of the registered protocols, sorted */
     public List<String> protocolNames() {
         return protocols.all().stream().map(BlockProtocol::name).collect(Collectors.toUnmodifiableList());
+    }
+
+    /** @return {@code raw}, saying it is the protocol's node: QEMU's info calls its format {@code file} or {@code nbd} */
+    private static BlockImage protocolNode(BlockImage raw, String protocol) {
+        return new DelegatingBlockImage(raw) {
+            @Override
+            public ImageInfo info() throws IOException {
+                ImageInfo info = super.info();
+                return new ImageInfo(protocol, info.virtualSize(), info.clusterSize(), info.formatSpecific(),
+                        info.backing());
+            }
+        };
     }
 
     /**

@@ -186,10 +186,10 @@ class DriverRegistryProtocolTest {
     }
 
     @Test
-    void a_protocol_as_the_driver_is_read_as_raw() throws Exception {
+    void a_protocol_as_the_driver_is_read_as_raw_and_named_as_its_format() throws Exception {
         mem.files.put("whole", MemoryBlockFile.of("whole", new byte[] {4, 5}));
         try (BlockImage image = registry().open(Map.of("driver", "mem", "name", "whole"), OpenSpec.readOnlySpec())) {
-            assertEquals("raw", image.info().format());
+            assertEquals("mem", image.info().format(), "QEMU's info names a protocol node's driver as its format");
             assertArrayEquals(new byte[] {4, 5}, read(image, 2));
         }
     }

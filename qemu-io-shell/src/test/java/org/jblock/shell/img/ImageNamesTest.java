@@ -40,6 +40,17 @@ class ImageNamesTest {
     }
 
     @Test
+    void a_protocol_node_s_format_is_the_protocol_as_qemu_img_info_says() throws Exception {
+        Path vhd = image("p.vhd");
+        // qemu-img 7.2: "file format: file" for driver=file (and "nbd" for driver=nbd), not raw.
+        Img.Result info = Img.run("info", "--image-opts", "driver=file,filename=" + vhd).assertSuccess();
+        assertTrue(info.out().contains("file format: file\n"), info.out());
+        Img.Result json = Img.run("info", "--output=json", "--image-opts", "driver=file,filename=" + vhd)
+                .assertSuccess();
+        assertTrue(json.out().contains("\"format\": \"file\""), json.out());
+    }
+
+    @Test
     void image_opts_with_a_format_is_refused_as_qemu_img_does() throws Exception {
         Path vhd = image("f.vhd");
         Img.Result r = Img.run("info", "--image-opts", "-f", "vpc", "file.filename=" + vhd);
