@@ -119,6 +119,32 @@ class SparseLocalImageTest {
     }
 
     @Test
+    void zeroes_that_may_unmap_punch_a_hole_in_a_fixed_vhd() throws Exception {
+        Path vhd = dir.resolve("punched.vhd");
+        REGISTRY.create(vhd, "vpc", 64 * MIB, "subformat=fixed");
+        try (BlockImage image = REGISTRY.open(vhd, new OpenSpec("vpc", false, false, ""))) {
+            image.write(0, ByteBuffer.wrap(filled((int) (16 * MIB), 2)));
+            image.writeZeroes(4 * MIB, 8 * MIB, true);
+            image.flush();
+            ByteBuffer back = ByteBuffer.allocate((int) (16 * MIB));
+            image.read(0, back);
+            byte[] expected = filled((int) (16 * MIB), 2);
+            java.util.Arrays.fill(expected, (int) (4 * MIB), (int) (12 * MIB), (byte) 0);
+            assertArrayEquals(expected, back.array());
+            List<Extent> map = image.blockStatus(0, 16 * MIB);
+            if (holesExpected()) {
+                assertEquals(List.of(0L, 4 * MIB, 12 * MIB), map.stream().map(Extent::start).toList(), map.toString());
+                assertEquals(List.of(true, false, true), map.stream().map(Extent::data).toList(), map.toString());
+            } else {
+                assertEquals(List.of(Extent.data(0, 16 * MIB, 0)), map);
+            }
+        }
+        try (BlockImage reopened = REGISTRY.open(vhd, new OpenSpec(null, true, false, ""))) {
+            assertEquals("vpc", reopened.info().format(), "the footer is intact");
+        }
+    }
+
+    @Test
     void a_fixed_vhd_that_is_all_holes_maps_as_zeros_where_holes_are_known() throws Exception {
         Path vhd = dir.resolve("fixed.vhd");
         REGISTRY.create(vhd, "vpc", 64 * MIB, "subformat=fixed");

@@ -53,6 +53,12 @@ final class FixedVhdImage extends AbstractBlockImage {
         file().write(src, offset);
     }
 
+    /** Zeros through the file, which punches a hole where may-unmap and its file system allow. */
+    @Override
+    protected void doWriteZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        file().writeZeroes(offset, length, mayUnmap);
+    }
+
     /** The file's data and holes ({@link #extentsOfStorage}): byte {@code n} of the disk is byte {@code n} of the file. */
     @Override
     protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
