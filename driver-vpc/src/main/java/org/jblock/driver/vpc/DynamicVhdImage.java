@@ -153,12 +153,26 @@ final class DynamicVhdImage extends AbstractBlockImage {
         this.differencing = facts.footer().diskType() == VhdFooter.TYPE_DIFFERENCING;
     }
 
-    /** Gives a differencing image its parent, which it owns from now on. */
+    /**
+     * The driver's logger, created on first use: most opens log nothing, and creating a logger costs
+     * a command-line tool start-up time. The tools print its warnings as one line each.
+     */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("org.jblock.driver.vpc");
+    }
+
+    /**
+     * Gives a differencing image its parent, which it owns from now on. What open tolerated about the
+     * parent (a timestamp that differs, a UUID mismatch accepted) is a warning.
+     */
     void attachParent(VhdParent.Found found) {
         this.parent = found.image();
         this.parentName = found.storedName();
         if (!found.notes().isEmpty()) {
             facts = facts.withNotes(found.notes());
+            for (String note : found.notes()) {
+                Log.LOG.log(System.Logger.Level.WARNING, name() + ": " + note);
+            }
         }
     }
 

@@ -292,6 +292,44 @@ class DifferencingChainsTest {
         }
     }
 
+    @Test
+    void aParentWhoseTimestampDiffersOpensWithAWarning() throws IOException {
+        Path parent = dir.resolve("parent.vhd");
+        Map<Integer, byte[][]> blocks = parentAndBlocks(parent);
+        byte[] olderFooter = footerOf(parent).clone();
+        olderFooter[27] ^= 1; // the timestamp's last byte: the child remembers another parent time
+        Path child = dir.resolve("child.vhd");
+        HandMadeChild.write(child, 4 * MIB, olderFooter, "", List.of(
+                HandMadeChild.Locator.windows(HandMadeChild.W2RU, ".\\parent.vhd")), blocks);
+        List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger("org.jblock.driver.vpc");
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                if (record.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try (BlockImage image = JblockImages.REGISTRY.open(child, OpenSpec.readOnlySpec())) {
+            assertArrayEquals(filled(SECTOR, 0x66).array(), read(image, 64 * SECTOR, SECTOR));
+        } finally {
+            log.removeHandler(handler);
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("parent timestamp") && warnings.get(0).contains("differs"),
+                warnings.get(0));
+    }
+
     // ---- the real samples -------------------------------------------------------------------------
 
     private Path sample(String name) throws IOException {
