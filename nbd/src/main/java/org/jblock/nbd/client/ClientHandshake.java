@@ -34,6 +34,8 @@ final class ClientHandshake {
     private int allocationContext = -1;
     /** The message of the last error reply, for the caller's exception. */
     private String lastError = "";
+    /** Whether the server spoke the old-style handshake: no options, its one export is open. */
+    private boolean oldStyle;
 
     private ClientHandshake(SocketChannel channel, String description, boolean noZeroes) {
         this.channel = channel;
@@ -43,14 +45,18 @@ final class ClientHandshake {
 
     /** Reads the server's greeting and answers it: the handshake is then ready for options. */
     static ClientHandshake greet(SocketChannel channel, String description) throws IOException {
-        ByteBuffer greeting = Wire.read(channel, 18);
+        ByteBuffer greeting = Wire.read(channel, 16);
         if (greeting.getLong() != Nbd.NBDMAGIC) {
             throw new ProtocolException(description + ": not an NBD server (bad greeting)");
         }
-        if (greeting.getLong() != Nbd.IHAVEOPT) {
-            throw new ProtocolException(description + ": the server speaks the old-style handshake, which jblock does not");
+        long style = greeting.getLong();
+        if (style == Nbd.CLISERV_MAGIC) {
+            return oldStyle(channel, description);
         }
-        int serverFlags = Short.toUnsignedInt(greeting.getShort());
+        if (style != Nbd.IHAVEOPT) {
+            throw new ProtocolException(description + ": not an NBD server (bad greeting)");
+        }
+        int serverFlags = Short.toUnsignedInt(Wire.read(channel, 2).getShort());
         if ((serverFlags & Nbd.FLAG_FIXED_NEWSTYLE) == 0) {
             throw new ProtocolException(description + ": the server lacks the fixed newstyle handshake");
         }
@@ -58,6 +64,24 @@ final class ClientHandshake {
         int clientFlags = Nbd.FLAG_FIXED_NEWSTYLE | (noZeroes ? Nbd.FLAG_NO_ZEROES : 0);
         Wire.writeFully(channel, ByteBuffer.allocate(4).putInt(clientFlags).flip());
         return new ClientHandshake(channel, description, noZeroes);
+    }
+
+    /**
+     * The old-style handshake: the server sends its one export's size and flags at once, and
+     * transmission starts without options.
+     */
+    private static ClientHandshake oldStyle(SocketChannel channel, String description) throws IOException {
+        ByteBuffer rest = Wire.read(channel, 8 + 4 + ExportInfo.EXPORT_NAME_PADDING);
+        long size = rest.getLong();
+        int flags = rest.getInt();
+        if (size < 0 || (flags & ~0xffff) != 0) {
+            throw new ProtocolException(description + ": bad old-style greeting (size " + Long.toUnsignedString(size)
+                    + ", flags 0x" + Integer.toHexString(flags) + ")");
+        }
+        ClientHandshake handshake = new ClientHandshake(channel, description, false);
+        handshake.oldStyle = true;
+        handshake.info = new ExportInfo(size, flags);
+        return handshake;
     }
 
     ExportInfo info() {
@@ -83,6 +107,12 @@ final class ClientHandshake {
      * @throws NoSuchFileException when the server has no such export
      */
     void go(String export) throws IOException {
+        if (oldStyle) {
+            if (!export.isEmpty()) {
+                throw new ProtocolException(description + ": Server does not support non-empty export names");
+            }
+            return;
+        }
         structured = option(Nbd.OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0), null) == Nbd.REP_ACK;
         if (structured) {
             option(Nbd.OPT_SET_META_CONTEXT, metaContextQuery(export, List.of(Nbd.BASE_ALLOCATION)), reply -> {
@@ -96,6 +126,7 @@ final class ClientHandshake {
         if (answer == Nbd.REP_ERR_UNSUP) {
             exportName(export);
         } else if (answer != Nbd.REP_ACK) {
+            abort();
             throw refused(answer, lastError);
         } else if (info == null) {
             throw new ProtocolException(description + ": the server sent no export size");
@@ -104,6 +135,9 @@ final class ClientHandshake {
 
     /** @return every export the server lists, each with what INFO and LIST_META_CONTEXT say of it */
     List<ExportListing> list() throws IOException {
+        if (oldStyle) {
+            throw new IOException(description + ": the server speaks the old-style handshake, which cannot list exports");
+        }
         List<ExportEntry> entries = new ArrayList<>();
         int answer = option(Nbd.OPT_LIST, ByteBuffer.allocate(0), reply -> entries.add(ExportEntry.decode(reply)));
         if (answer != Nbd.REP_ACK) {
@@ -212,8 +246,9 @@ final class ClientHandshake {
         }
     }
 
+    /** The server's own words on a line of their own, as qemu's tools print them. */
     private static String reason(String message) {
-        return message.isEmpty() ? "" : "; server reported: " + message;
+        return message.isEmpty() ? "" : "\nserver reported: " + message;
     }
 
     private IOException refused(int type, String message) {

@@ -15,6 +15,8 @@ public final class Nbd {
 
     public static final long NBDMAGIC = 0x4e42444d41474943L;
     public static final long IHAVEOPT = 0x49484156454F5054L;
+    /** The old-style handshake's second magic. */
+    public static final long CLISERV_MAGIC = 0x00420281861253L;
     public static final long OPTION_REPLY_MAGIC = 0x3e889045565a9L;
     public static final int REQUEST_MAGIC = 0x25609513;
     public static final int SIMPLE_REPLY_MAGIC = 0x67446698;

@@ -80,7 +80,10 @@ final class OpenArguments {
             // A name given apart from the options is the one that counts.
             all.remove("filename");
         }
-        if (all.keySet().stream().noneMatch(k -> k.equals("filename") || k.equals("file") || k.startsWith("file."))) {
+        // A protocol driver described by its own options (driver=nbd,server.path=...) names no file.
+        boolean describedByOptions = imageOpts != null && driver != null && !all.isEmpty();
+        if (!describedByOptions
+                && all.keySet().stream().noneMatch(k -> k.equals("filename") || k.equals("file") || k.startsWith("file."))) {
             return new Target(path, new OpenSpec(driver, ro, forceShare, Options.join(all)), warnings, path);
         }
         // The storage is described by options: name the image by its json: filename, as QEMU does.
