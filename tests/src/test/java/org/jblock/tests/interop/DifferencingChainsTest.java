@@ -121,6 +121,44 @@ class DifferencingChainsTest {
 
     @Test
     void aChainJblockMakesAndWritesReadsIdenticallyInPyvhdi() throws IOException {
+        Path top = threeLayerChain();
+        Path mid = dir.resolve("mid.vhd");
+        Path base = dir.resolve("base.vhd");
+        assertEquals(pyvhdiDigest(top, mid, base), jblockDigest(top, ""));
+        assertEquals(pyvhdiDigest(mid, base), jblockDigest(mid, ""));
+    }
+
+    @Test
+    void aCommitKeepsWhatPyvhdiReadsAndMovesItIntoTheParent() throws IOException {
+        Path top = threeLayerChain();
+        Path mid = dir.resolve("mid.vhd");
+        Path base = dir.resolve("base.vhd");
+        String before = pyvhdiDigest(top, mid, base);
+        try (BlockImage image = JblockImages.REGISTRY.open(top, OpenSpec.readWrite(),
+                org.jblock.registry.ChainMode.WRITABLE_BACKING)) {
+            org.jblock.ops.Commit.commit(image, image.backing().orElseThrow(), true, 2,
+                    org.jblock.api.ProgressListener.NONE);
+        }
+        assertEquals(before, pyvhdiDigest(mid, base), "the parent now reads as the top did");
+        assertEquals(before, pyvhdiDigest(top, mid, base), "the emptied top still reads the same");
+    }
+
+    @Test
+    void aSafeRebaseKeepsWhatPyvhdiReadsOverTheNewParent() throws IOException {
+        Path top = threeLayerChain();
+        Path mid = dir.resolve("mid.vhd");
+        Path base = dir.resolve("base.vhd");
+        String before = pyvhdiDigest(top, mid, base);
+        try (BlockImage image = JblockImages.REGISTRY.open(top, OpenSpec.readWrite())) {
+            org.jblock.ops.Rebase.rebase(image, JblockImages.REGISTRY.openBacking(top, "base.vhd", null), true,
+                    org.jblock.api.ProgressListener.NONE);
+        }
+        assertEquals(before, pyvhdiDigest(top, base), "top over base reads as top over mid over base did");
+        assertEquals(before, jblockDigest(top, ""));
+    }
+
+    /** base (6 MiB) ← mid ← top, each written by jblock, zeros over parent data included; returns top. */
+    private Path threeLayerChain() throws IOException {
         Path base = dir.resolve("base.vhd");
         JblockImages.REGISTRY.create(base, "vpc", 6 * MIB, "");
         try (BlockImage image = JblockImages.REGISTRY.open(base, OpenSpec.readWrite())) {
@@ -142,8 +180,7 @@ class DifferencingChainsTest {
             assertArrayEquals(new byte[64 << 10], read(image, 2 * MIB + 4096, 64 << 10));
             assertArrayEquals(filled(4096, 0x11).array(), read(image, 2 * MIB, 4096));
         }
-        assertEquals(pyvhdiDigest(top, mid, base), jblockDigest(top, ""));
-        assertEquals(pyvhdiDigest(mid, base), jblockDigest(mid, ""));
+        return top;
     }
 
     @Test
