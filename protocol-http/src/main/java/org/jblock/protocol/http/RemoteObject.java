@@ -400,7 +400,12 @@ final class RemoteObject {
             } catch (BlockException e) {
                 return new Refused(e, progress);
             }
-            return expected < 0 ? new Refused(null, progress) : new Collector((int) expected, progress);
+            if (expected < 0) {
+                return new Refused(null, progress);
+            }
+            Collector collector = new Collector((int) expected, progress);
+            progress.collector = collector;
+            return collector;
         };
         CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, handler);
         long timeout = settings.timeout().toNanos();
@@ -424,6 +429,12 @@ final class RemoteObject {
             interrupted.initCause(e);
             throw interrupted;
         } catch (ExecutionException e) {
+            // The client may fail the exchange itself when a body ends early, before the collector
+            // hears of it: a body that came short is said to be cut short either way.
+            Collector collector = progress.collector;
+            if (collector != null && collector.isShort()) {
+                throw collector.cutShort(e.getCause());
+            }
             throw translate(e.getCause());
         }
     }
@@ -461,6 +472,8 @@ final class RemoteObject {
     private static final class Progress {
         volatile long last = System.nanoTime();
         volatile Flow.Subscription subscription;
+        /** The body's collector, once the response's head was accepted. */
+        volatile Collector collector;
 
         void touch() {
             last = System.nanoTime();
@@ -510,8 +523,17 @@ final class RemoteObject {
 
         @Override
         public void onError(Throwable throwable) {
-            result.completeExceptionally(fail("the response was cut short after " + filled + " of " + data.length
-                    + " bytes (" + Optional.ofNullable(throwable.getMessage()).orElse(throwable.toString()) + ")"));
+            result.completeExceptionally(cutShort(throwable));
+        }
+
+        /** @return whether fewer bytes than expected have arrived */
+        boolean isShort() {
+            return filled < data.length;
+        }
+
+        BlockException cutShort(Throwable why) {
+            return fail("the response was cut short after " + filled + " of " + data.length
+                    + " bytes (" + Optional.ofNullable(why.getMessage()).orElse(why.toString()) + ")");
         }
 
         @Override
