@@ -7,40 +7,47 @@ import java.util.Map;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.OptionSpec;
+import org.jblock.api.spi.BlockProtocol;
 import org.jblock.api.spi.ProtocolRequest;
 
 /**
  * What QEMU's {@code host_device} and {@code host_cdrom} drivers do, for the two protocols of those
  * names: a character or block device by name ({@code driver=host_device,filename=/dev/sdb}), with
  * the file protocol's options and locks. Anything else is refused ({@code 'host_device' driver
- * requires 'x' to be either a character or block device}).
+ * requires 'x' to be either a character or block device}). Each name is a final provider class with
+ * nothing of its own but the name, as ServiceLoader needs one class per provider.
  */
-final class DeviceProtocol {
+abstract class DeviceProtocol implements BlockProtocol {
     private final String name;
 
     DeviceProtocol(String name) {
         this.name = name;
     }
 
-    String name() {
+    @Override
+    public final String name() {
         return name;
     }
 
-    String description() {
+    @Override
+    public final String description() {
         return "a character or block device";
     }
 
-    Map<String, String> parseFilename(String filename) {
+    @Override
+    public final Map<String, String> parseFilename(String filename) {
         Map<String, String> options = new LinkedHashMap<>();
         options.put(FileProtocol.FILENAME.name(), filename.substring(name.length() + 1));
         return options;
     }
 
-    List<OptionSpec<?>> openOptions() {
+    @Override
+    public final List<OptionSpec<?>> openOptions() {
         return List.of(FileProtocol.FILENAME, FileProtocol.LOCKING);
     }
 
-    BlockFile open(ProtocolRequest request) throws IOException {
+    @Override
+    public final BlockFile open(ProtocolRequest request) throws IOException {
         LocalBlockFile device = LocalBlockFile.openDevice(FileProtocol.path(request.options()), request.readOnly(), name);
         return FileProtocol.locked(device, request);
     }

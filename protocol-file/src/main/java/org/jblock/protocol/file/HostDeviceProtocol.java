@@ -1,40 +1,9 @@
 package org.jblock.protocol.file;
 
-import java.io.IOException;
-import java.util.List;
-import java.util.Map;
-
-import org.jblock.api.BlockFile;
-import org.jblock.api.OptionSpec;
-import org.jblock.api.spi.BlockProtocol;
-import org.jblock.api.spi.ProtocolRequest;
-
 /** QEMU's {@code host_device}: a character or block device (see {@link DeviceProtocol}). */
-public final class HostDeviceProtocol implements BlockProtocol {
-    private final DeviceProtocol device = new DeviceProtocol("host_device");
+public final class HostDeviceProtocol extends DeviceProtocol {
 
-    @Override
-    public String name() {
-        return device.name();
-    }
-
-    @Override
-    public String description() {
-        return device.description();
-    }
-
-    @Override
-    public Map<String, String> parseFilename(String filename) {
-        return device.parseFilename(filename);
-    }
-
-    @Override
-    public List<OptionSpec<?>> openOptions() {
-        return device.openOptions();
-    }
-
-    @Override
-    public BlockFile open(ProtocolRequest request) throws IOException {
-        return device.open(request);
+    public HostDeviceProtocol() {
+        super("host_device");
     }
 }

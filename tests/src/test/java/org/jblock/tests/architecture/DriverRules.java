@@ -57,11 +57,12 @@ final class DriverRules {
 
     /** @return the rule that implementations of the service {@code spi} are final, public and constructible by ServiceLoader */
     static ArchRule finalWithAPublicNoArgumentConstructor(Class<?> spi) {
-        return classes().that().implement(spi)
+        return classes().that().implement(spi).and().doNotHaveModifier(JavaModifier.ABSTRACT)
                 .should().haveModifier(JavaModifier.FINAL)
                 .andShould().bePublic()
                 .andShould(HAVE_A_PUBLIC_NO_ARGUMENT_CONSTRUCTOR)
                 .because("ServiceLoader creates providers through a public no-argument constructor, and a "
-                        + "driver or protocol is a stateless factory that nobody extends");
+                        + "driver or protocol is a stateless factory that nobody extends (an abstract base "
+                        + "shared by a module's own providers is never created)");
     }
 }
