@@ -42,40 +42,58 @@ final class Holes implements Closeable {
     private static final int ENXIO = 6;
     private static final int EINTR = 4;
 
-    private static final Native NATIVE = Native.load();
-
-    private final int fd;
+    private final Path path;
+    private final boolean writable;
+    /** The descriptor: not yet opened (-2), none (-1: the calls cannot be made), or open. */
+    private int fd = -2;
     private volatile boolean seeks;
     private volatile boolean punches;
     private volatile boolean zeroesRanges;
     private boolean closed;
 
-    private Holes(int fd, boolean writable) {
-        this.fd = fd;
-        this.seeks = fd >= 0;
-        this.punches = fd >= 0 && writable;
-        this.zeroesRanges = punches;
+    private Holes(Path path, boolean writable) {
+        this.path = path;
+        this.writable = writable;
     }
 
-    /** @return the holes of {@code path}, or an object that knows of none when they cannot be asked */
+    /**
+     * @return the holes of {@code path}, or an object that knows of none when they cannot be asked.
+     *         Nothing native happens before the first question: a command that never asks about
+     *         holes (reading an image's header) pays neither for the C functions' binding nor for
+     *         the second descriptor.
+     */
     static Holes open(Path path, boolean writable) {
-        if (NATIVE == null) {
-            return new Holes(-1, false);
+        return new Holes(path, writable);
+    }
+
+    /** Opens the descriptor on the first question; after {@link #close()}, no more. */
+    private synchronized void ready() {
+        if (fd != -2) {
+            return;
+        }
+        fd = -1;
+        Native lib = closed ? null : Native.LIB;
+        if (lib == null) {
+            return;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocateFrom(path.toString());
-            int fd = (int) NATIVE.open.invokeExact(name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
-            return new Holes(fd, writable);
+            fd = (int) lib.open.invokeExact(name, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
         } catch (Throwable e) {
-            return new Holes(-1, false);
+            fd = -1;
         }
+        seeks = fd >= 0;
+        punches = fd >= 0 && writable;
+        zeroesRanges = punches;
     }
 
     boolean seeks() {
+        ready();
         return seeks;
     }
 
     boolean punches() {
+        ready();
         return punches;
     }
 
@@ -93,16 +111,16 @@ final class Holes implements Closeable {
 
     /** @return the offset found, {@code size} for ENXIO, or -1 when the file system cannot tell */
     private long seek(long position, int whence, long size) {
-        if (!seeks) {
+        if (!seeks()) {
             return -1;
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NATIVE.captureLayout);
-            long found = (long) NATIVE.lseek.invokeExact(state, fd, position, whence);
+            MemorySegment state = arena.allocate(Native.LIB.captureLayout);
+            long found = (long) Native.LIB.lseek.invokeExact(state, fd, position, whence);
             if (found >= 0) {
                 return found;
             }
-            int errno = (int) NATIVE.errno.get(state, 0L);
+            int errno = (int) Native.LIB.errno.get(state, 0L);
             if (errno == ENXIO) {
                 return size;
             }
@@ -117,7 +135,7 @@ final class Holes implements Closeable {
 
     /** @return whether the range, inside the file, now is a hole (reads as zeros) */
     boolean punch(long offset, long length) {
-        if (!punches) {
+        if (!punches()) {
             return false;
         }
         // EOPNOTSUPP and the like: the caller writes zeros instead, now and from now on.
@@ -127,6 +145,7 @@ final class Holes implements Closeable {
 
     /** @return whether the range, inside the file, now reads as zeros and stays allocated */
     boolean zeroRange(long offset, long length) {
+        ready();
         if (!zeroesRanges) {
             return false;
         }
@@ -136,13 +155,13 @@ final class Holes implements Closeable {
 
     private boolean fallocate(int mode, long offset, long length) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(NATIVE.captureLayout);
+            MemorySegment state = arena.allocate(Native.LIB.captureLayout);
             for (int attempt = 0; attempt < 8; attempt++) {
-                int result = (int) NATIVE.fallocate.invokeExact(state, fd, mode, offset, length);
+                int result = (int) Native.LIB.fallocate.invokeExact(state, fd, mode, offset, length);
                 if (result == 0) {
                     return true;
                 }
-                if ((int) NATIVE.errno.get(state, 0L) != EINTR) {
+                if ((int) Native.LIB.errno.get(state, 0L) != EINTR) {
                     return false;
                 }
             }
@@ -154,15 +173,18 @@ final class Holes implements Closeable {
 
     @Override
     public synchronized void close() {
-        if (closed || fd < 0) {
+        if (closed) {
             return;
         }
         closed = true;
+        if (fd < 0) {
+            return;
+        }
         seeks = false;
         punches = false;
         zeroesRanges = false;
         try {
-            int ignored = (int) NATIVE.close.invokeExact(fd);
+            int ignored = (int) Native.LIB.close.invokeExact(fd);
         } catch (Throwable e) {
             // nothing to give back
         }
@@ -171,6 +193,9 @@ final class Holes implements Closeable {
     /** The C functions, or none when this is not Linux or native access is refused. */
     private record Native(MethodHandle open, MethodHandle lseek, MethodHandle fallocate, MethodHandle close,
                           StructLayout captureLayout, VarHandle errno) {
+        /** Bound on first use (the class's initialisation), once per process; null when they cannot be. */
+        static final Native LIB = load();
+
         static Native load() {
             if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
                 return null;
