@@ -3,8 +3,6 @@ package org.jblock.nbd.client;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.net.StandardProtocolFamily;
-import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -15,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jblock.api.spi.support.Sockets;
 import org.jblock.nbd.wire.BlockSizes;
 import org.jblock.nbd.wire.BlockStatusChunk;
 import org.jblock.nbd.wire.ChunkHeader;
@@ -81,20 +80,9 @@ public final class NbdConnection implements AutoCloseable {
         }
     }
 
-    /** @return a connected channel, or an error saying where it could not connect */
+    /** @return a connected channel, or an error in QEMU's words saying where it could not connect */
     static SocketChannel connect(SocketAddress address) throws IOException {
-        SocketChannel channel = address instanceof UnixDomainSocketAddress
-                ? SocketChannel.open(StandardProtocolFamily.UNIX) : SocketChannel.open();
-        try {
-            channel.connect(address);
-            if (!(address instanceof UnixDomainSocketAddress)) {
-                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            }
-            return channel;
-        } catch (IOException e) {
-            channel.close();
-            throw new IOException("Failed to connect to '" + describe(address) + "': " + reason(e), e);
-        }
+        return Sockets.connect(address);
     }
 
     /** @return the export's size in bytes */
@@ -382,7 +370,7 @@ public final class NbdConnection implements AutoCloseable {
     }
 
     static String reason(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return Sockets.reason(e);
     }
 
     /** A request waiting for its reply. */

@@ -121,7 +121,7 @@ record NbdAddress(String host, int port, String socket, String export) {
     }
 
     SocketAddress socketAddress() {
-        return socket != null ? UnixDomainSocketAddress.of(socket) : new InetSocketAddress(host, port);
+        return socket != null ? UnixDomainSocketAddress.of(socket) : InetSocketAddress.createUnresolved(host, port);
     }
 
     /** @return the name QEMU shows for this export */

@@ -46,7 +46,9 @@ final class InfoCommand extends ImgCommand {
         List<ImageInfo> infos = new ArrayList<>();
         try (BlockImage image = open(filename, options.format, true, options.forceShare, "",
                 backingChain ? ChainMode.READ_ONLY_BACKING : ChainMode.NO_BACKING)) {
-            names.add(filename);
+            // The image's own name: QEMU's for a node opened from options (nbd://host:port for
+            // json:{"driver": "nbd", ...}), the name as given otherwise.
+            names.add(image.name());
             infos.add(image.info());
             for (Optional<BlockImage> layer = image.backing(); backingChain && layer.isPresent();
                  layer = layer.get().backing()) {
@@ -62,7 +64,7 @@ final class InfoCommand extends ImgCommand {
                 }
                 Json.print(out(), array);
             } else {
-                Json.print(out(), toJson(filename, infos.get(0), diskSize(filename)));
+                Json.print(out(), toJson(names.get(0), infos.get(0), diskSize(names.get(0))));
             }
         } else {
             for (int i = 0; i < names.size(); i++) {

@@ -40,6 +40,14 @@ class LayeringArchitectureTest {
                             + " child the registry opens for it, never through another module of jblock");
 
     @ArchTest
+    static final ArchRule the_null_protocols_depend_on_the_api_and_the_jdk_alone =
+            classes().that().resideInAPackage("org.jblock.protocol.nullco..")
+                    .should().onlyDependOnClassesThat()
+                    .resideInAnyPackage("org.jblock.api..", "org.jblock.protocol.nullco..", "java..")
+                    .because("null-co and null-aio keep nothing and reach nothing: a test device needs no"
+                            + " other part of jblock");
+
+    @ArchTest
     static final ArchRule the_nbd_engine_depends_on_the_api_alone =
             classes().that().resideInAPackage("org.jblock.nbd..")
                     .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.nbd..", "org.jblock.api..", "java..")
