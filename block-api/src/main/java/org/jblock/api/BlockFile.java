@@ -179,6 +179,18 @@ public interface BlockFile extends Closeable {
         return isReadOnly() ? EnumSet.noneOf(Capability.class) : EnumSet.of(Capability.WRITE);
     }
 
+    /**
+     * The bytes the storage takes where it lives (QEMU's allocated file size, which
+     * {@code qemu-img info} shows as {@code disk size}): for a sparse local file the blocks its data
+     * fills, far less than its length.
+     *
+     * @return the allocated bytes, or -1 when the storage cannot tell (the default: a network
+     *         export, memory)
+     */
+    default long allocatedSize() throws IOException {
+        return -1;
+    }
+
     /** Makes every completed write durable (for a local file: {@code fsync}). */
     void flush() throws IOException;
 

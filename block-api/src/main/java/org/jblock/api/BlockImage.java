@@ -115,6 +115,15 @@ public interface BlockImage extends Closeable {
     ImageInfo info() throws IOException;
 
     /**
+     * @return the bytes the image takes in its storage ({@code qemu-img info}'s {@code disk size}):
+     *         the {@link BlockFile#allocatedSize() allocated size} of the file under it; -1 when
+     *         unknown (the default)
+     */
+    default long allocatedSize() throws IOException {
+        return -1;
+    }
+
+    /**
      * Checks the image's metadata for corruptions and leaks, and repairs what {@code mode} allows.
      * Findings are collected into the report; the check fails only when it cannot run at all.
      *

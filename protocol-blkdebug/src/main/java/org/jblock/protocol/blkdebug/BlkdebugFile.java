@@ -22,6 +22,12 @@ final class BlkdebugFile extends DelegatingBlockFile {
         this.name = name;
     }
 
+    /** None, as QEMU's blkdebug tells none ({@code disk size: unavailable}). */
+    @Override
+    public long allocatedSize() {
+        return -1;
+    }
+
     @Override
     public int read(ByteBuffer dst, long position) throws IOException {
         injector.check(IoType.READ, position, dst.remaining());

@@ -4,7 +4,8 @@ import java.io.Closeable;
 import java.nio.file.Path;
 
 /**
- * A local file's holes: {@code lseek(SEEK_DATA/SEEK_HOLE)} and {@code fallocate(PUNCH_HOLE)}.
+ * A local file's holes: {@code lseek(SEEK_DATA/SEEK_HOLE)} and {@code fallocate(PUNCH_HOLE)}; and what
+ * the holes leave, the blocks the file takes ({@code statx}).
  *
  * <p>This is the JDK 17 version, which knows of no holes: the JDK 17 API offers neither call, so
  * every byte counts as data and nothing is punched. The multi-release jar carries a JDK 22+
@@ -48,6 +49,11 @@ final class Holes implements Closeable {
     /** @return whether the range, inside the file, now reads as zeros and stays allocated; here, never */
     boolean zeroRange(long offset, long length) {
         return false;
+    }
+
+    /** @return the bytes the file at {@code path} takes on its disk; here, -1: the JDK 17 API cannot tell */
+    static long allocatedBytes(Path path) {
+        return -1;
     }
 
     @Override

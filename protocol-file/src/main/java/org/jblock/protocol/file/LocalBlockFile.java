@@ -210,6 +210,18 @@ public final class LocalBlockFile implements BlockFile {
         return channel.size();
     }
 
+    /**
+     * The blocks the file takes ({@code st_blocks}, in 512-byte units, as QEMU counts them): asked
+     * of {@code statx} on JDK 22+ (see {@link Holes#allocatedBytes}), else of the {@code stat}
+     * program (the JDK 17 API has no block count); the length when neither can tell.
+     */
+    @Override
+    public long allocatedSize() throws IOException {
+        ensureOpen();
+        long bytes = Holes.allocatedBytes(path);
+        return bytes >= 0 ? bytes : StatProgram.allocatedBytes(path);
+    }
+
     @Override
     public void truncate(long size) throws IOException {
         ensureOpen();

@@ -16,7 +16,8 @@ import java.util.Locale;
 /**
  * A local file's holes, JDK 22+ version (the multi-release jar's {@code META-INF/versions/22}):
  * {@code lseek(SEEK_DATA/SEEK_HOLE)} and {@code fallocate(PUNCH_HOLE or ZERO_RANGE, KEEP_SIZE)} through the
- * Foreign Function &amp; Memory API, on Linux.
+ * Foreign Function &amp; Memory API, on Linux; and what the holes leave, the blocks the file takes
+ * ({@code statx}).
  *
  * <p>The calls need a file descriptor, which {@code FileChannel} does not expose (reaching into
  * {@code sun.nio.ch} would need {@code --add-opens}). So the file is opened a second time, with
@@ -41,6 +42,12 @@ final class Holes implements Closeable {
     private static final int FALLOC_FL_ZERO_RANGE = 0x10;
     private static final int ENXIO = 6;
     private static final int EINTR = 4;
+    private static final int AT_FDCWD = -100;
+    private static final int STATX_BLOCKS = 0x400;
+    /** {@code struct statx}: its size, and where {@code stx_mask} and {@code stx_blocks} are. */
+    private static final int STATX_SIZE = 256;
+    private static final long STX_MASK = 0;
+    private static final long STX_BLOCKS = 48;
 
     private final Path path;
     private final boolean writable;
@@ -171,6 +178,28 @@ final class Holes implements Closeable {
         return false;
     }
 
+    /**
+     * @return the bytes the file at {@code path} takes on its disk ({@code stx_blocks} × 512, symbolic
+     *         links followed), or -1 when {@code statx} cannot tell
+     */
+    static long allocatedBytes(Path path) {
+        MethodHandle statx = Statx.HANDLE;
+        if (statx == null) {
+            return -1;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment name = arena.allocateFrom(path.toString());
+            MemorySegment buffer = arena.allocate(STATX_SIZE, 8);
+            int result = (int) statx.invokeExact(AT_FDCWD, name, 0, STATX_BLOCKS, buffer);
+            if (result != 0 || (buffer.get(ValueLayout.JAVA_INT, STX_MASK) & STATX_BLOCKS) == 0) {
+                return -1;
+            }
+            return buffer.get(ValueLayout.JAVA_LONG, STX_BLOCKS) * 512;
+        } catch (Throwable e) {
+            return -1;
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
@@ -190,6 +219,33 @@ final class Holes implements Closeable {
         }
     }
 
+    private static boolean linux() {
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux");
+    }
+
+    /**
+     * {@code int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *buffer)},
+     * bound apart from the hole functions (asking a size needs no more), or none.
+     */
+    private static final class Statx {
+        static final MethodHandle HANDLE = bind();
+
+        private static MethodHandle bind() {
+            if (!linux()) {
+                return null;
+            }
+            try {
+                Linker linker = Linker.nativeLinker();
+                return linker.defaultLookup().find("statx").map(symbol -> linker.downcallHandle(symbol,
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS))).orElse(null);
+            } catch (RuntimeException e) {
+                // IllegalCallerException when native access is denied
+                return null;
+            }
+        }
+    }
+
     /** The C functions, or none when this is not Linux or native access is refused. */
     private record Native(MethodHandle open, MethodHandle lseek, MethodHandle fallocate, MethodHandle close,
                           StructLayout captureLayout, VarHandle errno) {
@@ -197,7 +253,7 @@ final class Holes implements Closeable {
         static final Native LIB = load();
 
         static Native load() {
-            if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")) {
+            if (!linux()) {
                 return null;
             }
             try {

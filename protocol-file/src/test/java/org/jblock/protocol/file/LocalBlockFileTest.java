@@ -63,6 +63,25 @@ class LocalBlockFileTest {
     }
 
     @Test
+    void allocated_size_is_the_blocks_the_file_takes_as_stat_counts_them() throws Exception {
+        Path sparse = dir.resolve("sparse.img");
+        try (LocalBlockFile file = LocalBlockFile.create(sparse)) {
+            file.truncate(64 << 20);
+            file.write(ByteBuffer.wrap(pattern(1 << 20, 5)), 8 << 20);
+            file.flush();
+            assertEquals(allocatedBytes(sparse), file.allocatedSize());
+            assertTrue(file.allocatedSize() >= (1 << 20) && file.allocatedSize() < (4 << 20),
+                    "1 MiB of data in a 64 MiB sparse file takes " + file.allocatedSize() + " bytes");
+        }
+        Path dense = dir.resolve("dense.img");
+        Files.write(dense, pattern(3 << 20, 4));
+        try (LocalBlockFile file = LocalBlockFile.open(dense, true)) {
+            assertEquals(allocatedBytes(dense), file.allocatedSize());
+            assertTrue(file.allocatedSize() >= (3 << 20), "a dense file takes its length: " + file.allocatedSize());
+        }
+    }
+
+    @Test
     void create_empties_a_file_that_exists() throws Exception {
         Path path = dir.resolve("old.img");
         Files.write(path, pattern(4096, 30));

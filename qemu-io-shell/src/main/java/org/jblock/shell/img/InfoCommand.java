@@ -2,8 +2,6 @@ package org.jblock.shell.img;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,34 +42,37 @@ final class InfoCommand extends ImgCommand {
     public Integer call() throws IOException {
         List<String> names = new ArrayList<>();
         List<ImageInfo> infos = new ArrayList<>();
+        List<Long> diskSizes = new ArrayList<>();
         try (BlockImage image = open(filename, options.format, true, options.forceShare, "",
                 backingChain ? ChainMode.READ_ONLY_BACKING : ChainMode.NO_BACKING)) {
             // The image's own name: QEMU's for a node opened from options (nbd://host:port for
             // json:{"driver": "nbd", ...}), the name as given otherwise.
             names.add(image.name());
             infos.add(image.info());
+            diskSizes.add(image.allocatedSize());
             for (Optional<BlockImage> layer = image.backing(); backingChain && layer.isPresent();
                  layer = layer.get().backing()) {
                 names.add(layer.get().name());
                 infos.add(layer.get().info());
+                diskSizes.add(layer.get().allocatedSize());
             }
         }
         if (options.json()) {
             if (backingChain) {
                 ArrayNode array = Json.array();
                 for (int i = 0; i < names.size(); i++) {
-                    array.add(toJson(names.get(i), infos.get(i), diskSize(names.get(i))));
+                    array.add(toJson(names.get(i), infos.get(i), diskSizes.get(i)));
                 }
                 Json.print(out(), array);
             } else {
-                Json.print(out(), toJson(names.get(0), infos.get(0), diskSize(names.get(0))));
+                Json.print(out(), toJson(names.get(0), infos.get(0), diskSizes.get(0)));
             }
         } else {
             for (int i = 0; i < names.size(); i++) {
                 if (i > 0) {
                     out().println();
                 }
-                printHuman(out(), names.get(i), infos.get(i), diskSize(names.get(i)));
+                printHuman(out(), names.get(i), infos.get(i), diskSizes.get(i));
             }
         }
         return 0;
@@ -108,12 +109,6 @@ final class InfoCommand extends ImgCommand {
         });
         json.put("dirty-flag", false);
         return json;
-    }
-
-    /** Storage that is no local file (an NBD export, a web server, an option string) has no disk size to tell. */
-    private long diskSize(String name) throws IOException {
-        Path local = imageOpts ? null : Path.of(name);
-        return local != null && Files.exists(local) ? DiskUsage.of(local) : -1;
     }
 
     private static void printHuman(PrintWriter out, String filename, ImageInfo info, long actualSize) {

@@ -217,6 +217,18 @@ public abstract class AbstractBlockImage implements BlockImage {
         }
     }
 
+    /** The allocated size of the file under the image (as QEMU counts a format node's: its file's). */
+    @Override
+    public final long allocatedSize() throws IOException {
+        Lock io = io();
+        try {
+            ensureOpen();
+            return file.allocatedSize();
+        } finally {
+            io.unlock();
+        }
+    }
+
     @Override
     public final CheckReport check(CheckMode mode, ProgressListener progress) throws IOException {
         Lock alone = alone();

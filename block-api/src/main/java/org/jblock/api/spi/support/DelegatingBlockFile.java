@@ -67,6 +67,11 @@ public class DelegatingBlockFile implements BlockFile {
     }
 
     @Override
+    public long allocatedSize() throws IOException {
+        return delegate.allocatedSize();
+    }
+
+    @Override
     public void flush() throws IOException {
         delegate.flush();
     }

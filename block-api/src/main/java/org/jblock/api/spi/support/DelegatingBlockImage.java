@@ -96,6 +96,11 @@ public class DelegatingBlockImage implements BlockImage {
     }
 
     @Override
+    public long allocatedSize() throws IOException {
+        return delegate.allocatedSize();
+    }
+
+    @Override
     public CheckReport check(CheckMode mode, ProgressListener progress) throws IOException {
         return delegate.check(mode, progress);
     }

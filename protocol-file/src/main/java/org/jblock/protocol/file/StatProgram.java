@@ -1,4 +1,4 @@
-package org.jblock.shell.img;
+package org.jblock.protocol.file;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,15 +7,15 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The space a file takes on its disk (qemu-img's "disk size" / {@code actual-size}): the allocated
- * blocks, which for a sparse image is far less than its length. The JDK exposes no block count, so
- * it is asked of {@code stat}; where that is not possible the file length stands in.
+ * A file's allocated blocks asked of the {@code stat} program, for the JDKs whose API has no block
+ * count (JDK 17; on JDK 22+ {@link Holes#allocatedBytes} asks {@code statx} itself, with no process).
+ * Where {@code stat} is missing or fails, the file's length stands in.
  */
-final class DiskUsage {
-    private DiskUsage() {
+final class StatProgram {
+    private StatProgram() {
     }
 
-    static long of(Path path) throws IOException {
+    static long allocatedBytes(Path path) throws IOException {
         try {
             Process stat = new ProcessBuilder("stat", "-L", "-c", "%b %B", path.toString())
                     .redirectErrorStream(true).start();
