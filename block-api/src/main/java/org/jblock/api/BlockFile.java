@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -63,7 +64,12 @@ public interface BlockFile extends Closeable {
         /** {@link #discard} gives space back (a local file punches a hole). */
         DISCARD,
         /** {@link #writeZeroes} is cheaper than writing zero bytes (no data crosses the wire or the disk). */
-        WRITE_ZEROES
+        WRITE_ZEROES,
+        /**
+         * {@link #transferTo} moves the bytes without copying them through this process (a local
+         * file: the kernel's {@code sendfile}), so it is cheaper than reading them and writing them.
+         */
+        TRANSFER
     }
 
     /**
@@ -88,6 +94,27 @@ public interface BlockFile extends Closeable {
                         + " (file size " + size() + ")");
             }
             at += n;
+        }
+    }
+
+    /**
+     * Writes exactly {@code count} bytes at {@code position} to {@code target} (a blocking channel,
+     * such as a socket). The default reads them through a buffer and writes that; storage with
+     * {@link Capability#TRANSFER} hands them over without copying them through this process.
+     *
+     * @throws EOFException when the file ends first; some bytes may have been written by then
+     */
+    default void transferTo(long position, long count, WritableByteChannel target) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.min(count, 1 << 20));
+        for (long done = 0; done < count; ) {
+            int n = (int) Math.min(buffer.capacity(), count - done);
+            buffer.clear().limit(n);
+            readFully(buffer, position + done);
+            buffer.flip();
+            while (buffer.hasRemaining()) {
+                target.write(buffer);
+            }
+            done += n;
         }
     }
 

@@ -75,6 +75,25 @@ public interface BlockImage extends Closeable {
     List<Extent> blockStatus(long offset, long length) throws IOException;
 
     /**
+     * The storage that the {@link Extent#hostOffset() host offsets} of this image's own extents
+     * (depth 0) point into, for a caller that moves a run's bytes without reading them through the
+     * image (QEMU's block status "offset valid" and its file): a data extent with a host offset reads
+     * as the same number of bytes of this storage at that offset, as they are stored there. Runs of
+     * deeper layers point into the storage of the layer they come from ({@link #backing()}).
+     *
+     * <p>A mapping holds only while nothing writes to the image or reshapes it: a caller that reads
+     * the storage later than the block status (an NBD server sending a reply) relies on it only for
+     * a read-only image. The storage is the image's, for reading: the caller neither writes nor
+     * closes it.
+     *
+     * @return the storage, or empty (the default) when host offsets are not byte offsets of one
+     *         storage that holds the bytes as they read (compressed or encrypted data, memory)
+     */
+    default Optional<BlockFile> hostStorage() {
+        return Optional.empty();
+    }
+
+    /**
      * The image this one reads through to where it holds nothing itself (a differencing VHD's parent,
      * an overlay's base), open and owned by this image: closing this image closes it. Read-only
      * unless the chain was opened for a commit.

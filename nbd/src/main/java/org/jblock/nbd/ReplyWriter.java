@@ -10,16 +10,19 @@ import java.util.concurrent.Semaphore;
 
 /**
  * Sends a connection's replies in the order they are completed, on a thread of its own, so that a
- * worker never waits for a slow client. Replies queued together go out in one gathering write.
+ * worker never waits for a slow client. Replies queued together go out in one gathering write, up to
+ * each run of bytes the storage sends itself.
  * Each reply returns its share of the connection's budget once it is sent (or dropped).
  */
 final class ReplyWriter implements Runnable {
-    private record Reply(ByteBuffer[] buffers, int cost, Runnable afterSent) {
+    private static final System.Logger LOG = System.getLogger(ReplyWriter.class.getName());
+
+    private record Queued(Reply reply, int cost, Runnable afterSent) {
     }
 
     private final SocketChannel channel;
     private final Semaphore budget;
-    private final ArrayDeque<Reply> queue = new ArrayDeque<>();
+    private final ArrayDeque<Queued> queue = new ArrayDeque<>();
     private boolean finishing;
     private boolean failed;
 
@@ -32,10 +35,10 @@ final class ReplyWriter implements Runnable {
      * Queues a reply; {@code cost} is returned to the budget once it is sent (or dropped), and then
      * {@code afterSent} runs (to give back its buffers).
      */
-    void send(int cost, Runnable afterSent, ByteBuffer... buffers) {
+    void send(int cost, Runnable afterSent, Reply reply) {
         synchronized (this) {
             if (!failed) {
-                queue.add(new Reply(buffers, cost, afterSent));
+                queue.add(new Queued(reply, cost, afterSent));
                 notifyAll();
                 return;
             }
@@ -52,8 +55,9 @@ final class ReplyWriter implements Runnable {
 
     @Override
     public void run() {
-        List<Reply> batch = new ArrayList<>();
+        List<Queued> batch = new ArrayList<>();
         List<ByteBuffer> buffers = new ArrayList<>();
+        List<Reply.Stored> after = new ArrayList<>();
         while (true) {
             synchronized (this) {
                 while (queue.isEmpty() && !finishing) {
@@ -71,32 +75,57 @@ final class ReplyWriter implements Runnable {
                 queue.clear();
             }
             int cost = 0;
-            for (Reply reply : batch) {
-                buffers.addAll(List.of(reply.buffers()));
-                cost += reply.cost();
+            for (Queued queued : batch) {
+                Reply reply = queued.reply();
+                for (int i = 0; i < reply.buffers().length; i++) {
+                    buffers.add(reply.buffers()[i]);
+                    after.add(reply.after(i));
+                }
+                cost += queued.cost();
             }
             try {
                 ByteBuffer[] all = buffers.toArray(new ByteBuffer[0]);
-                long left = 0;
-                for (ByteBuffer buffer : all) {
-                    left += buffer.remaining();
-                }
                 int first = 0;
-                while (left > 0) {
-                    left -= channel.write(all, first, all.length - first);
-                    while (first < all.length && !all[first].hasRemaining()) {
-                        first++;
+                while (first < all.length) {
+                    // Everything up to the next storage transfer goes out in one gathering write.
+                    int last = first;
+                    while (last < all.length - 1 && after.get(last) == null) {
+                        last++;
                     }
+                    writeFully(all, first, last + 1);
+                    Reply.Stored stored = after.get(last);
+                    if (stored != null) {
+                        stored.sendTo(channel);
+                    }
+                    first = last + 1;
                 }
             } catch (IOException e) {
+                // The client is gone, or the storage failed in the middle of a reply: either way the
+                // stream cannot go on.
+                LOG.log(System.Logger.Level.DEBUG, "replies not sent: " + e);
                 fail();
             } finally {
-                for (Reply reply : batch) {
-                    reply.afterSent().run();
+                for (Queued queued : batch) {
+                    queued.afterSent().run();
                 }
                 budget.release(cost);
                 batch.clear();
                 buffers.clear();
+                after.clear();
+            }
+        }
+    }
+
+    private void writeFully(ByteBuffer[] all, int from, int to) throws IOException {
+        long left = 0;
+        for (int i = from; i < to; i++) {
+            left += all[i].remaining();
+        }
+        int first = from;
+        while (left > 0) {
+            left -= channel.write(all, first, to - first);
+            while (first < to && !all[first].hasRemaining()) {
+                first++;
             }
         }
     }
@@ -106,9 +135,9 @@ final class ReplyWriter implements Runnable {
         int cost = 0;
         synchronized (this) {
             failed = true;
-            for (Reply reply : queue) {
-                cost += reply.cost();
-                reply.afterSent().run();
+            for (Queued queued : queue) {
+                cost += queued.cost();
+                queued.afterSent().run();
             }
             queue.clear();
         }

@@ -10,6 +10,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 
+import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
 import org.jblock.api.InvalidRequestException;
@@ -44,6 +45,11 @@ final class Transmission {
     private final Semaphore budget;
     private final ReplyWriter writer;
     private final BufferPool buffers;
+    /**
+     * For each layer of the image (0: its own, 1: its backing image...), the storage that sends a
+     * data run's bytes itself, or null where they are read through the image.
+     */
+    private final BlockFile[] storages;
     private static final Runnable NOTHING = () -> { };
 
     Transmission(NbdServer server, SocketChannel channel, Negotiation.Session session) {
@@ -58,6 +64,25 @@ final class Transmission {
         this.budget = new Semaphore(budgetBytes);
         this.writer = new ReplyWriter(channel, budget);
         this.buffers = server.buffers();
+        this.storages = transferringStorages(image);
+    }
+
+    /**
+     * The storages of the image's layers that send bytes to a socket themselves ({@link
+     * BlockFile.Capability#TRANSFER}), so that a read's data goes from the file to the client without
+     * a copy here. Only for a read-only image: the reply is sent after the block status that says
+     * where the data lies, and a write in between could move it.
+     */
+    private static BlockFile[] transferringStorages(BlockImage image) {
+        List<BlockFile> storages = new ArrayList<>();
+        if (image.isReadOnly()) {
+            for (BlockImage layer = image; layer != null; layer = layer.backing().orElse(null)) {
+                storages.add(layer.hostStorage()
+                        .filter(file -> file.capabilities().contains(BlockFile.Capability.TRANSFER))
+                        .orElse(null));
+            }
+        }
+        return storages.toArray(new BlockFile[0]);
     }
 
     /** Serves requests until the client disconnects, then waits for the requests in flight to be answered. */
@@ -176,7 +201,7 @@ final class Transmission {
      * from the pool (its headers are small heap buffers) and go back to it once sent.
      */
     private void serve(Request request, ByteBuffer data, int cost) {
-        ByteBuffer[] reply;
+        Reply reply;
         try {
             reply = perform(request, data);
         } catch (IOException | RuntimeException e) {
@@ -190,9 +215,9 @@ final class Transmission {
                 buffers.give(data);
             }
         }
-        ByteBuffer[] sent = reply;
+        Reply sent = reply;
         writer.send(cost, () -> {
-            for (ByteBuffer buffer : sent) {
+            for (ByteBuffer buffer : sent.buffers()) {
                 if (buffer.isDirect()) {
                     buffers.give(buffer);
                 }
@@ -200,7 +225,7 @@ final class Transmission {
         }, sent);
     }
 
-    private ByteBuffer[] perform(Request request, ByteBuffer data) throws IOException {
+    private Reply perform(Request request, ByteBuffer data) throws IOException {
         int type = request.type();
         int allowed = Nbd.CMD_FLAG_FUA;
         if (type == Nbd.CMD_READ && structured) {
@@ -261,7 +286,7 @@ final class Transmission {
         }
     }
 
-    private ByteBuffer[] writeZeroes(Request request) throws IOException {
+    private Reply writeZeroes(Request request) throws IOException {
         if (readOnly) {
             return readOnlyError(request);
         }
@@ -278,68 +303,110 @@ final class Transmission {
         return done(request);
     }
 
-    private ByteBuffer[] read(Request request) throws IOException {
-        int length = (int) request.length();
-        long offset = request.offset();
-        if (!structured) {
-            ByteBuffer data = buffers.take(length);
-            try {
-                image.read(offset, data);
-            } catch (IOException | RuntimeException e) {
-                buffers.give(data);
-                throw e;
-            }
-            return new ByteBuffer[] {simple(0, request.cookie()), data.flip()};
+    /**
+     * A run of a read's reply: zeros (a hole chunk), bytes to read through the image, or bytes the
+     * storage of layer {@code depth} sends itself from {@code hostOffset}.
+     */
+    private record Run(long start, long length, boolean zero, BlockFile storage, long hostOffset) {
+        /** @return whether {@code next} continues this run in the same way (and, stored, from the same place) */
+        boolean continuedBy(Run next) {
+            return next.zero == zero && next.storage == storage
+                    && (storage == null || next.hostOffset == hostOffset + length);
         }
-        if (length == 0) {
-            return new ByteBuffer[] {chunk(Nbd.REPLY_FLAG_DONE, Nbd.REPLY_TYPE_NONE, request.cookie(), 0).flip()};
+
+        Run extendedBy(long more) {
+            return new Run(start, length + more, zero, storage, hostOffset);
         }
-        List<long[]> runs = zeroRuns(offset, length);
-        if (request.has(Nbd.CMD_FLAG_DF) && runs.size() > 1) {
-            runs = List.of(new long[] {offset, length, 0});
-        }
-        List<ByteBuffer> reply = new ArrayList<>();
-        for (int i = 0; i < runs.size(); i++) {
-            long[] run = runs.get(i);
-            int flags = i == runs.size() - 1 ? Nbd.REPLY_FLAG_DONE : 0;
-            if (run[2] != 0) {
-                ByteBuffer hole = chunk(flags, Nbd.REPLY_TYPE_OFFSET_HOLE, request.cookie(), 12);
-                reply.add(hole.putLong(run[0]).putInt((int) run[1]).flip());
-                continue;
-            }
-            ByteBuffer data = buffers.take((int) run[1]);
-            try {
-                image.read(run[0], data);
-            } catch (IOException | RuntimeException e) {
-                buffers.give(data);
-                // Chunks already made stand; the error names where reading failed and ends the reply.
-                reply.add(errorChunk(request.cookie(), new ErrorChunk(errorValue(e), message(e),
-                        OptionalLong.of(run[0]))));
-                return reply.toArray(new ByteBuffer[0]);
-            }
-            ByteBuffer header = chunk(flags, Nbd.REPLY_TYPE_OFFSET_DATA, request.cookie(), 8 + run[1]);
-            reply.add(header.putLong(run[0]).flip());
-            reply.add(data.flip());
-        }
-        return reply.toArray(new ByteBuffer[0]);
     }
 
-    /** @return the range as runs {start, length, 1 if it reads as zeros else 0}, neighbours merged */
-    private List<long[]> zeroRuns(long offset, int length) throws IOException {
-        List<long[]> runs = new ArrayList<>(2);
+    private Reply read(Request request) throws IOException {
+        int length = (int) request.length();
+        long offset = request.offset();
+        if (structured && length == 0) {
+            return Reply.of(chunk(Nbd.REPLY_FLAG_DONE, Nbd.REPLY_TYPE_NONE, request.cookie(), 0).flip());
+        }
+        List<Run> runs = runs(offset, length);
+        if (!structured || (request.has(Nbd.CMD_FLAG_DF) && runs.size() > 1)) {
+            // One piece of data: sent from the storage when one run covers it, else read.
+            Run only = runs.size() == 1 && !runs.get(0).zero() ? runs.get(0) : new Run(offset, length, false, null, 0);
+            runs = List.of(only);
+        }
+        List<ByteBuffer> parts = new ArrayList<>();
+        List<Reply.Stored> after = new ArrayList<>();
+        if (!structured) {
+            parts.add(simple(0, request.cookie()));
+            after.add(null);
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            Run run = runs.get(i);
+            int flags = i == runs.size() - 1 ? Nbd.REPLY_FLAG_DONE : 0;
+            if (run.zero()) {
+                ByteBuffer hole = chunk(flags, Nbd.REPLY_TYPE_OFFSET_HOLE, request.cookie(), 12);
+                parts.add(hole.putLong(run.start()).putInt((int) run.length()).flip());
+                after.add(null);
+                continue;
+            }
+            if (structured) {
+                ByteBuffer header = chunk(flags, Nbd.REPLY_TYPE_OFFSET_DATA, request.cookie(), 8 + run.length());
+                parts.add(header.putLong(run.start()).flip());
+                after.add(null);
+            }
+            if (run.storage() != null) {
+                after.set(after.size() - 1, new Reply.Stored(run.storage(), run.hostOffset(), run.length()));
+                continue;
+            }
+            ByteBuffer data = buffers.take((int) run.length());
+            try {
+                image.read(run.start(), data);
+            } catch (IOException | RuntimeException e) {
+                buffers.give(data);
+                if (!structured) {
+                    throw e;
+                }
+                // Chunks already made stand; the error names where reading failed and ends the reply.
+                parts.remove(parts.size() - 1);
+                after.remove(after.size() - 1);
+                parts.add(errorChunk(request.cookie(), new ErrorChunk(errorValue(e), message(e),
+                        OptionalLong.of(run.start()))));
+                after.add(null);
+                return reply(parts, after);
+            }
+            parts.add(data.flip());
+            after.add(null);
+        }
+        return reply(parts, after);
+    }
+
+    private static Reply reply(List<ByteBuffer> buffers, List<Reply.Stored> after) {
+        boolean stored = after.stream().anyMatch(java.util.Objects::nonNull);
+        return new Reply(buffers.toArray(new ByteBuffer[0]), stored ? after.toArray(new Reply.Stored[0]) : null);
+    }
+
+    /**
+     * @return the range as runs of zeros, of data to read and of data each storage sends itself
+     *         (only where the image is read-only: see {@link BlockImage#hostStorage()}), neighbours merged
+     */
+    private List<Run> runs(long offset, int length) throws IOException {
+        List<Run> runs = new ArrayList<>(2);
         for (Extent extent : image.blockStatus(offset, length)) {
-            long zero = extent.zero() ? 1 : 0;
-            long[] last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
-            if (last != null && last[2] == zero) {
-                last[1] += extent.length();
+            BlockFile storage = null;
+            long host = 0;
+            if (!extent.zero() && extent.data() && extent.hostOffset().isPresent() && extent.depth() < storages.length) {
+                storage = storages[extent.depth()];
+                host = extent.hostOffset().getAsLong();
+            }
+            Run next = new Run(extent.start(), extent.length(), extent.zero(), storage, host);
+            int last = runs.size() - 1;
+            if (last >= 0 && runs.get(last).continuedBy(next)) {
+                runs.set(last, runs.get(last).extendedBy(next.length()));
             } else {
-                runs.add(new long[] {extent.start(), extent.length(), zero});
+                runs.add(next);
             }
         }
         return runs;
     }
 
-    private ByteBuffer[] blockStatus(Request request) throws IOException {
+    private Reply blockStatus(Request request) throws IOException {
         if (!allocationContext) {
             return error(request, Nbd.EINVAL, "no metadata context was selected for block status");
         }
@@ -369,37 +436,37 @@ final class Transmission {
         BlockStatusChunk status = new BlockStatusChunk(Negotiation.ALLOCATION_CONTEXT_ID, extents);
         ByteBuffer reply = chunk(Nbd.REPLY_FLAG_DONE, Nbd.REPLY_TYPE_BLOCK_STATUS, request.cookie(), status.size());
         status.encode(reply);
-        return new ByteBuffer[] {reply.flip()};
+        return Reply.of(reply.flip());
     }
 
     /** A write-type command succeeded: with FUA, only once it is durable. */
-    private ByteBuffer[] done(Request request) throws IOException {
+    private Reply done(Request request) throws IOException {
         if (request.has(Nbd.CMD_FLAG_FUA)) {
             image.flush();
         }
         return success(request);
     }
 
-    private static ByteBuffer[] success(Request request) {
-        return new ByteBuffer[] {simple(0, request.cookie())};
+    private static Reply success(Request request) {
+        return Reply.of(simple(0, request.cookie()));
     }
 
-    private ByteBuffer[] readOnlyError(Request request) {
+    private Reply readOnlyError(Request request) {
         return error(request, Nbd.EPERM, "the export is read-only");
     }
 
-    private ByteBuffer[] pastEnd(Request request, int error) {
+    private Reply pastEnd(Request request, int error) {
         return error(request, error, Nbd.commandName(request.type()) + " of "
                 + request.length() + " bytes at offset " + Long.toUnsignedString(request.offset())
                 + " reaches past the end of the export (" + size + " bytes)");
     }
 
-    private ByteBuffer[] error(Request request, int error, String message) {
+    private Reply error(Request request, int error, String message) {
         // A read always gets a structured reply once they are agreed; errors carry their message then.
         if (structured) {
-            return new ByteBuffer[] {errorChunk(request.cookie(), new ErrorChunk(error, message, OptionalLong.empty()))};
+            return Reply.of(errorChunk(request.cookie(), new ErrorChunk(error, message, OptionalLong.empty())));
         }
-        return new ByteBuffer[] {simple(error, request.cookie())};
+        return Reply.of(simple(error, request.cookie()));
     }
 
     private static ByteBuffer errorChunk(long cookie, ErrorChunk error) {

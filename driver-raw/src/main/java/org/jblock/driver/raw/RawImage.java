@@ -3,6 +3,7 @@ package org.jblock.driver.raw;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.Extent;
@@ -40,6 +41,12 @@ final class RawImage extends AbstractBlockImage {
     @Override
     protected boolean doZeroesCheaply(long offset, long length) throws IOException {
         return file().capabilities().contains(BlockFile.Capability.WRITE_ZEROES);
+    }
+
+    /** The file itself: byte {@code n} of the disk is byte {@code n} of the file. */
+    @Override
+    public Optional<BlockFile> hostStorage() {
+        return Optional.of(file());
     }
 
     /** The storage's data and holes ({@link #extentsOfStorage}). */

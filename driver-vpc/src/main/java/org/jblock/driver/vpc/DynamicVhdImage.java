@@ -658,6 +658,12 @@ final class DynamicVhdImage extends AbstractBlockImage {
      * and are described by this image (allocated, no data); unallocated runs are zero and not
      * allocated.
      */
+    /** The VHD file: a data extent's host offset is where its sectors lie in their block. */
+    @Override
+    public Optional<BlockFile> hostStorage() {
+        return Optional.of(file());
+    }
+
     @Override
     protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
         List<Extent> extents = new ArrayList<>();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 import org.jblock.api.BlockFile;
@@ -60,6 +61,12 @@ final class FixedVhdImage extends AbstractBlockImage {
     }
 
     /** The file's data and holes ({@link #extentsOfStorage}): byte {@code n} of the disk is byte {@code n} of the file. */
+    /** The VHD file: the disk's bytes lie at the start of the file, as they read. */
+    @Override
+    public Optional<BlockFile> hostStorage() {
+        return Optional.of(file());
+    }
+
     @Override
     protected List<Extent> doBlockStatus(long offset, long length) throws IOException {
         return extentsOfStorage(offset, length);

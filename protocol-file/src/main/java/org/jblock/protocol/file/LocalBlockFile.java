@@ -1,5 +1,6 @@
 package org.jblock.protocol.file;
 
+import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -7,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -42,6 +44,8 @@ public final class LocalBlockFile implements BlockFile {
     private final FileChannel channel;
     private final boolean readOnly;
     private final Holes holes;
+    /** A regular file, whose bytes the kernel sends to a socket itself; a device reads through a buffer. */
+    private final boolean regular;
     private FileLocks.Held lock;
     private volatile boolean closed;
     /**
@@ -59,6 +63,7 @@ public final class LocalBlockFile implements BlockFile {
         this.channel = file.getChannel();
         this.readOnly = readOnly;
         this.holes = Holes.open(path, !readOnly);
+        this.regular = Files.isRegularFile(path);
     }
 
     /**
@@ -181,6 +186,39 @@ public final class LocalBlockFile implements BlockFile {
             throw closed(e);
         }
         return total;
+    }
+
+    /**
+     * {@link FileChannel#transferTo}: to a socket, the kernel's {@code sendfile} (the bytes go from
+     * the page cache to the socket without a copy in this process).
+     */
+    @Override
+    public void transferTo(long position, long count, WritableByteChannel target) throws IOException {
+        ensureOpen();
+        if (position < 0 || count < 0) {
+            throw new InvalidRequestException(name + ": negative offset or length (" + position + ", " + count + ")");
+        }
+        long done = 0;
+        try {
+            while (done < count) {
+                long n = channel.transferTo(position + done, count - done, target);
+                if (n <= 0) {
+                    if (position + done >= channel.size()) {
+                        throw new EOFException(name + ": unexpected end of file at offset " + (position + done)
+                                + " (file size " + channel.size() + ")");
+                    }
+                    // Nothing moved though the file goes on: the plain way for this part.
+                    BlockFile.super.transferTo(position + done, count - done, target);
+                    return;
+                }
+                done += n;
+            }
+        } catch (ClosedChannelException e) {
+            if (!channel.isOpen()) {
+                throw closed(e);
+            }
+            throw e;
+        }
     }
 
     @Override
@@ -314,12 +352,16 @@ public final class LocalBlockFile implements BlockFile {
         }
     }
 
-    /** @return {@link Capability#HOLES} where holes are known, the punching ones where holes can be made */
+    /** @return {@link Capability#HOLES} where holes are known, the punching ones where holes can be
+     *         made, {@link Capability#TRANSFER} for a regular file */
     @Override
     public java.util.Set<Capability> capabilities() {
         java.util.Set<Capability> all = BlockFile.super.capabilities();
         if (holes.seeks()) {
             all.add(Capability.HOLES);
+        }
+        if (regular) {
+            all.add(Capability.TRANSFER);
         }
         if (!readOnly && holes.punches()) {
             all.add(Capability.DISCARD);

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -401,9 +402,37 @@ public abstract class BlockDriverContract {
                 ranges.add(randomRange(random, model.length));
             }
             for (Range range : ranges) {
-                assertStatusCovers(model, range, image.blockStatus(range.offset, range.length));
+                List<Extent> extents = image.blockStatus(range.offset, range.length);
+                assertStatusCovers(model, range, extents);
+                assertMappedRunsAreStoredAsTheyRead(model, image, extents);
             }
         }
+    }
+
+    /**
+     * Where the image names its host storage, every data extent of its own layer with a host offset
+     * must read from that storage at that offset exactly as the image reads (what lets a server send
+     * the storage's bytes directly); and a driver that names it maps its data.
+     */
+    private void assertMappedRunsAreStoredAsTheyRead(byte[] model, BlockImage image, List<Extent> extents)
+            throws IOException {
+        Optional<BlockFile> storage = image.hostStorage();
+        if (storage.isEmpty()) {
+            return;
+        }
+        boolean mapped = false;
+        for (Extent extent : extents) {
+            if (!extent.data() || extent.hostOffset().isEmpty() || extent.depth() != 0) {
+                continue;
+            }
+            mapped = true;
+            ByteBuffer stored = ByteBuffer.allocate((int) extent.length());
+            storage.get().readFully(stored, extent.hostOffset().getAsLong());
+            assertMatchesModel(model, extent.start(), stored.array(), extent + " read from the host storage "
+                    + storage.get().name());
+        }
+        boolean data = extents.stream().anyMatch(Extent::data);
+        assertTrue(mapped || !data, () -> "the image names its host storage but maps none of its data: " + extents);
     }
 
     // ---------------------------------------------------------------- refusals

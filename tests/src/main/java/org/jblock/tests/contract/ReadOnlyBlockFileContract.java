@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.ImageClosedException;
@@ -160,5 +163,50 @@ public abstract class ReadOnlyBlockFileContract {
                 assertEquals(content.length, file.seekHole(at), "a hole reported in data at " + at);
             }
         }
+    }
+
+    @Test
+    void transfer_sends_exactly_the_bytes_read_returns() throws Exception {
+        byte[] content = random(3 << 20, 9);
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try (BlockFile file = openReadOnly(content)) {
+            for (long[] range : new long[][] {{0, content.length}, {12_345, 2 << 20}, {content.length - 7, 7}, {100, 0}}) {
+                long offset = range[0];
+                int length = (int) range[1];
+                Pipe pipe = Pipe.open();
+                Future<byte[]> received = reader.submit(() -> {
+                    try (Pipe.SourceChannel source = pipe.source()) {
+                        return drain(source);
+                    }
+                });
+                try (Pipe.SinkChannel sink = pipe.sink()) {
+                    file.transferTo(offset, length, sink);
+                }
+                assertArrayEquals(Arrays.copyOfRange(content, (int) offset, (int) offset + length),
+                        received.get(30, TimeUnit.SECONDS), "transferTo(" + offset + ", " + length + ")");
+            }
+            Pipe pipe = Pipe.open();
+            Future<byte[]> received = reader.submit(() -> {
+                try (Pipe.SourceChannel source = pipe.source()) {
+                    return drain(source);
+                }
+            });
+            try (Pipe.SinkChannel sink = pipe.sink()) {
+                assertThrows(EOFException.class, () -> file.transferTo(content.length - 10, 20, sink),
+                        "a transfer past the end");
+            }
+            assertTrue(received.get(30, TimeUnit.SECONDS).length <= 10, "nothing made up past the end");
+        } finally {
+            reader.shutdownNow();
+        }
+    }
+
+    private static byte[] drain(ReadableByteChannel source) throws IOException {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
+        while (source.read(buffer.clear()) >= 0) {
+            all.write(buffer.array(), 0, buffer.position());
+        }
+        return all.toByteArray();
     }
 }

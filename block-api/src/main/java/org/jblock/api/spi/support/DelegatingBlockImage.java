@@ -16,7 +16,8 @@ import org.jblock.api.ProgressListener;
 
 /**
  * A {@link BlockImage} that forwards every call to another: the base for decorators that guard,
- * count or break some calls and leave the rest alone.
+ * count or break some calls and leave the rest alone. {@link #hostStorage()} is not forwarded (it
+ * stays empty, which is always correct): a decorator whose reads are the delegate's forwards it.
  */
 public class DelegatingBlockImage implements BlockImage {
     protected final BlockImage delegate;
