@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarFile;
 
 import org.jblock.tests.interop.RealTools;
 import org.jblock.tests.interop.RealTools.Tool;
@@ -70,6 +72,26 @@ class DistributionTest {
             assertTrue(Files.isRegularFile(home.resolve(file)), file + " is missing from the tarball");
         }
         assertTrue(Files.isExecutable(home.resolve("bin/jblock-img")));
+    }
+
+    /**
+     * lib/ has picocli compiled for Java 17 class files (which the launcher's AOT cache can hold;
+     * picocli's own jar is Java 5 bytecode), with picocli's license, and no second picocli.
+     */
+    @Test
+    void picocli_comes_as_java_17_class_files_with_its_license() throws IOException {
+        List<String> picocli = new ArrayList<>();
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(home.resolve("lib"), "picocli*.jar")) {
+            jars.forEach(jar -> picocli.add(jar.getFileName().toString()));
+        }
+        assertEquals(List.of("picocli-java17-" + version + ".jar"), picocli);
+        try (JarFile jar = new JarFile(home.resolve("lib").resolve(picocli.get(0)).toFile())) {
+            byte[] head = jar.getInputStream(jar.getEntry("picocli/CommandLine.class")).readNBytes(8);
+            assertEquals(61, ((head[6] & 0xff) << 8) | (head[7] & 0xff), "class-file version of picocli.CommandLine");
+            String license = new String(jar.getInputStream(jar.getEntry("META-INF/LICENSE")).readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertTrue(license.contains("Apache License") && license.contains("Version 2.0"), license);
+        }
     }
 
     @Test
