@@ -29,6 +29,23 @@ class ProtocolArchitectureTest {
                             + " else of jblock");
 
     @ArchTest
+    static final ArchRule the_ssh_protocol_depends_on_the_api_and_the_jdk_alone =
+            classes().that().resideInAPackage("org.jblock.protocol.ssh..")
+                    .should().onlyDependOnClassesThat()
+                    .resideInAnyPackage("org.jblock.api..", "org.jblock.protocol.ssh..", "java..")
+                    .because("it speaks SFTP itself over the system's ssh client, whose config, keys and agent"
+                            + " the user already has: no SSH library, no other part of jblock");
+
+    @ArchTest
+    static final ArchRule only_the_sftp_session_starts_a_process =
+            noClasses().that().resideInAnyPackage("org.jblock.protocol..", "org.jblock.driver..", "org.jblock.registry..",
+                            "org.jblock.nbd..", "org.jblock.api..")
+                    .and().doNotHaveFullyQualifiedName("org.jblock.protocol.ssh.SftpSession")
+                    .should().dependOnClassesThat().belongToAnyOf(ProcessBuilder.class, Process.class)
+                    .because("the ssh client is the one program the library runs; one class starts it, reads"
+                            + " what it says and stops it");
+
+    @ArchTest
     static final ArchRule protocols_do_not_depend_on_each_other =
             slices().matching("org.jblock.protocol.(*)..").should().notDependOnEachOther()
                     .because("each protocol module is found through ServiceLoader and may be deployed alone;"

@@ -10,14 +10,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
@@ -26,7 +23,6 @@ import java.util.regex.Pattern;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.registry.OpenSpec;
-import org.jblock.shell.img.JblockImg;
 import org.jblock.shell.io.JblockIo;
 import org.jblock.tests.interop.RealTools.Result;
 import org.junit.jupiter.api.AfterAll;
@@ -35,8 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-
-import picocli.CommandLine;
 
 /**
  * Images on a real web server (nginx, serving byte ranges) read through the http protocol equal the
@@ -197,17 +191,8 @@ class HttpImagesTest {
         return Long.parseLong(m.group(1));
     }
 
-    /** jblock-img in this JVM, on this test's class path (where the http protocol is). */
     private static Result img(String... arguments) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine tool = JblockImg.model(JblockImages.REGISTRY);
-        tool.setOut(new PrintWriter(out, true));
-        tool.setErr(new PrintWriter(err, true));
-        int exit = tool.execute(arguments);
-        List<String> command = new ArrayList<>(List.of("jblock-img"));
-        command.addAll(List.of(arguments));
-        return new Result(command, exit, out.toString(), err.toString());
+        return JblockImages.img(arguments);
     }
 
     /** What jblock-io printed and returned. */

@@ -3,8 +3,12 @@ package org.jblock.tests.interop;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
@@ -12,6 +16,9 @@ import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.spi.support.DelegatingBlockFile;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
+import org.jblock.shell.img.JblockImg;
+
+import picocli.CommandLine;
 
 /** VHDs that jblock creates and writes, for the real tools to read. */
 final class JblockImages {
@@ -34,6 +41,19 @@ final class JblockImages {
     }
 
     private JblockImages() {
+    }
+
+    /** Runs jblock-img in this JVM, on this test's class path (where every protocol is), with {@link #REGISTRY}. */
+    static RealTools.Result img(String... arguments) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine tool = JblockImg.model(REGISTRY);
+        tool.setOut(new PrintWriter(out, true));
+        tool.setErr(new PrintWriter(err, true));
+        int exit = tool.execute(arguments);
+        List<String> command = new ArrayList<>(List.of("jblock-img"));
+        command.addAll(List.of(arguments));
+        return new RealTools.Result(command, exit, out.toString(), err.toString());
     }
 
     /** @return the options that open a VHD as such, read-write or read-only, with no probing */

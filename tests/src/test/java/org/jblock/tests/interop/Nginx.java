@@ -2,16 +2,11 @@ package org.jblock.tests.interop;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.jblock.tests.interop.RealTools.Tool;
 
@@ -43,7 +38,7 @@ final class Nginx implements AutoCloseable {
         Files.createDirectories(state);
         IOException last = null;
         for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-            int port = freePort();
+            int port = LocalServers.freePort();
             Path conf = state.resolve("nginx.conf");
             Files.writeString(conf, config(root, state, port), StandardCharsets.UTF_8);
             Files.deleteIfExists(state.resolve("access.log"));
@@ -55,11 +50,15 @@ final class Nginx implements AutoCloseable {
                     .start();
             Nginx server = new Nginx(state, process, port);
             try {
-                if (server.awaitListening()) {
+                if (LocalServers.awaitListening(process, port, START_TIMEOUT, "nginx", connected -> true)) {
                     return server;
                 }
                 last = new IOException("nginx did not start on port " + port + ": " + server.errors());
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
+                String said = server.errors();
+                server.close();
+                throw new IOException(e.getMessage() + ": " + said, e);
+            } catch (RuntimeException e) {
                 server.close();
                 throw e;
             }
@@ -93,28 +92,6 @@ final class Nginx implements AutoCloseable {
                 "");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
-    /** @return true once nginx accepts connections, false when it exited (a taken port) */
-    private boolean awaitListening() throws IOException {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                return false;
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                return true;
-            } catch (IOException notYet) {
-                sleep(50);
-            }
-        }
-        throw new IOException("nginx did not listen on port " + port + " within " + START_TIMEOUT + ": " + errors());
-    }
 
     /** @return the URL under which {@code relative} (a path below the served folder) is served */
     String url(String relative) {
@@ -132,26 +109,9 @@ final class Nginx implements AutoCloseable {
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).trim() : "(no error log)";
     }
 
-    private static void sleep(long millis) throws IOException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for nginx", e);
-        }
-    }
 
     @Override
     public void close() throws IOException {
-        process.destroy();
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            process.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
+        LocalServers.stop(process);
     }
 }

@@ -46,7 +46,11 @@ public final class RealTools {
         NBDCOPY("nbdcopy", "libnbd-bin"),
         /** A python3 that can {@code import nbd} (libnbd, what nbdsh runs); its command is that interpreter. */
         NBDSH("nbdsh", "python3-libnbd"),
-        NBDKIT("nbdkit", "nbdkit");
+        NBDKIT("nbdkit", "nbdkit"),
+        /** OpenSSH's server, which tests start on 127.0.0.1 as the current user. */
+        SSHD("sshd", "openssh-server"),
+        SSH("ssh", "openssh-client"),
+        SSH_KEYGEN("ssh-keygen", "openssh-client");
 
         final String displayName;
         final String debianPackage;
