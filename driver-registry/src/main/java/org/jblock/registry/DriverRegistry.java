@@ -737,6 +737,36 @@ public final class DriverRegistry {
         file.close();
     }
 
+    /**
+     * @return whether {@code filename} names storage that a protocol other than {@code file} reaches
+     *         ({@code ssh://host/disk.vhd}), which {@link #create(String, String, long, String)}
+     *         creates; other names are local paths
+     */
+    public boolean isProtocolFilename(String filename) {
+        return protocols.isRemote(filename);
+    }
+
+    /**
+     * Creates an image of {@code format}, without a backing file, on the storage a protocol's
+     * filename names ({@code ssh://host/disk.vhd}): the protocol creates (or empties) it, as QEMU's
+     * {@code bdrv_create_file} does, and the format writes its metadata.
+     *
+     * @throws org.jblock.api.UnsupportedFeatureException when the protocol cannot create
+     */
+    public void create(String filename, String format, long size, String options) throws IOException {
+        BlockDriver driver = driver(format);
+        Options parsed = checkedCreateOptions(driver, size, options);
+        BlockFile file = protocols.create(protocols.parse(filename));
+        try {
+            createIn(driver, new CreateRequest(file, size, parsed));
+            file.flush();
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(file, e);
+            throw e;
+        }
+        file.close();
+    }
+
     /** Creates an image of {@code format} in {@code file}, which stays open. */
     public void create(BlockFile file, String format, long size, String options) throws IOException {
         BlockDriver driver = driver(format);

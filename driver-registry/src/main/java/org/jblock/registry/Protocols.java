@@ -150,6 +150,13 @@ final class Protocols {
         return byName.containsKey(name);
     }
 
+    /** @return whether {@code filename} names storage of a protocol other than {@code file} ({@code ssh://h/x}) */
+    boolean isRemote(String filename) {
+        String prefix = prefixOf(filename);
+        BlockProtocol protocol = prefix == null ? null : byPrefix.get(prefix);
+        return protocol != null && !protocol.name().equals(BlockProtocol.FILE);
+    }
+
     /**
      * QEMU's {@code path_has_protocol}: the text before the first ':', when no '/' comes first.
      *

@@ -82,8 +82,14 @@ final class CreateCommand extends ImgCommand {
         } else {
             throw new BlockException(filename + ": Image creation needs a size parameter");
         }
-        Path path = Path.of(filename);
-        refuseIfInUse(registry(), path);
+        boolean remote = registry().isProtocolFilename(filename);
+        if (remote && backingFile != null) {
+            throw new BlockException(filename + ": a backing file can only be given to an image in a local file");
+        }
+        Path path = remote ? null : Path.of(filename);
+        if (!remote) {
+            refuseIfInUse(registry(), path);
+        }
         if (backingFile != null && !driver.supportsBacking()) {
             throw new BlockException(filename + ": Backing file not supported for file format '" + format + "'");
         }
@@ -96,6 +102,10 @@ final class CreateCommand extends ImgCommand {
             out().println("Formatting '" + filename + "', fmt=" + format + " size=" + bytes + backing
                     + describe(parsed, driver));
             out().flush();
+        }
+        if (remote) {
+            registry().create(filename, format, bytes, withoutSize(parsed, driver));
+            return 0;
         }
         registry().create(path, format, bytes, withoutSize(parsed, driver), backingFile, backingFormat);
         noteRounding(path, bytes);

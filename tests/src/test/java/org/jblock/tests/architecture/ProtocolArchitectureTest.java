@@ -37,13 +37,12 @@ class ProtocolArchitectureTest {
                             + " the user already has: no SSH library, no other part of jblock");
 
     @ArchTest
-    static final ArchRule only_the_sftp_session_starts_a_process =
-            noClasses().that().resideInAnyPackage("org.jblock.protocol..", "org.jblock.driver..", "org.jblock.registry..",
-                            "org.jblock.nbd..", "org.jblock.api..")
+    static final ArchRule in_the_ssh_protocol_only_the_sftp_session_runs_the_client =
+            noClasses().that().resideInAPackage("org.jblock.protocol.ssh..")
                     .and().doNotHaveFullyQualifiedName("org.jblock.protocol.ssh.SftpSession")
                     .should().dependOnClassesThat().belongToAnyOf(ProcessBuilder.class, Process.class)
-                    .because("the ssh client is the one program the library runs; one class starts it, reads"
-                            + " what it says and stops it");
+                    .because("one class starts the ssh client, reads what it says and stops it, so that no"
+                            + " open or failure leaves a client process behind");
 
     @ArchTest
     static final ArchRule protocols_do_not_depend_on_each_other =

@@ -18,7 +18,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Random;
 
-import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.registry.OpenSpec;
 import org.jblock.tests.interop.RealTools.Result;
@@ -119,16 +118,21 @@ class SshImagesTest {
     }
 
     @Test
-    void a_vpc_image_is_created_in_a_file_on_the_server() throws IOException {
+    void jblock_img_creates_an_image_in_a_new_file_on_the_server() throws IOException {
         Path file = images.resolve("created.vhd");
-        Files.write(file, new byte[0]);
-        try (BlockFile remote = JblockImages.REGISTRY.openFile(sshd.uri(file), false, BlockFile.LockMode.NONE)) {
-            JblockImages.REGISTRY.create(remote, "vpc", 4L << 20, "subformat=dynamic");
-        }
+        String uri = sshd.uri(file);
+        Result create = img("create", "-f", "vpc", "-o", "subformat=dynamic", uri, "4M").assertSucceeded();
+        assertTrue(create.stdout().startsWith("Formatting '" + uri + "', fmt=vpc size=4194304"), create::describe);
         try (BlockImage local = JblockImages.REGISTRY.open(file, READ_ONLY)) {
             assertEquals("vpc", local.info().format());
             assertTrue(local.size() >= 4L << 20, "size " + local.size());
         }
+        if (RealTools.locate(RealTools.Tool.QEMU_IMG).isPresent()) {
+            Result info = RealTools.run(RealTools.Tool.QEMU_IMG, "info", file.toString()).assertSucceeded();
+            assertTrue(info.stdout().contains("file format: vpc"), info::describe);
+        }
+        Result backing = img("create", "-f", "vpc", "-b", file.toString(), "-F", "vpc", sshd.uri(images.resolve("child.vhd")));
+        assertEquals(1, backing.exitCode(), backing::describe);
     }
 
     @Test
