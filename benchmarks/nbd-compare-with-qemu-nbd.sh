@@ -113,11 +113,13 @@ fio_iops() {
 bytes=$(qemu-img info --output=json -f vpc "$VHD" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
 echo "image: $(du -m "$VHD" | cut -f1) MiB VHD, virtual size $bytes bytes, on $(df --output=fstype "$WORK" | tail -1)"
 hz=$(getconf CLK_TCK)
-printf '%-4s %-7s %9s %9s %10s %9s %11s\n' run server "copy1 s" "copy2 s" "copy2 cpu" "fio IOPS" "fio cpu/1k"
+printf '%-4s %-7s %9s %10s %9s %10s %9s %11s\n' run server "copy1 s" "copy1 cpu" "copy2 s" "copy2 cpu" "fio IOPS" "fio cpu/1k"
 for run in $(seq "$RUNS"); do
   for server_kind in qemu jblock; do
     start_server "$server_kind"
+    before=$(server_ticks)
     first=$(copy_seconds)
+    first_cpu=$(echo "scale=3; ($(server_ticks) - $before) / $hz" | bc)
     before=$(server_ticks)
     second=$(copy_seconds)
     copy_cpu=$(echo "scale=3; ($(server_ticks) - $before) / $hz" | bc)
@@ -125,11 +127,12 @@ for run in $(seq "$RUNS"); do
     iops=$(fio_iops)
     fio_cpu=$(echo "scale=5; ($(server_ticks) - $before) * 1000 / $hz / ($iops * $FIO_SECONDS)" | bc)
     stop_server
-    printf '%-4s %-7s %9.3f %9.3f %10.2f %9s %11.4f\n' "$run" "$server_kind" "$first" "$second" "$copy_cpu" "$iops" "$fio_cpu"
+    printf '%-4s %-7s %9.3f %10.2f %9.3f %10.2f %9s %11.4f\n' "$run" "$server_kind" "$first" "$first_cpu" "$second" \
+      "$copy_cpu" "$iops" "$fio_cpu"
   done
 done
 echo "copy: seconds of nbdcopy (the first run after the server starts, then a second one) and the"
-echo "server's CPU seconds for the second; fio: reads per second, and the server's CPU seconds per 1000 reads."
+echo "server's CPU seconds for each; fio: reads per second, and the server's CPU seconds per 1000 reads."
 
 # --- the client side: convert of the VHD that qemu-nbd serves raw, qemu-img vs jblock-img ---
 JBLOCK_IMG=("$(dirname "${JBLOCK[0]}")/jblock-img")
