@@ -14,4 +14,5 @@ module org.jblock.registry {
 
     uses org.jblock.api.spi.BlockDriver;
     uses org.jblock.api.spi.BlockProtocol;
+    uses org.jblock.api.spi.BlockFilter;
 }

@@ -41,6 +41,23 @@ public interface BlockImage extends Closeable {
     void write(long offset, ByteBuffer src) throws IOException;
 
     /**
+     * Writes into this image's own layer data that was just read through it from its backing chain
+     * (copy-on-read): what the image reads does not change, only where it is kept. As
+     * {@link #write}, or as {@link #writeZeroes} without unmapping when {@code allZero} says the
+     * data is all zeros. A filter may tell these writes apart from a guest's: blkdebug fires its
+     * {@code cor_write} event for them, as QEMU's block layer does.
+     */
+    default void writeCopyOnRead(long offset, ByteBuffer src, boolean allZero) throws IOException {
+        if (allZero) {
+            int length = src.remaining();
+            writeZeroes(offset, length, false);
+            src.position(src.limit());
+        } else {
+            write(offset, src);
+        }
+    }
+
+    /**
      * Makes {@code [offset, offset+length)} read as zeros, without writing zero buffers where the
      * format can express zeros in its metadata.
      *

@@ -24,12 +24,17 @@ import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.ImageInfo;
 import org.jblock.api.InvalidOptionException;
+import org.jblock.api.OptionSpec;
 import org.jblock.api.Options;
 import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.api.UserObjects;
+import org.jblock.api.layer.CopyOnRead;
 import org.jblock.api.spi.BackingOpener;
+import org.jblock.api.spi.BlockFilter;
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.api.spi.BlockProtocol;
 import org.jblock.api.spi.CreateRequest;
+import org.jblock.api.spi.FilterRequest;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
 import org.jblock.api.spi.support.DelegatingBlockImage;
@@ -132,14 +137,35 @@ public final class DriverRegistry {
 
     private final Map<String, Entry> drivers;
     private final Protocols protocols;
+    private final Filters filters;
+    private final UserObjects objects;
     private final List<DriverProblem> problems;
 
-    private DriverRegistry(Registration registration, Protocols protocols) {
+    private DriverRegistry(Registration registration, Protocols protocols, Filters filters) {
         this.drivers = Collections.unmodifiableMap(registration.byName);
         this.protocols = protocols;
+        this.filters = filters;
+        this.objects = UserObjects.NONE;
         List<DriverProblem> all = new ArrayList<>(registration.problems);
         all.addAll(protocols.problems());
+        all.addAll(filters.problems());
         this.problems = List.copyOf(all);
+    }
+
+    private DriverRegistry(DriverRegistry registry, UserObjects objects) {
+        this.drivers = registry.drivers;
+        this.protocols = registry.protocols;
+        this.filters = registry.filters;
+        this.objects = objects;
+        this.problems = registry.problems;
+    }
+
+    /**
+     * @return this registry, with {@code objects} (QEMU's {@code --object}: throttle groups) for the
+     *         images it opens to name
+     */
+    public DriverRegistry withObjects(UserObjects objects) {
+        return new DriverRegistry(this, java.util.Objects.requireNonNull(objects));
     }
 
     /** The drivers and protocols visible to this module (its layer on the module path, or the class path). */
@@ -150,18 +176,22 @@ public final class DriverRegistry {
 
     /** The drivers and protocols in {@code layer} and its parents. */
     public static DriverRegistry load(ModuleLayer layer) {
-        return from(ServiceLoader.load(layer, BlockDriver.class), ServiceLoader.load(layer, BlockProtocol.class));
+        return from(ServiceLoader.load(layer, BlockDriver.class), ServiceLoader.load(layer, BlockProtocol.class),
+                ServiceLoader.load(layer, BlockFilter.class));
     }
 
     /** The drivers and protocols {@code loader} sees (the class path, or a plugin folder's loader). */
     public static DriverRegistry load(ClassLoader loader) {
-        return from(ServiceLoader.load(BlockDriver.class, loader), ServiceLoader.load(BlockProtocol.class, loader));
+        return from(ServiceLoader.load(BlockDriver.class, loader), ServiceLoader.load(BlockProtocol.class, loader),
+                ServiceLoader.load(BlockFilter.class, loader));
     }
 
-    private static DriverRegistry from(ServiceLoader<BlockDriver> drivers, ServiceLoader<BlockProtocol> protocols) {
+    private static DriverRegistry from(ServiceLoader<BlockDriver> drivers, ServiceLoader<BlockProtocol> protocols,
+                                       ServiceLoader<BlockFilter> filters) {
         Registration registration = new Registration();
         Discovery.load(drivers, "driver", registration);
-        return new DriverRegistry(registration, Protocols.load(protocols, registration.byName.keySet()));
+        return new DriverRegistry(registration, Protocols.load(protocols, registration.byName.keySet()),
+                Filters.load(filters, registration.byName.keySet()));
     }
 
     /**
@@ -173,13 +203,17 @@ public final class DriverRegistry {
         ModuleLayer layer = DriverRegistry.class.getModule().getLayer();
         ServiceLoader<BlockProtocol> protocols = layer != null ? ServiceLoader.load(layer, BlockProtocol.class)
                 : ServiceLoader.load(BlockProtocol.class, DriverRegistry.class.getClassLoader());
-        return new DriverRegistry(registration, Protocols.load(protocols, registration.byName.keySet()));
+        ServiceLoader<BlockFilter> filters = layer != null ? ServiceLoader.load(layer, BlockFilter.class)
+                : ServiceLoader.load(BlockFilter.class, DriverRegistry.class.getClassLoader());
+        return new DriverRegistry(registration, Protocols.load(protocols, registration.byName.keySet()),
+                Filters.load(filters, registration.byName.keySet()));
     }
 
     /** A registry of exactly these drivers and protocols, checked as loaded ones are. */
     public static DriverRegistry of(List<? extends BlockDriver> drivers, List<? extends BlockProtocol> protocols) {
         Registration registration = registered(drivers.toArray(new BlockDriver[0]));
-        return new DriverRegistry(registration, Protocols.of(protocols, registration.byName.keySet()));
+        return new DriverRegistry(registration, Protocols.of(protocols, registration.byName.keySet()),
+                Filters.of(List.of(), registration.byName.keySet()));
     }
 
     private static Registration registered(BlockDriver... drivers) {
@@ -360,7 +394,38 @@ public final class DriverRegistry {
 
     /** As {@link #open(Path, OpenSpec)}, with the backing chain opened as {@code chain} says. */
     public BlockImage open(Path path, OpenSpec spec, ChainMode chain) throws IOException {
-        return openOn(localFile(path), spec.format(), spec, false, top(chain, spec));
+        Generic generic = Generic.of(spec);
+        return generic.finish(openOn(localFile(path), spec.format(), generic.spec(), false, top(chain, generic.spec())));
+    }
+
+    /**
+     * QEMU's options of every node, which no driver takes: {@code copy-on-read=on|off} (off by
+     * default) puts {@link CopyOnRead} over the image opened.
+     */
+    private record Generic(OpenSpec spec, boolean copyOnRead) {
+        static final String COPY_ON_READ = "copy-on-read";
+
+        static Generic of(OpenSpec spec) throws InvalidOptionException {
+            Map<String, String> options = Options.split(spec.options());
+            String value = options.remove(COPY_ON_READ);
+            return value == null ? new Generic(spec, false)
+                    : new Generic(spec.withOptions(Options.join(options)), onOff(value));
+        }
+
+        /** Takes the generic options out of {@code options}, and out of {@code spec}'s. */
+        static Generic of(Map<String, String> options, OpenSpec spec) throws InvalidOptionException {
+            String value = options.remove(COPY_ON_READ);
+            Generic fromSpec = of(spec);
+            return new Generic(fromSpec.spec(), fromSpec.copyOnRead() || (value != null && onOff(value)));
+        }
+
+        private static boolean onOff(String value) throws InvalidOptionException {
+            return OptionSpec.bool(COPY_ON_READ, false, "").parse(value);
+        }
+
+        BlockImage finish(BlockImage image) throws IOException {
+            return copyOnRead ? CopyOnRead.over(image) : image;
+        }
     }
 
     /** The protocol layer's description of the local file at {@code path}. */
@@ -400,7 +465,18 @@ public final class DriverRegistry {
         if (ImageOpts.isJson(filename)) {
             return open(ImageOpts.json(filename), spec);
         }
-        return openOn(protocols.parse(filename), spec.format(), spec, false, top(chain, spec));
+        String format = spec.format();
+        if (format != null && !drivers.containsKey(format) && (filters.get(format) != null || protocols.has(format))) {
+            // A filter or a protocol named as the format (qemu-io's open -o driver=blkdebug,... NAME):
+            // the name is its child's (QEMU's x-image) or its own filename.
+            Map<String, String> options = new LinkedHashMap<>();
+            options.put(Protocols.DRIVER, format);
+            options.put(Protocols.FILENAME, filename);
+            return open(options, spec.withFormat(null));
+        }
+        Generic generic = Generic.of(spec);
+        return generic.finish(openOn(protocols.parse(filename), format, generic.spec(), false,
+                top(chain, generic.spec())));
     }
 
     /**
@@ -418,10 +494,23 @@ public final class DriverRegistry {
      */
     public BlockImage open(Map<String, String> options, OpenSpec spec) throws IOException {
         Map<String, String> rest = new LinkedHashMap<>(options);
+        Generic generic = Generic.of(rest, spec);
+        return generic.finish(openNode(rest, generic.spec()));
+    }
+
+    private BlockImage openNode(Map<String, String> rest, OpenSpec spec) throws IOException {
         String driver = rest.get(Protocols.DRIVER);
         if (driver != null && spec.format() != null && !driver.equals(spec.format())) {
             throw new InvalidOptionException("Cannot use the format '" + spec.format() + "' with the driver '"
                     + driver + "'");
+        }
+        BlockFilter filter = filters.get(driver);
+        if (filter != null) {
+            Map<String, String> all = new LinkedHashMap<>(rest);
+            all.putAll(Options.split(spec.options()));
+            if (!protocols.has(driver) || namesNode(all, filter.child())) {
+                return openFilter(filter, all, spec.withFormat(null).withOptions(""));
+            }
         }
         if (driver != null && !drivers.containsKey(driver) && protocols.has(driver)) {
             return protocolNode(openOn(rest, RAW, spec, false, top(ChainMode.READ_ONLY_BACKING, spec)), driver);
@@ -455,6 +544,76 @@ public final class DriverRegistry {
         OpenSpec withOptions = spec.withOptions(Options.join(merged));
         return openOn(file, driver != null ? driver : spec.format(), withOptions, false,
                 top(ChainMode.READ_ONLY_BACKING, withOptions));
+    }
+
+    /** @return whether the options of {@code child} name a format or a filter (a node with a virtual disk), not storage */
+    private boolean namesNode(Map<String, String> options, String child) {
+        String driver = options.get(child + "." + Protocols.DRIVER);
+        return driver != null && (drivers.containsKey(driver) || filters.get(driver) != null);
+    }
+
+    /**
+     * Opens the image below {@code filter} from the keys under its child (a filename given beside
+     * them is the child's), then the filter over it with the other keys.
+     */
+    private BlockImage openFilter(BlockFilter filter, Map<String, String> all, OpenSpec spec) throws IOException {
+        String childName = filter.child();
+        String prefix = childName + ".";
+        Map<String, String> child = new LinkedHashMap<>();
+        Map<String, String> own = new LinkedHashMap<>();
+        String childFilename = null;
+        String filename = null;
+        for (Map.Entry<String, String> e : all.entrySet()) {
+            String key = e.getKey();
+            if (key.equals(Protocols.DRIVER)) {
+                continue;
+            } else if (key.equals(childName)) {
+                childFilename = e.getValue();
+            } else if (key.startsWith(prefix)) {
+                child.put(key.substring(prefix.length()), e.getValue());
+            } else if (key.equals(Protocols.FILENAME)) {
+                filename = e.getValue();
+            } else {
+                own.put(key, e.getValue());
+            }
+        }
+        Options options;
+        try {
+            options = Options.of(own, filter.openOptions());
+        } catch (InvalidOptionException e) {
+            throw new InvalidOptionException("Block filter '" + filter.name() + "': " + e.getMessage());
+        }
+        BlockImage below;
+        if (child.isEmpty() && childFilename != null) {
+            below = open(childFilename, spec);
+        } else {
+            String name = childFilename != null ? childFilename : filename;
+            if (name != null) {
+                child.putIfAbsent(Protocols.FILENAME, name);
+            }
+            if (child.isEmpty()) {
+                throw new InvalidOptionException("A block device must be specified for \"" + childName + "\"");
+            }
+            below = openNode(child, spec);
+        }
+        try {
+            BlockImage image = filter.open(new FilterRequest(below, options, spec.readOnly(), objects));
+            if (image == null) {
+                throw new BlockException("Filter '" + filter.name() + "' opened nothing");
+            }
+            return image;
+        } catch (IOException | RuntimeException e) {
+            closeAfterFailure(below, e);
+            if (e instanceof RuntimeException) {
+                throw new BlockException("Filter '" + filter.name() + "' failed to open: " + e, e);
+            }
+            throw e;
+        }
+    }
+
+    /** @return the names of the registered filters (copy-on-read, throttle, blkdebug above a format), sorted */
+    public List<String> filterNames() {
+        return filters.all().stream().map(BlockFilter::name).collect(Collectors.toUnmodifiableList());
     }
 
     /**
@@ -566,11 +725,7 @@ public final class DriverRegistry {
             }
             return image;
         } catch (IOException | RuntimeException e) {
-            try {
-                image.close();
-            } catch (IOException | RuntimeException closing) {
-                e.addSuppressed(closing);
-            }
+            closeAfterFailure(image, e);
             throw e;
         }
     }
@@ -789,7 +944,7 @@ public final class DriverRegistry {
         }
     }
 
-    private static void closeAfterFailure(BlockFile file, Throwable failure) {
+    private static void closeAfterFailure(java.io.Closeable file, Throwable failure) {
         try {
             file.close();
         } catch (IOException | RuntimeException e) {

@@ -262,6 +262,13 @@ final class Protocols {
         }
         BlockProtocol protocol = protocol(driver == null ? BlockProtocol.FILE : driver);
         Set<String> children = protocol.children();
+        if (all.containsKey(FILENAME) && !children.isEmpty()
+                && protocol.openOptions().stream().noneMatch(o -> o.name().equals(FILENAME))) {
+            // A filter's filename without its prefix names its child (QEMU's blkdebug x-image).
+            String child = new TreeMap<>(Map.of(children.iterator().next(), "")).firstKey();
+            String filename = all.remove(FILENAME);
+            all.putIfAbsent(child, filename);
+        }
         Map<String, String> own = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : all.entrySet()) {
             if (!children.contains(head(e.getKey()))) {

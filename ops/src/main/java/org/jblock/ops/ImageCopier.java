@@ -34,7 +34,9 @@ import org.jblock.api.ProgressListener;
  * source fails: a range whose block status cannot be had is narrowed down to the sectors that fail,
  * and those are read as data; a range that cannot be read is read again sector by sector, and each
  * sector that still fails is copied as zeros. Every such sector is reported, so nothing is lost
- * silently.
+ * silently, in qemu-img's order: one pass over the block status of the whole source first (qemu-img
+ * makes it to count the data), then chunk by chunk, one worker, each chunk's block status before
+ * its reads.
  */
 public final class ImageCopier {
     /** Bytes per unit of work: a VHD block, so a chunk never splits one block between workers. */
@@ -131,12 +133,32 @@ public final class ImageCopier {
     /** Copies everything; on failure the first error is thrown and the other workers stop. */
     public void copy() throws IOException {
         progress.progress(0, totalSize());
+        if (salvage != null) {
+            survey();
+        }
+        // A salvaging copy goes chunk by chunk, so that what it reports comes in the source's order.
+        int threads = salvage != null ? 1 : workers;
         try {
-            Workers.run((int) Math.min(workers, Math.max(1, totalChunks)), "convert-worker", this::work);
+            Workers.run((int) Math.min(threads, Math.max(1, totalChunks)), "convert-worker", this::work);
         } catch (IOException e) {
             // Workers stopped by the failure report that; the failure itself is the news.
             IOException first = firstFailure.get();
             throw first != null ? first : e;
+        }
+    }
+
+    /**
+     * Asks the block status of every chunk once before the copy, as qemu-img does (to count the data
+     * for its progress): a salvaging copy reports the sectors whose status fails here, and again
+     * when it copies them.
+     */
+    private void survey() throws IOException {
+        for (int source = 0; source < sources.size(); source++) {
+            BlockImage image = sources.get(source);
+            long size = image.size();
+            for (long offset = 0; offset < size; offset += CHUNK) {
+                blockStatus(image, offset, Math.min(CHUNK, size - offset), sourceStarts[source]);
+            }
         }
     }
 

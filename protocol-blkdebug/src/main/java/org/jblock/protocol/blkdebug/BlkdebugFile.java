@@ -36,18 +36,12 @@ final class BlkdebugFile extends DelegatingBlockFile {
 
     @Override
     public void write(ByteBuffer src, long position) throws IOException {
-        injector.fire(Event.PWRITEV);
-        injector.check(IoType.WRITE, position, src.remaining());
-        super.write(src, position);
-        injector.fire(Event.PWRITEV_DONE);
+        injector.write(IoType.WRITE, position, src.remaining(), () -> super.write(src, position));
     }
 
     @Override
     public void flush() throws IOException {
-        injector.fire(Event.FLUSH_TO_OS);
-        injector.check(IoType.FLUSH, 0, 0);
-        injector.fire(Event.FLUSH_TO_DISK);
-        super.flush();
+        injector.flush(super::flush);
     }
 
     @Override

@@ -38,11 +38,11 @@ public final class BlkdebugProtocol implements BlockProtocol {
     /** Rule options per list: {@code inject-error.0.*} to {@code inject-error.(MAX_RULES-1).*}. */
     static final int MAX_RULES = 64;
 
-    private static final String NAME = "blkdebug";
-    private static final String CHILD = "image";
+    static final String NAME = "blkdebug";
+    static final String CHILD = "image";
     private static final OptionSpec<String> CONFIG = OptionSpec.string("config", "", "Rule file (QEMU's config syntax)");
     private static final OptionSpec<Long> ALIGN = OptionSpec.size("align", 0L, "Request alignment in bytes (a power of two)");
-    private static final List<OptionSpec<?>> OPTIONS = options();
+    static final List<OptionSpec<?>> OPTIONS = options();
 
     @Override
     public String name() {
@@ -81,6 +81,14 @@ public final class BlkdebugProtocol implements BlockProtocol {
     @Override
     public BlockFile open(ProtocolRequest request) throws IOException {
         Options options = request.options();
+        Injector injector = injector(options);
+        BlockFile image = request.child(CHILD);
+        String config = options.get(CONFIG);
+        return new BlkdebugFile(image, injector, NAME + ":" + config + ":" + image.name());
+    }
+
+    /** The rules the options give (rule file and {@code inject-error.N.*} / {@code set-state.N.*}), at work. */
+    static Injector injector(Options options) throws IOException {
         long align = options.get(ALIGN);
         if (align != 0 && (align < 0 || Long.bitCount(align) != 1 || align > Integer.MAX_VALUE)) {
             throw new InvalidOptionException("Cannot meet constraints with align " + align
@@ -89,9 +97,7 @@ public final class BlkdebugProtocol implements BlockProtocol {
         String config = options.get(CONFIG);
         List<Rule> rules = new ArrayList<>(config.isEmpty() ? List.of() : RuleFile.parse(read(config), config));
         rules.addAll(optionRules(options));
-        Injector injector = new Injector(rules);
-        BlockFile image = request.child(CHILD);
-        return new BlkdebugFile(image, injector, NAME + ":" + config + ":" + image.name());
+        return new Injector(rules);
     }
 
     private static String read(String config) throws IOException {

@@ -17,6 +17,7 @@ final class Event {
     static final String PWRITEV_DONE = "pwritev_done";
     static final String FLUSH_TO_OS = "flush_to_os";
     static final String FLUSH_TO_DISK = "flush_to_disk";
+    static final String COR_WRITE = "cor_write";
 
     static final Set<String> NAMES = Set.of(
             "l1_update", "l1_grow_alloc_table", "l1_grow_write_table", "l1_grow_activate_table",
@@ -32,7 +33,7 @@ final class Event {
             "pwritev_rmw_head", "pwritev_rmw_after_head", "pwritev_rmw_tail", "pwritev_rmw_after_tail",
             PWRITEV, PWRITEV_ZERO, PWRITEV_DONE,
             "empty_image_prepare", "l1_shrink_write_table", "l1_shrink_free_l2_clusters",
-            "cor_write", "cluster_alloc_space", NONE);
+            COR_WRITE, "cluster_alloc_space", NONE);
 
     private Event() {
     }

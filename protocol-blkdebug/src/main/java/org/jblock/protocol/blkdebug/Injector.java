@@ -59,6 +59,34 @@ final class Injector {
         }
     }
 
+    /** A request passed on to the node below. */
+    @FunctionalInterface
+    interface Request {
+        void run() throws IOException;
+    }
+
+    /**
+     * A write as QEMU's block layer makes it on the node: {@code pwritev} fires, the request is
+     * checked, passed on, and {@code pwritev_done} fires.
+     */
+    void write(IoType type, long offset, long length, Request write) throws IOException {
+        fire(Event.PWRITEV);
+        if (type == IoType.WRITE_ZEROES) {
+            fire(Event.PWRITEV_ZERO);
+        }
+        check(type, offset, length);
+        write.run();
+        fire(Event.PWRITEV_DONE);
+    }
+
+    /** A flush: {@code flush_to_os} fires, the request is checked, {@code flush_to_disk} fires, and it is passed on. */
+    void flush(Request flush) throws IOException {
+        fire(Event.FLUSH_TO_OS);
+        check(IoType.FLUSH, 0, 0);
+        fire(Event.FLUSH_TO_DISK);
+        flush.run();
+    }
+
     synchronized int state() {
         return state;
     }

@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
+import org.jblock.api.UserObjects;
+import org.jblock.api.ThrottleGroup;
 import org.jblock.registry.DriverInfo;
 import org.jblock.registry.ChainMode;
 import org.jblock.registry.DriverRegistry;
@@ -33,6 +35,12 @@ abstract class ImgCommand implements Callable<Integer> {
             + " (driver=vpc,file.driver=file,file.filename=disk.vhd), not file names.")
     boolean imageOpts;
 
+    @Option(names = "--object", paramLabel = "OBJECT", description = "Create an object images can name, as"
+            + " qemu-img's --object: throttle-group,id=ID,limits.iops-total=N,limits.bps-read=N,...")
+    java.util.List<String> objects = new java.util.ArrayList<>();
+
+    private DriverRegistry withObjects;
+
     /** @return the exit code when the command fails with an error (qemu-img uses 1 for most) */
     int errorExitCode() {
         return 1;
@@ -46,8 +54,16 @@ abstract class ImgCommand implements Callable<Integer> {
         return spec.commandLine().getErr();
     }
 
-    final DriverRegistry registry() {
-        return tool.registry();
+    /**
+     * @return the tool's registry, with this command's {@code --object}s
+     * @throws org.jblock.api.InvalidOptionException when an object is not one QEMU would create
+     */
+    final DriverRegistry registry() throws org.jblock.api.InvalidOptionException {
+        if (withObjects == null) {
+            withObjects = objects.isEmpty() ? tool.registry()
+                    : tool.registry().withObjects(UserObjects.parse(objects, ThrottleGroup.Ticker.SYSTEM));
+        }
+        return withObjects;
     }
 
     /**

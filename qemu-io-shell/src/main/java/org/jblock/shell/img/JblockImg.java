@@ -146,13 +146,14 @@ public final class JblockImg implements Callable<Integer> {
     }
 
     /**
-     * @return {@code Supported formats: } and the sorted names of every driver and protocol the
-     *         registry has, as qemu-img lists its format and protocol drivers together
+     * @return {@code Supported formats: } and the sorted names of every driver, protocol and filter
+     *         the registry has, as qemu-img lists all its block drivers together
      */
     static String supportedFormats(DriverRegistry registry) {
-        return "Supported formats: " + java.util.stream.Stream.concat(
-                        registry.describe().stream().map(DriverInfo::name), registry.protocolNames().stream())
-                .sorted().collect(Collectors.joining(" "));
+        return "Supported formats: " + java.util.stream.Stream.of(
+                        registry.describe().stream().map(DriverInfo::name), registry.protocolNames().stream(),
+                        registry.filterNames().stream())
+                .flatMap(s -> s).distinct().sorted().collect(Collectors.joining(" "));
     }
 
     DriverRegistry registry() {

@@ -223,8 +223,19 @@ abstract class IoCommand implements Callable<Integer> {
     }
 
     /** @return a read buffer, prefilled with 0xab as qemu-io's are (what a failed read leaves shows it) */
-    final byte[] readBuffer(int length) {
-        byte[] data = new byte[length];
+    /**
+     * @return a buffer for a read of {@code length} bytes, filled as qemu-io fills it
+     * @throws org.jblock.api.BlockException when the heap has no room for it (qemu-io's words)
+     */
+    final byte[] readBuffer(int length) throws org.jblock.api.BlockException {
+        byte[] data;
+        try {
+            data = new byte[length];
+        } catch (OutOfMemoryError e) {
+            // One array too large for the heap: nothing else is lost, the shell goes on.
+            throw new org.jblock.api.BlockException("Failed to allocate memory: Cannot allocate memory ("
+                    + length + " bytes; a larger -Xmx in JAVA_TOOL_OPTIONS gives the JVM more)");
+        }
         java.util.Arrays.fill(data, (byte) 0xab);
         return data;
     }

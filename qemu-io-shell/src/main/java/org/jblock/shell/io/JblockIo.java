@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import org.jblock.api.InvalidOptionException;
+import org.jblock.api.UserObjects;
+import org.jblock.api.ThrottleGroup;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.shell.ToolDrivers;
 import org.jblock.shell.ToolLogging;
@@ -49,7 +52,7 @@ public final class JblockIo {
     boolean snapshot;
     @Option(names = {"-n", "--nocache"}, description = "Accepted for qemu-io compatibility, short for -t none.")
     boolean noCache;
-    @Option(names = {"-C", "--copy-on-read"}, description = "Accepted for compatibility, no effect.")
+    @Option(names = {"-C", "--copy-on-read"}, description = "Copy what reads find in backing images into the image.")
     boolean copyOnRead;
     @Option(names = {"-m", "--misalign"}, description = "Accepted for compatibility, no effect.")
     boolean misalign;
@@ -66,7 +69,8 @@ public final class JblockIo {
     String discardMode;
     @Option(names = {"-T", "--trace"}, paramLabel = "EVENTS", description = "Refused: tracing is not supported.")
     String trace;
-    @Option(names = "--object", paramLabel = "OBJECT", description = "Refused: objects are not supported.")
+    @Option(names = "--object", paramLabel = "OBJECT",
+            description = "Create an object images can name (throttle-group,id=ID,limits.iops-total=N,...).")
     List<String> objects = new ArrayList<>();
     @Option(names = {"-U", "--force-share"}, description = "Take no lock (read-only opens only).")
     boolean forceShare;
@@ -136,7 +140,14 @@ public final class JblockIo {
         if (registry.isEmpty()) {
             return 1;
         }
-        try (IoShell shell = new IoShell(registry.get(), out, err)) {
+        UserObjects created;
+        try {
+            created = UserObjects.parse(objects, ThrottleGroup.Ticker.SYSTEM);
+        } catch (InvalidOptionException e) {
+            err.print(IoShell.PROGRAM + ": " + e.getMessage() + "\n");
+            return 1;
+        }
+        try (IoShell shell = new IoShell(registry.get().withObjects(created), out, err)) {
             if (!files.isEmpty() && !openImage(shell, err)) {
                 return 1;
             }
@@ -175,9 +186,6 @@ public final class JblockIo {
         if (trace != null) {
             return "tracing (-T) is not supported";
         }
-        if (!objects.isEmpty()) {
-            return "--object is not supported";
-        }
         return null;
     }
 
@@ -185,7 +193,7 @@ public final class JblockIo {
         String file = files.get(0);
         try {
             OpenArguments.Target target = OpenArguments.resolve(shell.registry(), imageOpts ? null : file, format, options,
-                    imageOpts ? file : null, readOnly, forceShare);
+                    imageOpts ? file : null, readOnly, forceShare, copyOnRead);
             for (String warning : target.warnings()) {
                 err.print(IoShell.PROGRAM + ": warning: " + warning + "\n");
             }
@@ -215,7 +223,9 @@ public final class JblockIo {
                 + "  -t, --cache=MODE     accepted for compatibility: none, writeback, writethrough, directsync, unsafe\n"
                 + "  -d, --discard=MODE   accepted for compatibility: ignore, unmap\n"
                 + "  -i, --aio=MODE       accepted for compatibility: threads, native, io_uring\n"
-                + "  -C, -m, -k           accepted for compatibility, no effect\n"
+                + "  -C, --copy-on-read   copy what reads find in backing images into the image\n"
+                + "  --object OBJECT      create an object, e.g. throttle-group,id=ID,limits.iops-total=N\n"
+                + "  -m, -k               accepted for compatibility, no effect\n"
                 + "  -q, --quiet          print errors only, no warnings\n"
                 + "  -v, --verbose        print more: information; twice, debugging\n"
                 + "  -h, --help           print this help and exit\n"

@@ -52,9 +52,11 @@ final class OpenArguments {
      * @param format      {@code -f}, or null
      * @param optionTexts each {@code -o} string
      * @param imageOpts   the {@code --image-opts} string, or null
+     * @param copyOnRead  {@code -C}: the open option {@code copy-on-read=on}
      */
     static Target resolve(DriverRegistry registry, String path, String format, List<String> optionTexts,
-                          String imageOpts, boolean readOnly, boolean forceShare) throws BadOpenException {
+                          String imageOpts, boolean readOnly, boolean forceShare, boolean copyOnRead)
+            throws BadOpenException {
         Map<String, String> all = new LinkedHashMap<>();
         List<String> warnings = List.of();
         try {
@@ -73,6 +75,9 @@ final class OpenArguments {
         String readOnlyOption = all.remove("read-only");
         if (readOnlyOption != null) {
             ro = isOn(readOnlyOption);
+        }
+        if (copyOnRead) {
+            all.put("copy-on-read", "on");
         }
         String driver = all.containsKey("driver") ? all.remove("driver") : format;
         boolean named = path != null;

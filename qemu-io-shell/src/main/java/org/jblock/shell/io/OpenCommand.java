@@ -35,7 +35,7 @@ final class OpenCommand extends IoCommand {
                 return usage();
             }
             OpenArguments.Target target = OpenArguments.resolve(shell.registry(), operands.isEmpty() ? null : operands.get(0), format,
-                    options, null, readOnly, forceShare);
+                    options, null, readOnly, forceShare, copyOnRead);
             for (String warning : target.warnings()) {
                 shell.err(IoShell.PROGRAM + ": warning: " + warning + "\n");
             }

@@ -50,7 +50,12 @@ final class ReadCommand extends IoCommand {
         if (verifyCount < 0 || verifyCount + start > length) {
             return fail("pattern verification range exceeds end of read data");
         }
-        byte[] data = readBuffer((int) length);
+        byte[] data;
+        try {
+            data = readBuffer((int) length);
+        } catch (IOException e) {
+            return fail(e.getMessage());
+        }
         long began = System.nanoTime();
         try {
             if (vmState) {

@@ -14,7 +14,7 @@ class OpenArgumentsTest {
     @Test
     void aProtocolDescribedByItsOwnOptionsIsOpenedByThem() throws Exception {
         OpenArguments.Target target = OpenArguments.resolve(null, null, null, List.of(),
-                "driver=nbd,server.type=unix,server.path=/run/nbd.sock,reconnect-delay=7", false, false);
+                "driver=nbd,server.type=unix,server.path=/run/nbd.sock,reconnect-delay=7", false, false, false);
         assertTrue(target.path() != null && target.path().startsWith("json:"), String.valueOf(target.path()));
         assertTrue(target.path().contains("/run/nbd.sock"), target.path());
         assertTrue(target.path().contains("reconnect-delay"), target.path());
@@ -23,6 +23,6 @@ class OpenArgumentsTest {
 
     @Test
     void withoutAnyImageThereIsNothingToOpen() throws Exception {
-        assertNull(OpenArguments.resolve(null, null, null, List.of(), "driver=vpc", false, false).path());
+        assertNull(OpenArguments.resolve(null, null, null, List.of(), "driver=vpc", false, false, false).path());
     }
 }

@@ -52,6 +52,11 @@ public class DelegatingBlockImage implements BlockImage {
     }
 
     @Override
+    public void writeCopyOnRead(long offset, ByteBuffer src, boolean allZero) throws IOException {
+        delegate.writeCopyOnRead(offset, src, allZero);
+    }
+
+    @Override
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
         delegate.writeZeroes(offset, length, mayUnmap);
     }

@@ -1,0 +1,124 @@
+package org.jblock.api.layer;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+import org.jblock.api.BlockImage;
+import org.jblock.api.Extent;
+import org.jblock.api.InvalidOptionException;
+import org.jblock.api.spi.support.DelegatingBlockImage;
+
+/**
+ * Copy-on-read over a layered image (QEMU's {@code copy-on-read=on}, qemu-io's {@code -C} and the
+ * {@code copy-on-read} filter): a read of a range the image's own layer does not hold writes what it
+ * read into that layer ({@link BlockImage#writeCopyOnRead}), so the next read finds it there and
+ * block status shows it at depth 0. What the read returns is what the image held.
+ *
+ * <p>As in QEMU, the range copied is the read widened to whole clusters ({@code info().clusterSize()},
+ * else 512-byte sectors), and within it only the runs not already in the top layer are read and
+ * written, in pieces of at most {@value #MAX_COPY} bytes, so that a read of any size costs a bounded
+ * buffer beside the caller's; runs of zeros are written as zeros. A read whose copy cannot be written
+ * fails with the write's error. Every other request passes through unchanged.
+ */
+public final class CopyOnRead extends DelegatingBlockImage {
+    /** The largest piece copied at once: QEMU's bounce buffer limit. */
+    static final int MAX_COPY = 16 << 20;
+    private static final int SECTOR = 512;
+
+    private final long cluster;
+
+    private CopyOnRead(BlockImage image, long cluster) {
+        super(image);
+        this.cluster = cluster;
+    }
+
+    /**
+     * @param image the image, owned from now on (closed here when this call fails)
+     * @throws InvalidOptionException when the image is read-only: a copy could not be written
+     */
+    public static CopyOnRead over(BlockImage image) throws IOException {
+        try {
+            if (image.isReadOnly()) {
+                throw new InvalidOptionException("Can't use copy-on-read on read-only device");
+            }
+            long cluster = image.info().clusterSize();
+            return new CopyOnRead(image, cluster >= SECTOR && cluster <= MAX_COPY ? cluster : SECTOR);
+        } catch (IOException | RuntimeException e) {
+            try {
+                image.close();
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        long length = dst.remaining();
+        long size = size();
+        if (length == 0 || offset < 0 || offset > size || length > size - offset) {
+            super.read(offset, dst);     // the image refuses a bad range as it always does
+            return;
+        }
+        int base = dst.position();
+        long end = offset + length;
+        long at = offset - offset % cluster;
+        long copyEnd = Math.min(size, ((end + cluster - 1) / cluster) * cluster);
+        while (at < copyEnd) {
+            List<Extent> runs = delegate.blockStatus(at, Math.min(copyEnd - at, MAX_COPY));
+            for (Extent run : runs) {
+                if (run.depth() == 0 && run.allocated()) {
+                    readInto(dst, base, offset, end, run.start(), run.end());
+                } else {
+                    copyUp(dst, base, offset, end, run.start(), run.end());
+                }
+                at = run.end();
+            }
+            if (runs.isEmpty()) {
+                throw new IOException(name() + ": no block status at offset " + at);
+            }
+        }
+        dst.position(base + (int) length);
+    }
+
+    /** Reads the part of {@code [from, to)} the caller asked for straight into its buffer. */
+    private void readInto(ByteBuffer dst, int base, long offset, long end, long from, long to) throws IOException {
+        long start = Math.max(from, offset);
+        long stop = Math.min(to, end);
+        if (start < stop) {
+            int position = base + (int) (start - offset);
+            delegate.read(start, dst.duplicate().position(position).limit(position + (int) (stop - start)).slice());
+        }
+    }
+
+    /** Reads {@code [from, to)} through the chain, writes it into the top layer, and gives the caller its part. */
+    private void copyUp(ByteBuffer dst, int base, long offset, long end, long from, long to) throws IOException {
+        ByteBuffer bounce = ByteBuffer.allocate((int) Math.min(MAX_COPY, to - from));
+        for (long at = from; at < to; ) {
+            int n = (int) Math.min(bounce.capacity(), to - at);
+            bounce.clear().limit(n);
+            delegate.read(at, bounce);
+            bounce.flip();
+            delegate.writeCopyOnRead(at, bounce.duplicate(), isZero(bounce));
+            long start = Math.max(at, offset);
+            long stop = Math.min(at + n, end);
+            if (start < stop) {
+                int position = base + (int) (start - offset);
+                dst.duplicate().position(position)
+                        .put(bounce.duplicate().position((int) (start - at)).limit((int) (stop - at)));
+            }
+            at += n;
+        }
+    }
+
+    private static boolean isZero(ByteBuffer data) {
+        for (int i = data.position(); i < data.limit(); i++) {
+            if (data.get(i) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
