@@ -18,13 +18,15 @@ import org.jblock.api.spi.support.DelegatingBlockImage;
  * <p>As in QEMU, the range copied is the read widened to whole clusters ({@code info().clusterSize()},
  * else 512-byte sectors), and within it only the runs not already in the top layer are read and
  * written, in pieces of at most {@value #MAX_COPY} bytes, so that a read of any size costs a bounded
- * buffer beside the caller's; runs of zeros are written as zeros. A read whose copy cannot be written
- * fails with the write's error. Every other request passes through unchanged.
+ * buffer beside the caller's; runs of zeros are written as zeros (which a format may keep as nothing
+ * where its backing image reads zeros too, as a VHD does), and a run block status reports as zeros
+ * is not read. A read whose copy cannot be written fails with the write's error. Every other request passes through unchanged.
  */
 public final class CopyOnRead extends DelegatingBlockImage {
     /** The largest piece copied at once: QEMU's bounce buffer limit. */
     static final int MAX_COPY = 16 << 20;
     private static final int SECTOR = 512;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     private final long cluster;
 
@@ -72,7 +74,7 @@ public final class CopyOnRead extends DelegatingBlockImage {
                 if (run.depth() == 0 && run.allocated()) {
                     readInto(dst, base, offset, end, run.start(), run.end());
                 } else {
-                    copyUp(dst, base, offset, end, run.start(), run.end());
+                    copyUp(dst, base, offset, end, run);
                 }
                 at = run.end();
             }
@@ -93,15 +95,23 @@ public final class CopyOnRead extends DelegatingBlockImage {
         }
     }
 
-    /** Reads {@code [from, to)} through the chain, writes it into the top layer, and gives the caller its part. */
-    private void copyUp(ByteBuffer dst, int base, long offset, long end, long from, long to) throws IOException {
+    /**
+     * Reads {@code [from, to)} through the chain, writes it into the top layer, and gives the caller
+     * its part. A run the chain reports as zeros is not read: zeros are written.
+     */
+    private void copyUp(ByteBuffer dst, int base, long offset, long end, Extent run) throws IOException {
+        long from = run.start();
+        long to = run.end();
+        boolean knownZero = run.zero() && !run.data();
         ByteBuffer bounce = ByteBuffer.allocate((int) Math.min(MAX_COPY, to - from));
         for (long at = from; at < to; ) {
             int n = (int) Math.min(bounce.capacity(), to - at);
             bounce.clear().limit(n);
-            delegate.read(at, bounce);
-            bounce.flip();
-            delegate.writeCopyOnRead(at, bounce.duplicate(), isZero(bounce));
+            if (!knownZero) {
+                delegate.read(at, bounce);
+                bounce.flip();
+            }
+            delegate.writeCopyOnRead(at, bounce.duplicate(), knownZero || isZero(bounce));
             long start = Math.max(at, offset);
             long stop = Math.min(at + n, end);
             if (start < stop) {
@@ -114,8 +124,9 @@ public final class CopyOnRead extends DelegatingBlockImage {
     }
 
     private static boolean isZero(ByteBuffer data) {
-        for (int i = data.position(); i < data.limit(); i++) {
-            if (data.get(i) != 0) {
+        for (int at = data.position(); at < data.limit(); at += ZEROS.capacity()) {
+            int n = Math.min(ZEROS.capacity(), data.limit() - at);
+            if (data.duplicate().position(at).limit(at + n).mismatch(ZEROS.duplicate().limit(n)) >= 0) {
                 return false;
             }
         }

@@ -69,6 +69,18 @@ class LauncherTest {
     }
 
     @Test
+    void a_read_larger_than_the_heap_fails_with_qemu_ios_words_and_the_shell_goes_on() {
+        Run create = run(Map.of(), "jblock-img", "create", "-f", "vpc", "big.vhd", "1G");
+        assertEquals(0, create.status(), create::all);
+        Run io = run(Map.of("JAVA_TOOL_OPTIONS", "-Xmx64m"), "jblock-io", "-c", "read 0 512M", "-c", "read -P 0 0 4k",
+                "big.vhd");
+        assertEquals(1, io.status(), io::all);
+        assertTrue(io.out().startsWith("Failed to allocate memory: Cannot allocate memory (536870912 bytes;"), io::all);
+        assertTrue(io.out().contains("read 4096/4096 bytes at offset 0\n"), io::all);
+        assertFalse(io.all().contains("OutOfMemoryError"), io::all);
+    }
+
+    @Test
     void links_named_qemu_img_and_qemu_io_start_those_tools_under_those_names() throws IOException {
         Path bin = Files.createDirectory(folder.resolve("drop-in"));
         Files.createSymbolicLink(bin.resolve("qemu-img"), repo.resolve("bin/jblock-io"));
