@@ -22,6 +22,7 @@ import org.jblock.api.spi.BlockDriver;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.registry.DriverRegistry;
+import org.jblock.api.spi.support.PowerLoss;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -683,7 +683,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
                 }
             } else {
                 if (zeroStart >= 0) {
-                    extents.add(Extent.zero(zeroStart, at - zeroStart, false));
+                    extents.add(Extent.zero(zeroStart, at - zeroStart, true));
                     zeroStart = -1;
                 }
                 addAllocatedExtents(extents, block, entry, at, inBlock, n);
@@ -691,7 +691,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
             at += n;
         }
         if (zeroStart >= 0) {
-            extents.add(Extent.zero(zeroStart, end - zeroStart, false));
+            extents.add(Extent.zero(zeroStart, end - zeroStart, true));
         }
         return extents;
     }

@@ -24,6 +24,7 @@ import org.jblock.api.CorruptImageException;
 import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.ReadOnlyImageException;
+import org.jblock.api.spi.support.PowerLoss;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -451,7 +452,7 @@ class VpcCheckTest {
     /** The image as a crash leaves it after the first write of an allocation (the footer at the new end). */
     private static byte[] crashedAllocation() throws IOException {
         MemoryBlockFile storage = MemoryBlockFile.of("crash.vhd", baseImage());
-        BlockImage image = TestImages.open(new CrashingBlockFile(storage.reopen(false), 1), "");
+        BlockImage image = TestImages.open(new PowerLoss(1).feed(storage.reopen(false)), "");
         assertThrows(IOException.class, () -> image.write(5L * BLOCK, ByteBuffer.wrap(TestImages.pattern(512, 9))));
         return storage.toByteArray();
     }

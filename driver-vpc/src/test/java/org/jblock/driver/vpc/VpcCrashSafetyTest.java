@@ -13,6 +13,8 @@ import java.util.List;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.MemoryBlockFile;
+import org.jblock.api.BlockFile;
+import org.jblock.api.spi.support.PowerLoss;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -74,22 +76,23 @@ class VpcCrashSafetyTest {
         List<Step> steps = sequence();
 
         // Count the writes and note how many had happened when each flush returned.
-        CrashingBlockFile counter = new CrashingBlockFile(MemoryBlockFile.of("count.vhd", base), Integer.MAX_VALUE);
+        PowerLoss power = new PowerLoss(Integer.MAX_VALUE);
+        BlockFile counter = power.feed(MemoryBlockFile.of("count.vhd", base));
         List<int[]> flushedAt = new ArrayList<>();   // {writes so far, steps done}
         BlockImage counted = TestImages.open(counter, "");
         for (int i = 0; i < steps.size(); i++) {
             run(counted, steps.get(i));
             if (steps.get(i).data == null) {
-                flushedAt.add(new int[] {counter.writes(), i + 1});
+                flushedAt.add(new int[] {power.writes(), i + 1});
             }
         }
         counted.close();
-        int totalWrites = counter.writes();
+        int totalWrites = power.writes();
         assertTrue(totalWrites > 10, "the sequence makes " + totalWrites + " writes");
 
         for (int n = 0; n <= totalWrites; n++) {
             MemoryBlockFile storage = MemoryBlockFile.of("crash.vhd", base);
-            BlockImage image = TestImages.open(new CrashingBlockFile(storage.reopen(false), n), "");
+            BlockImage image = TestImages.open(new PowerLoss(n).feed(storage.reopen(false)), "");
             try {
                 for (Step step : steps) {
                     run(image, step);
@@ -153,13 +156,14 @@ class VpcCrashSafetyTest {
         }
         base = original.toByteArray();
         for (long newSize : new long[] {(3 << 20) + 512, (1 << 20) - 4096}) {
-            CrashingBlockFile counter = new CrashingBlockFile(MemoryBlockFile.of("c.vhd", base), Integer.MAX_VALUE);
+            PowerLoss power = new PowerLoss(Integer.MAX_VALUE);
+            BlockFile counter = power.feed(MemoryBlockFile.of("c.vhd", base));
             try (BlockImage image = TestImages.open(counter, "")) {
                 image.resize(newSize);
             }
-            for (int n = 0; n <= counter.writes(); n++) {
+            for (int n = 0; n <= power.writes(); n++) {
                 MemoryBlockFile storage = MemoryBlockFile.of("crash.vhd", base);
-                BlockImage image = TestImages.open(new CrashingBlockFile(storage.reopen(false), n), "");
+                BlockImage image = TestImages.open(new PowerLoss(n).feed(storage.reopen(false)), "");
                 try {
                     image.resize(newSize);
                 } catch (IOException expectedPowerLoss) {
@@ -171,7 +175,7 @@ class VpcCrashSafetyTest {
                     int kept = (int) Math.min(Math.min(size, newSize), 1 << 20);
                     assertArrayEquals(Arrays.copyOf(TestImages.pattern(1 << 20, 3), kept),
                             TestImages.read(reopened, 0, kept), "crash at write " + n);
-                    if (n == counter.writes()) {
+                    if (n == power.writes()) {
                         assertEquals(newSize, size);
                     }
                 }

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import org.jblock.api.BlockImage;
 import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
+import org.jblock.api.BlockFile;
+import org.jblock.api.spi.support.PowerLoss;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,12 +46,13 @@ class VpcNoStaleDataTest {
 
     /** @return how many writes the allocating write and its flush make */
     private static int writesOfTheSequence(byte[] base) throws IOException {
-        CrashingBlockFile counter = new CrashingBlockFile(MemoryBlockFile.of("count.vhd", base), Integer.MAX_VALUE);
+        PowerLoss power = new PowerLoss(Integer.MAX_VALUE);
+        BlockFile counter = power.feed(MemoryBlockFile.of("count.vhd", base));
         try (BlockImage image = TestImages.open(counter, "")) {
             image.write(JBLOCK_AT, ByteBuffer.wrap(TestImages.pattern(JBLOCK_LENGTH, 2)));
             image.flush();
         }
-        return counter.writes();
+        return power.writes();
     }
 
     @Test
@@ -62,7 +65,7 @@ class VpcNoStaleDataTest {
         for (int n = 0; n <= writes; n++) {
             String at = "crash after write " + n + " of " + writes;
             MemoryBlockFile storage = MemoryBlockFile.of("crash.vhd", base);
-            BlockImage crashed = TestImages.open(new CrashingBlockFile(storage.reopen(false), n), "");
+            BlockImage crashed = TestImages.open(new PowerLoss(n).feed(storage.reopen(false)), "");
             try {
                 crashed.write(JBLOCK_AT, ByteBuffer.wrap(jblockData));
                 crashed.flush();
@@ -115,7 +118,7 @@ class VpcNoStaleDataTest {
         int writes = writesOfTheSequence(base);
         for (int n = 0; n <= writes; n++) {
             MemoryBlockFile storage = MemoryBlockFile.of("crash.vhd", base);
-            BlockImage crashed = TestImages.open(new CrashingBlockFile(storage.reopen(false), n), "");
+            BlockImage crashed = TestImages.open(new PowerLoss(n).feed(storage.reopen(false)), "");
             try {
                 crashed.write(JBLOCK_AT, ByteBuffer.wrap(TestImages.pattern(JBLOCK_LENGTH, 2)));
                 crashed.flush();

@@ -18,6 +18,8 @@ import org.jblock.api.CheckReport;
 import org.jblock.api.CheckReport.Severity;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.spi.ProbeInput;
+import org.jblock.api.BlockFile;
+import org.jblock.api.spi.support.PowerLoss;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -238,15 +240,16 @@ class VpcRepairCasesTest {
             byte[] salvagedBefore = read(damaged, "salvage=on");
             Repaired full = repair(damaged);
             assertTrue(full.report().findings().stream().anyMatch(CheckReport.Finding::repaired));
-            CrashingBlockFile counter = new CrashingBlockFile(MemoryBlockFile.of("c.vhd", damaged), Integer.MAX_VALUE);
+            PowerLoss power = new PowerLoss(Integer.MAX_VALUE);
+            BlockFile counter = power.feed(MemoryBlockFile.of("c.vhd", damaged));
             try (BlockImage image = TestImages.open(counter, "check=on")) {
                 image.check(CheckMode.REPAIR_ALL);
             }
-            assertTrue(counter.writes() >= 1, "a repair writes");
-            for (int n = 0; n < counter.writes(); n++) {
+            assertTrue(power.writes() >= 1, "a repair writes");
+            for (int n = 0; n < power.writes(); n++) {
                 String at = "image " + images + ", crash after write " + n;
                 MemoryBlockFile storage = MemoryBlockFile.of("c.vhd", damaged);
-                BlockImage image = TestImages.open(new CrashingBlockFile(storage.reopen(false), n), "check=on");
+                BlockImage image = TestImages.open(new PowerLoss(n).feed(storage.reopen(false)), "check=on");
                 try {
                     image.check(CheckMode.REPAIR_ALL);
                 } catch (IOException powerLoss) {

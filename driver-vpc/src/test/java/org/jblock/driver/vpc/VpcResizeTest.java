@@ -19,6 +19,8 @@ import org.jblock.api.InvalidRequestException;
 import org.jblock.protocol.file.LocalBlockFile;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.api.BlockFile;
+import org.jblock.api.spi.support.PowerLoss;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -238,15 +240,16 @@ class VpcResizeTest {
     void growThatMovesBlocksSurvivesACrashAtEveryWrite() throws IOException {
         byte[] expected = new byte[SIZE];
         byte[] base = imageWithData(expected).toByteArray();
-        CrashingBlockFile counter = new CrashingBlockFile(MemoryBlockFile.of("count.vhd", base), Integer.MAX_VALUE);
+        PowerLoss power = new PowerLoss(Integer.MAX_VALUE);
+        BlockFile counter = power.feed(MemoryBlockFile.of("count.vhd", base));
         try (BlockImage image = TestImages.open(counter, "")) {
             image.resize(FAR_SIZE);
         }
         // footer at the new end, 2 block copies, the BAT sector, the table's new space, header, 2 footers
-        assertEquals(8, counter.writes());
-        for (int n = 0; n <= counter.writes(); n++) {
+        assertEquals(8, power.writes());
+        for (int n = 0; n <= power.writes(); n++) {
             MemoryBlockFile storage = MemoryBlockFile.of("crash.vhd", base);
-            BlockImage image = TestImages.open(new CrashingBlockFile(storage.reopen(false), n), "");
+            BlockImage image = TestImages.open(new PowerLoss(n).feed(storage.reopen(false)), "");
             try {
                 image.resize(FAR_SIZE);
             } catch (IOException expectedPowerLoss) {
@@ -270,7 +273,7 @@ class VpcResizeTest {
                 repaired.resize(FAR_SIZE);
                 assertArrayEquals(expected, TestImages.read(repaired, 0, SIZE), at);
             }
-            if (n == counter.writes()) {
+            if (n == power.writes()) {
                 assertEquals(FAR_SIZE, size);
             }
         }

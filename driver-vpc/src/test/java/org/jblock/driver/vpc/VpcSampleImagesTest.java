@@ -76,7 +76,7 @@ class VpcSampleImagesTest {
                     assertTrue(TestImages.isZero(buffer.flip()), name + " at " + at);
                 }
                 List<Extent> extents = image.blockStatus(0, image.size());
-                assertEquals(List.of(Extent.zero(0, image.size(), false)), extents);
+                assertEquals(List.of(Extent.zero(0, image.size(), true)), extents);
             }
         }
     }

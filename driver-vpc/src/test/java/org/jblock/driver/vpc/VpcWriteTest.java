@@ -107,7 +107,7 @@ class VpcWriteTest {
             image.writeZeroes(0, 16 << 20, true);
             image.discard(0, 16 << 20);
             assertEquals(0, allocatedBlocks(image));
-            assertEquals(List.of(Extent.zero(0, 16 << 20, false)), image.blockStatus(0, 16 << 20));
+            assertEquals(List.of(Extent.zero(0, 16 << 20, true)), image.blockStatus(0, 16 << 20));
         }
         assertEquals(emptySize, file.size());
     }
@@ -134,7 +134,7 @@ class VpcWriteTest {
             image.write(BLOCK * 2L, ByteBuffer.wrap(block));
             List<Extent> extents = image.blockStatus(100, (10 << 20) - 200);
             assertEquals(3, extents.size(), extents.toString());
-            assertEquals(Extent.zero(100, BLOCK * 2L - 100, false), extents.get(0));
+            assertEquals(Extent.zero(100, BLOCK * 2L - 100, true), extents.get(0));
             Extent data = extents.get(1);
             assertTrue(data.data() && data.allocated());
             assertEquals(BLOCK * 2L, data.start());
@@ -155,7 +155,7 @@ class VpcWriteTest {
             long host = ((DynamicVhdImage) image).bat().blockOffset(0) + 512;
             List<Extent> extents = image.blockStatus(0, 3L * BLOCK);
             assertEquals(List.of(Extent.zero(0, 4096, true), Extent.data(4096, 1024, host + 4096),
-                    Extent.zero(5120, BLOCK - 5120, true), Extent.zero(BLOCK, 2L * BLOCK, false)), extents);
+                    Extent.zero(5120, 3L * BLOCK - 5120, true)), extents);
             // A request that starts and ends inside sectors is described exactly.
             assertEquals(List.of(Extent.zero(4000, 96, true), Extent.data(4096, 904, host + 4096)),
                     image.blockStatus(4000, 1000));

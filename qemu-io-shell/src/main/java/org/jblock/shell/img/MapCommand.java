@@ -76,13 +76,13 @@ final class MapCommand extends ImgCommand {
         return merged;
     }
 
-    /** qemu-img's JSON entry: {@code present} is qemu's "allocated", which data and zero runs both are. */
+    /** qemu-img's JSON entry: {@code present} is qemu's "allocated" ({@link Extent#allocated()}; data is always present). */
     static ObjectNode toJson(Extent e) {
         ObjectNode json = Json.object();
         json.put("start", e.start());
         json.put("length", e.length());
         json.put("depth", e.depth());
-        json.put("present", e.allocated() || e.data() || e.zero());
+        json.put("present", e.allocated() || e.data());
         json.put("zero", e.zero());
         json.put("data", e.data());
         e.hostOffset().ifPresent(offset -> json.put("offset", offset));

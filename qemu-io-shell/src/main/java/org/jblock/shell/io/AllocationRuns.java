@@ -10,9 +10,9 @@ import org.jblock.api.Extent;
 /**
  * Runs of the image that qemu-io's {@code alloc} and {@code map} call allocated or not.
  *
- * <p>QEMU counts a range that reads as zeros as allocated even when no storage backs it (its block
- * layer turns a driver's "zero" into "allocated"), so a run is allocated when its extent is
- * allocated or zero. Only the top layer counts: a run that comes from a backing image is not
+ * <p>A run is allocated when its extent is ({@link Extent#allocated()}, QEMU's "present": a VHD's
+ * unallocated blocks are, as QEMU reads them as zeros of the image itself; a qcow2 image's unallocated
+ * clusters are not). Only the top layer counts: a run that comes from a backing image is not
  * allocated, as qemu-io's {@code bdrv_is_allocated} says.
  */
 final class AllocationRuns {
@@ -30,7 +30,7 @@ final class AllocationRuns {
             return runs;
         }
         for (Extent e : image.blockStatus(offset, length)) {
-            boolean allocated = (e.allocated() || e.zero()) && e.depth() == 0;
+            boolean allocated = e.allocated() && e.depth() == 0;
             int last = runs.size() - 1;
             if (last >= 0 && runs.get(last).allocated() == allocated) {
                 Run previous = runs.get(last);

@@ -16,6 +16,10 @@ class DriverArchitectureTest {
             DriverRules.dependOnlyOnTheApiAndTheJdk("org.jblock.driver..");
 
     @ArchTest
+    static final ArchRule the_qcow2_driver_depends_only_on_the_api_and_the_jdk =
+            DriverRules.dependOnlyOnTheApiAndTheJdk("org.jblock.driver.qcow2..");
+
+    @ArchTest
     static final ArchRule drivers_do_not_depend_on_each_other =
             slices().matching("org.jblock.driver.(*)..").should().notDependOnEachOther()
                     .because("each driver module is found through ServiceLoader and may be deployed alone");

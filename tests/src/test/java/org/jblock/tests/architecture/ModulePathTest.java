@@ -31,6 +31,7 @@ import java.util.stream.Collectors;
 
 import org.jblock.api.spi.BlockDriver;
 import org.jblock.driver.raw.RawDriver;
+import org.jblock.driver.qcow2.Qcow2Driver;
 import org.jblock.driver.vpc.VpcDriver;
 import org.jblock.protocol.file.FileProtocol;
 import org.jblock.protocol.http.HttpProtocol;
@@ -68,6 +69,7 @@ class ModulePathTest {
                 "org.jblock.api", artifactOf(BlockDriver.class),
                 "org.jblock.driver.raw", artifactOf(RawDriver.class),
                 "org.jblock.driver.vpc", artifactOf(VpcDriver.class),
+                "org.jblock.driver.qcow2", artifactOf(Qcow2Driver.class),
                 FILE_PROTOCOL_MODULE, artifactOf(FileProtocol.class),
                 HTTP_PROTOCOL_MODULE, artifactOf(HttpProtocol.class),
                 REGISTRY_MODULE, artifactOf(DriverRegistry.class)));
@@ -98,9 +100,9 @@ class ModulePathTest {
     }
 
     @Test
-    void the_registry_in_the_layer_finds_raw_and_vpc_as_modules() throws ReflectiveOperationException {
+    void the_registry_in_the_layer_finds_raw_vpc_and_qcow2_as_modules() throws ReflectiveOperationException {
         Map<String, Module> found = driversFoundByTheRegistry(layer);
-        assertEquals(Set.of("raw", "vpc"), found.keySet(), "drivers the registry finds in the module layer");
+        assertEquals(Set.of("qcow2", "raw", "vpc"), found.keySet(), "drivers the registry finds in the module layer");
         for (Map.Entry<String, Module> driver : found.entrySet()) {
             assertEquals(DRIVER_MODULE_PREFIX + driver.getKey(), driver.getValue().getName(),
                     "the module the " + driver.getKey() + " driver was loaded from");
@@ -113,7 +115,7 @@ class ModulePathTest {
             throws IOException, ReflectiveOperationException, URISyntaxException {
         ModuleLayer withTiny = layerWith(tinyDriverModule(folder));
         Map<String, Module> found = driversFoundByTheRegistry(withTiny);
-        assertEquals(Set.of("raw", "tiny", "vpc"), found.keySet(), "drivers found with the tiny module added");
+        assertEquals(Set.of("qcow2", "raw", "tiny", "vpc"), found.keySet(), "drivers found with the tiny module added");
         assertEquals(TINY_MODULE, found.get("tiny").getName(), "the module the tiny driver was loaded from");
         ModuleDescriptor tiny = withTiny.findModule(TINY_MODULE).orElseThrow().getDescriptor();
         assertEquals(Set.of(), tiny.exports(), "the tiny module exports nothing");
@@ -182,13 +184,14 @@ class ModulePathTest {
                 .map(provider -> provider.type().getModule().getName() + "/" + provider.type().getName())
                 .collect(Collectors.toCollection(TreeSet::new));
         assertEquals(Set.of("org.jblock.driver.raw/" + RawDriver.class.getName(),
-                "org.jblock.driver.vpc/" + VpcDriver.class.getName()), providers);
+                "org.jblock.driver.vpc/" + VpcDriver.class.getName(),
+                "org.jblock.driver.qcow2/" + Qcow2Driver.class.getName()), providers);
     }
 
     @Test
     void driver_modules_export_and_open_nothing_and_provide_the_driver_service() {
         List<ModuleDescriptor> drivers = driverModules();
-        assertEquals(Set.of("org.jblock.driver.raw", "org.jblock.driver.vpc"),
+        assertEquals(Set.of("org.jblock.driver.raw", "org.jblock.driver.vpc", "org.jblock.driver.qcow2"),
                 drivers.stream().map(ModuleDescriptor::name).collect(Collectors.toSet()), "driver modules resolved");
         for (ModuleDescriptor driver : drivers) {
             assertEquals(Set.of(), driver.exports(), driver.name() + " must export no package");
