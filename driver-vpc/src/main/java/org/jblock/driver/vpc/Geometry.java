@@ -29,7 +29,9 @@ record Geometry(int cylinders, int heads, int sectorsPerTrack) {
     }
 
     boolean isMax() {
-        return equals(MAX);
+        // Field by field, not equals(MAX): a record's equals is bound on its first call (method
+        // handles made at run time), which every open of an image would pay for this one test.
+        return cylinders == MAX.cylinders && heads == MAX.heads && sectorsPerTrack == MAX.sectorsPerTrack;
     }
 
     /** The specification's appendix algorithm ("CHS calculation"), clamped to {@link #MAX}. */

@@ -31,7 +31,7 @@ public final class BlkdebugFilter implements BlockFilter {
 
     @Override
     public List<OptionSpec<?>> openOptions() {
-        return BlkdebugProtocol.OPTIONS;
+        return BlkdebugProtocol.allOptions();
     }
 
     @Override

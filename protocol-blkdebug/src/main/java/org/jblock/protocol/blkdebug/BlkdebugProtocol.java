@@ -42,7 +42,6 @@ public final class BlkdebugProtocol implements BlockProtocol {
     static final String CHILD = "image";
     private static final OptionSpec<String> CONFIG = OptionSpec.string("config", "", "Rule file (QEMU's config syntax)");
     private static final OptionSpec<Long> ALIGN = OptionSpec.size("align", 0L, "Request alignment in bytes (a power of two)");
-    static final List<OptionSpec<?>> OPTIONS = options();
 
     @Override
     public String name() {
@@ -70,7 +69,7 @@ public final class BlkdebugProtocol implements BlockProtocol {
 
     @Override
     public List<OptionSpec<?>> openOptions() {
-        return OPTIONS;
+        return allOptions();
     }
 
     @Override
@@ -131,6 +130,19 @@ public final class BlkdebugProtocol implements BlockProtocol {
             }
         }
         return rules;
+    }
+
+    /**
+     * The options, made on first use: a few thousand (every rule key, 64 times), which every start
+     * of every tool would otherwise make when it finds the protocol.
+     */
+    private static final class AllOptions {
+        static final List<OptionSpec<?>> LIST = options();
+    }
+
+    /** @return the options of a blkdebug node (this protocol's, and the filter's over a format) */
+    static List<OptionSpec<?>> allOptions() {
+        return AllOptions.LIST;
     }
 
     private static List<OptionSpec<?>> options() {
