@@ -129,8 +129,9 @@ public final class JblockImg implements Callable<Integer> {
         }
         // qemu-img's help ends with this line; scripts (and qemu's test suite) read it to learn which drivers exist.
         // One line however long, as qemu-img prints it: a section of its own, which picocli does not wrap.
-        String formats = supportedFormats(registry);
-        cmd.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER, help -> "\n" + formats + "\n");
+        // Made when help is printed: describing every driver (their open options) costs every other start.
+        cmd.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER,
+                help -> "\n" + supportedFormats(registry) + "\n");
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExecutionExceptionHandler(new Failures());
