@@ -17,8 +17,6 @@ import org.jblock.api.ProgressListener;
  */
 public final class ImageComparison {
     private static final int CHUNK = 2 << 20;
-    /** How far one block-status question looks for zeros ahead of the chunk by chunk comparison. */
-    private static final long SKIP_LOOKAHEAD = 1L << 30;
     private static final int SECTOR = 512;
 
     /** How two images compare. */
@@ -113,11 +111,11 @@ public final class ImageComparison {
     }
 
     /**
-     * @return how many bytes from {@code at} on (up to {@link #SKIP_LOOKAHEAD}) both images report as
+     * @return how many bytes from {@code at} on (up to {@link ImageCopier#SKIP_LOOKAHEAD}) both images report as
      *         zeros with the same status, or 0
      */
     private static long zerosInBoth(BlockImage a, BlockImage b, long at, long remaining) throws IOException {
-        long length = Math.min(SKIP_LOOKAHEAD, remaining);
+        long length = Math.min(ImageCopier.SKIP_LOOKAHEAD, remaining);
         Extent x = a.blockStatus(at, length).get(0);
         if (!x.zero() || x.length() < CHUNK) {
             return 0;

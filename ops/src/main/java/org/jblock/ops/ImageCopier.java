@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
@@ -45,6 +45,11 @@ public final class ImageCopier {
     private static final int FIRST_WRITE = 4096;
     /** The unit a salvaging copy gives up on: one sector. */
     private static final int SECTOR = 512;
+    /**
+     * How far one block-status question looks for zeros past a chunk that reads as zeros: a long
+     * stretch of holes is passed in one step instead of chunk by chunk (compare does the same).
+     */
+    static final long SKIP_LOOKAHEAD = 1L << 30;
 
     /** Hears what a salvaging copy could not get from its source; offsets count across all sources. */
     public interface Salvage {
@@ -71,8 +76,8 @@ public final class ImageCopier {
     private volatile Salvage salvage;
 
     private final Object turn = new Object();
-    /** Chunks done (written or skipped) past {@link #nextToWrite}. */
-    private final TreeSet<Long> doneAhead = new TreeSet<>();
+    /** Runs of chunks done (written or skipped) past {@link #nextToWrite}: first chunk to the one after the run. */
+    private final TreeMap<Long, Long> doneAhead = new TreeMap<>();
     private long nextToWrite;
     private long nextToTake;
     private volatile boolean failed;
@@ -207,7 +212,14 @@ public final class ImageCopier {
         List<long[]> runs = new ArrayList<>();
         List<long[]> taken = new ArrayList<>();
         long base = targetOffset - sourceOffset;
-        for (Extent e : blockStatus(image, sourceOffset, length, base)) {
+        List<Extent> status = blockStatus(image, sourceOffset, length, base);
+        if (targetIsZero && salvage == null && status.size() == 1 && status.get(0).zero()) {
+            // Nothing to write, and perhaps a long stretch of zeros ahead to pass in one step.
+            done(chunk, skipZerosAfter(chunk, source, image, sourceOffset + length));
+            progress.progress(copied.addAndGet(length), totalSize());
+            return;
+        }
+        for (Extent e : status) {
             int from = (int) (e.start() - sourceOffset);
             if (!wanted.test(e)) {
                 continue;
@@ -238,7 +250,7 @@ public final class ImageCopier {
                 }
             }
         } finally {
-            done(chunk);
+            done(chunk, chunk + 1);
         }
         for (Request request : requests.subList(next, requests.size())) {
             issue(buffer, targetOffset, request);
@@ -399,14 +411,63 @@ public final class ImageCopier {
         }
     }
 
-    /** Marks {@code chunk} done and moves the write turn past every chunk done so far. */
-    private void done(long chunk) {
-        synchronized (turn) {
-            doneAhead.add(chunk);
-            while (doneAhead.remove(nextToWrite)) {
-                nextToWrite++;
-            }
-            turn.notifyAll();
+    /**
+     * Takes the chunks after {@code chunk} that lie wholly in a stretch the source reports as zeros
+     * from {@code from} on (up to {@link #SKIP_LOOKAHEAD} bytes), when no worker has taken them yet,
+     * and counts them copied: with a target that reads as zeros there is nothing to write for them.
+     *
+     * @return the chunk after the last one taken care of: {@code chunk + 1} when none was taken
+     */
+    private long skipZerosAfter(long chunk, int source, BlockImage image, long from) throws IOException {
+        long end = chunk + 1;
+        long sourceSize = image.size();
+        if (from >= sourceSize) {
+            return end;
         }
+        Extent ahead = image.blockStatus(from, Math.min(SKIP_LOOKAHEAD, sourceSize - from)).get(0);
+        if (!ahead.zero() || ahead.start() != from) {
+            return end;
+        }
+        // The chunks wholly inside the zeros; the source's last chunk ends where the source does.
+        long zerosEnd = ahead.end();
+        long last = zerosEnd >= sourceSize ? chunkStarts[source + 1] : chunkStarts[source] + zerosEnd / CHUNK;
+        long skipped;
+        synchronized (turn) {
+            long first = Math.max(nextToTake, end);
+            if (failed || first >= last) {
+                return end;
+            }
+            if (first > end) {
+                // Chunks in between are another worker's: mark this one alone, the skipped run apart.
+                skipped = last - first;
+                nextToTake = last;
+                doneAhead.put(first, last);
+                advanceTurn();
+            } else {
+                skipped = last - end;
+                nextToTake = last;
+                end = last;
+            }
+        }
+        long bytes = Math.min((last - chunkStarts[source]) * CHUNK, sourceSize)
+                - (last - skipped - chunkStarts[source]) * CHUNK;
+        progress.progress(copied.addAndGet(bytes), totalSize());
+        return end;
+    }
+
+    /** Marks chunks {@code [from, to)} done and moves the write turn past every chunk done so far. */
+    private void done(long from, long to) {
+        synchronized (turn) {
+            doneAhead.put(from, to);
+            advanceTurn();
+        }
+    }
+
+    private void advanceTurn() {
+        Long runEnd;
+        while ((runEnd = doneAhead.remove(nextToWrite)) != null) {
+            nextToWrite = runEnd;
+        }
+        turn.notifyAll();
     }
 }

@@ -76,6 +76,47 @@ class ImageCopierTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} workers")
+    @CsvSource({"1", "3"})
+    void passesLongStretchesOfHolesInOneStepAndStillCopiesTheDataBehindThem(int workers) throws IOException {
+        // 1.5 GiB of holes and 4 chunks of data: chunk by chunk would ask the block status 768 times.
+        long chunks = 768;
+        int[] dataChunks = {0, 5, 700, 767};
+        MemoryBlockFile sourceFile = new MemoryBlockFile("src");
+        sourceFile.truncate(chunks * ImageCopier.CHUNK - 4096);
+        byte[] data = new byte[8192];
+        new Random(7).nextBytes(data);
+        for (int chunk : dataChunks) {
+            sourceFile.write(ByteBuffer.wrap(data), chunk * (long) ImageCopier.CHUNK + 4096);
+        }
+        AtomicLong statusCalls = new AtomicLong();
+        AtomicLong lastProgress = new AtomicLong();
+        BlockFileCounter targetFile = new BlockFileCounter("dst");
+        try (BlockImage raw = REGISTRY.open(sourceFile, new OpenSpec("raw", true, false, ""));
+             BlockImage source = new org.jblock.api.spi.support.DelegatingBlockImage(raw) {
+                 @Override
+                 public List<org.jblock.api.Extent> blockStatus(long offset, long length) throws IOException {
+                     statusCalls.incrementAndGet();
+                     return super.blockStatus(offset, length);
+                 }
+             };
+             BlockImage target = rawImage(targetFile, new byte[0])) {
+            target.resize(source.size());
+            new ImageCopier(List.of(source), target, true, 4096, workers, false,
+                    (done, total) -> lastProgress.accumulateAndGet(done, Math::max)).copy();
+            assertEquals(dataChunks.length * (long) data.length, targetFile.written.get(), "only the data is written");
+            ByteBuffer back = ByteBuffer.allocate(data.length);
+            for (int chunk : dataChunks) {
+                target.read(chunk * (long) ImageCopier.CHUNK + 4096, back.clear());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(data, back.array(), "chunk " + chunk);
+            }
+            assertTrue(target.blockStatus(6L * ImageCopier.CHUNK, 690L * ImageCopier.CHUNK).stream()
+                    .allMatch(org.jblock.api.Extent::zero), "the holes stay zeros");
+            assertTrue(statusCalls.get() < 40, statusCalls.get() + " block-status questions");
+            assertEquals(source.size(), lastProgress.get(), "progress counts the skipped bytes once");
+        }
+    }
+
     @Test
     void writesZerosOverOldDataWhenTheTargetIsNotNew() throws IOException {
         int size = 3 * ImageCopier.CHUNK;
