@@ -13,6 +13,9 @@ import java.nio.file.Path;
  * Function &amp; Memory API.
  */
 final class Holes implements Closeable {
+    /** What {@link #seekData}/{@link #seekHole} answer once closed (the JDK 22+ version; here, never). */
+    static final long CLOSED = -2;
+
     private Holes() {
     }
 

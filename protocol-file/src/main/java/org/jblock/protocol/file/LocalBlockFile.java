@@ -245,7 +245,11 @@ public final class LocalBlockFile implements BlockFile {
     @Override
     public long size() throws IOException {
         ensureOpen();
-        return channel.size();
+        try {
+            return channel.size();
+        } catch (ClosedChannelException e) {
+            throw closed(e);
+        }
     }
 
     /**
@@ -293,7 +297,12 @@ public final class LocalBlockFile implements BlockFile {
         if (at >= size) {
             return size;
         }
-        return Math.max(at, data ? holes.seekData(at, size) : holes.seekHole(at, size));
+        long found = data ? holes.seekData(at, size) : holes.seekHole(at, size);
+        if (found == Holes.CLOSED) {
+            // closed while this call was on its way
+            throw new ImageClosedException(name);
+        }
+        return Math.max(at, found);
     }
 
     /**

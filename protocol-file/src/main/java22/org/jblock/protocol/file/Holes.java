@@ -12,6 +12,8 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A local file's holes, JDK 22+ version (the multi-release jar's {@code META-INF/versions/22}):
@@ -26,12 +28,20 @@ import java.util.Locale;
  * file drops the process's POSIX locks on it, so the owner closes this one through
  * {@code FileLocks.close}, like its channel.
  *
+ * <p>The calls and {@link #close} exclude each other (a read-write lock: calls run together, close
+ * waits for them and they for it): a call racing a close would otherwise reach a closed
+ * descriptor, or one the process has meanwhile given to another file. A seek after the close
+ * answers {@link #CLOSED}.
+ *
  * <p>Anything that keeps the calls from working — another operating system, native access denied
  * ({@code --illegal-native-access=deny}), a file system without {@code SEEK_DATA} ({@code EINVAL})
  * or without hole punching ({@code EOPNOTSUPP}) — leaves the JDK 17 behaviour: all data, nothing
  * punched.
  */
 final class Holes implements Closeable {
+    /** What {@link #seekData}/{@link #seekHole} answer once the descriptor is closed. */
+    static final long CLOSED = -2;
+
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
@@ -56,7 +66,10 @@ final class Holes implements Closeable {
     private volatile boolean seeks;
     private volatile boolean punches;
     private volatile boolean zeroesRanges;
-    private boolean closed;
+    /** Read: a call on {@link #fd}; write: closing it. */
+    private final ReadWriteLock use = new ReentrantReadWriteLock();
+    /** Set under {@link #use}'s write lock; read under its read lock or this object's monitor. */
+    private volatile boolean closed;
 
     private Holes(Path path, boolean writable) {
         this.path = path;
@@ -104,24 +117,37 @@ final class Holes implements Closeable {
         return punches;
     }
 
-    /** {@code lseek(SEEK_DATA)} for {@code 0 <= position < size}; {@code size} when only holes follow. */
+    /**
+     * {@code lseek(SEEK_DATA)} for {@code 0 <= position < size}; {@code size} when only holes follow;
+     * {@link #CLOSED} once closed.
+     */
     long seekData(long position, long size) {
         long found = seek(position, SEEK_DATA, size);
-        return found < 0 ? position : Math.min(found, size);
+        return found == CLOSED ? CLOSED : found < 0 ? position : Math.min(found, size);
     }
 
-    /** {@code lseek(SEEK_HOLE)} for {@code 0 <= position < size}; {@code size} when no hole follows. */
+    /**
+     * {@code lseek(SEEK_HOLE)} for {@code 0 <= position < size}; {@code size} when no hole follows;
+     * {@link #CLOSED} once closed.
+     */
     long seekHole(long position, long size) {
         long found = seek(position, SEEK_HOLE, size);
-        return found < 0 ? size : Math.min(found, size);
+        return found == CLOSED ? CLOSED : found < 0 ? size : Math.min(found, size);
     }
 
-    /** @return the offset found, {@code size} for ENXIO, or -1 when the file system cannot tell */
+    /**
+     * @return the offset found, {@code size} for ENXIO, {@link #CLOSED}, or -1 when the file system
+     *         cannot tell
+     */
     private long seek(long position, int whence, long size) {
         if (!seeks()) {
-            return -1;
+            return closed ? CLOSED : -1;
         }
+        use.readLock().lock();
         try (Arena arena = Arena.ofConfined()) {
+            if (closed) {
+                return CLOSED;
+            }
             MemorySegment state = arena.allocate(Native.LIB.captureLayout);
             long found = (long) Native.LIB.lseek.invokeExact(state, fd, position, whence);
             if (found >= 0) {
@@ -137,6 +163,8 @@ final class Holes implements Closeable {
         } catch (Throwable e) {
             seeks = false;
             return -1;
+        } finally {
+            use.readLock().unlock();
         }
     }
 
@@ -161,7 +189,11 @@ final class Holes implements Closeable {
     }
 
     private boolean fallocate(int mode, long offset, long length) {
+        use.readLock().lock();
         try (Arena arena = Arena.ofConfined()) {
+            if (closed) {
+                return false;
+            }
             MemorySegment state = arena.allocate(Native.LIB.captureLayout);
             for (int attempt = 0; attempt < 8; attempt++) {
                 int result = (int) Native.LIB.fallocate.invokeExact(state, fd, mode, offset, length);
@@ -174,6 +206,8 @@ final class Holes implements Closeable {
             }
         } catch (Throwable e) {
             // as unsupported
+        } finally {
+            use.readLock().unlock();
         }
         return false;
     }
@@ -200,22 +234,28 @@ final class Holes implements Closeable {
         }
     }
 
+    /** Closes the descriptor once no call is using it; calls after this find it closed. */
     @Override
     public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        if (fd < 0) {
-            return;
-        }
-        seeks = false;
-        punches = false;
-        zeroesRanges = false;
+        use.writeLock().lock();
         try {
-            int ignored = (int) Native.LIB.close.invokeExact(fd);
-        } catch (Throwable e) {
-            // nothing to give back
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (fd < 0) {
+                return;
+            }
+            seeks = false;
+            punches = false;
+            zeroesRanges = false;
+            try {
+                int ignored = (int) Native.LIB.close.invokeExact(fd);
+            } catch (Throwable e) {
+                // nothing to give back
+            }
+        } finally {
+            use.writeLock().unlock();
         }
     }
 

@@ -158,4 +158,67 @@ class LocalBlockFileHolesTest {
             assertArrayEquals(filled((int) (MIB / 2), 3), head.array());
         }
     }
+
+    /**
+     * Seeks racing a close: each answer is the file's own (what it answered before the race) or
+     * "closed", never one from a descriptor closed under the seek or since given to another file
+     * (the files opened right after the close are all data, so their answers differ).
+     */
+    @Test
+    void a_seek_racing_close_answers_for_its_own_file_or_says_closed() throws Exception {
+        Path sparse = sparseFile();
+        Path full = dir.resolve("full.img");
+        Files.write(full, filled((int) (16 * MIB), 3));
+        long expectedHole;
+        long expectedData;
+        try (LocalBlockFile file = LocalBlockFile.open(sparse, true)) {
+            expectedHole = file.seekHole(MIB);
+            expectedData = file.seekData(0);
+        }
+        java.util.List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int round = 0; round < 200 && wrong.isEmpty(); round++) {
+            LocalBlockFile file = LocalBlockFile.open(sparse, true);
+            java.util.concurrent.CountDownLatch seeking = new java.util.concurrent.CountDownLatch(2);
+            java.util.List<Thread> seekers = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                Thread seeker = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 1_000_000; i++) {
+                            long hole = file.seekHole(MIB);
+                            long data = file.seekData(0);
+                            if (hole != expectedHole || data != expectedData) {
+                                wrong.add("seekHole " + hole + ", seekData " + data);
+                            }
+                            seeking.countDown();
+                        }
+                        wrong.add("the seeks never saw the close");
+                    } catch (org.jblock.api.ImageClosedException e) {
+                        // the close won: the one other answer allowed
+                    } catch (IOException | RuntimeException e) {
+                        wrong.add(e.toString());
+                    }
+                });
+                seeker.start();
+                seekers.add(seeker);
+            }
+            assertTrue(seeking.await(30, java.util.concurrent.TimeUnit.SECONDS), "the seekers started");
+            java.util.List<LocalBlockFile> others = new java.util.ArrayList<>();
+            try {
+                file.close();
+                // take the closed descriptors' numbers at once
+                for (int i = 0; i < 3; i++) {
+                    others.add(LocalBlockFile.open(full, true));
+                }
+                for (Thread seeker : seekers) {
+                    seeker.join(30_000);
+                    assertFalse(seeker.isAlive(), "a seeker still runs");
+                }
+            } finally {
+                for (LocalBlockFile other : others) {
+                    other.close();
+                }
+            }
+        }
+        assertEquals(java.util.List.of(), wrong);
+    }
 }
