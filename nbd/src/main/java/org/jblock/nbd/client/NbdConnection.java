@@ -132,10 +132,27 @@ public final class NbdConnection implements AutoCloseable {
 
     /** Reads {@code dst.remaining()} bytes (at most {@link #maxPayload()}) at {@code offset}. */
     public void read(long offset, ByteBuffer dst) throws IOException {
+        startRead(offset, dst).await();
+    }
+
+    /** A read on its way: its reply fills the buffer, {@link #await} waits for it. */
+    public interface InFlight {
+        /** Waits for the reply; the buffer is then full and its position at its limit. */
+        void await() throws IOException;
+    }
+
+    /**
+     * Sends a read of {@code dst.remaining()} bytes (at most {@link #maxPayload()}) at {@code offset}
+     * and returns without waiting: reads started one after the other are in flight together, and
+     * the server may work on them at once. Each must be awaited before its buffer is used or given up.
+     */
+    public InFlight startRead(long offset, ByteBuffer dst) throws IOException {
         Pending request = new Pending(Nbd.CMD_READ, offset, dst);
         send(request, 0, dst.remaining(), null);
-        request.await();
-        dst.position(dst.limit());
+        return () -> {
+            request.await();
+            dst.position(dst.limit());
+        };
     }
 
     /** Writes all of {@code src} (at most {@link #maxPayload()} bytes) at {@code offset}; with {@code fua}, durably. */

@@ -2,7 +2,9 @@ package org.jblock.protocol.nbd;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 import org.jblock.api.BlockFile;
@@ -22,6 +24,8 @@ import org.jblock.nbd.wire.Nbd;
 final class NbdBlockFile implements BlockFile {
     /** Zero writes and trims longer than this go as several requests (their length is 32 bits). */
     private static final long MAX_RANGE = 1L << 30;
+    /** The piece of a long read that goes as one request (see {@link #readInPieces}). */
+    static final int PIECE = 512 << 10;
 
     private final Reconnector connections;
     private final String location;
@@ -69,20 +73,48 @@ final class NbdBlockFile implements BlockFile {
             return position >= size ? -1 : 0;
         }
         int total = (int) Math.min(dst.remaining(), size - position);
-        int done = 0;
-        while (done < total) {
-            int n = Math.min(total - done, connection().maxPayload());
-            ByteBuffer piece = dst.slice();
-            piece.limit(n);
-            long at = position + done;
-            send(connection -> {
-                connection.read(at, piece.duplicate());
-                return null;
-            });
-            dst.position(dst.position() + n);
-            done += n;
-        }
+        ByteBuffer all = dst.slice();
+        all.limit(total);
+        send(connection -> {
+            readInPieces(connection, position, all.duplicate());
+            return null;
+        });
+        dst.position(dst.position() + total);
         return total;
+    }
+
+    /**
+     * Reads all of {@code dst} at {@code position} with several requests in flight together: a long
+     * read is cut into pieces of {@link #PIECE} bytes (and of at most the server's largest), all sent
+     * before the first reply is awaited, so that the server works on the next piece while the
+     * previous one crosses the wire. Returns (or throws the first failure) only when every piece is
+     * answered, so no reply lands in the buffer afterwards.
+     */
+    private static void readInPieces(NbdConnection connection, long position, ByteBuffer dst) throws IOException {
+        int total = dst.remaining();
+        int piece = Math.min(connection.maxPayload(), total < 2 * PIECE ? total : PIECE);
+        List<NbdConnection.InFlight> inFlight = new ArrayList<>(total / piece + 1);
+        IOException failure = null;
+        for (int done = 0; done < total && failure == null; done += piece) {
+            int n = Math.min(piece, total - done);
+            try {
+                inFlight.add(connection.startRead(position + done, dst.slice(done, n)));
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        for (NbdConnection.InFlight read : inFlight) {
+            try {
+                read.await();
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     @Override
