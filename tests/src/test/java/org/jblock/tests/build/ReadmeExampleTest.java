@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's "Using jblock from Java" example, exactly as written there, compiled with
  * {@code javac} and run against the jars the build made: on the class path, and with jblock on
- * the module path.
+ * the module path, with the native access the README asks for (else JDK 24 and newer warn).
  */
 class ReadmeExampleTest {
     private static final Path REPO = Path.of("").toAbsolutePath().getParent();
@@ -77,13 +77,15 @@ class ReadmeExampleTest {
     void the_example_compiles_and_runs_on_the_class_path() throws Exception {
         String classPath = LIB + "/*";
         run("javac", "-Xlint:all", "-Werror", "-d", "classes", "-cp", classPath, writeSource().toString());
-        assertRan(run("java", "-cp", "classes" + java.io.File.pathSeparator + classPath, className));
+        assertRan(run("java", "--enable-native-access=ALL-UNNAMED", "-cp", "classes" + java.io.File.pathSeparator + classPath,
+                className));
     }
 
     @Test
     void the_example_compiles_and_runs_with_jblock_on_the_module_path() throws Exception {
         run("javac", "-Xlint:all", "-Werror", "-d", "classes", "-p", LIB.toString(),
                 "--add-modules", "org.jblock.registry", writeSource().toString());
-        assertRan(run("java", "-p", LIB.toString(), "--add-modules", "org.jblock.registry", "-cp", "classes", className));
+        assertRan(run("java", "--enable-native-access=org.jblock.protocol.file", "-p", LIB.toString(),
+                "--add-modules", "org.jblock.registry", "-cp", "classes", className));
     }
 }
