@@ -8,7 +8,6 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -232,6 +231,7 @@ final class SftpSession implements AutoCloseable {
         Map<Integer, Integer> byId = new HashMap<>();
         int sent = 0;
         int received = 0;
+        IOException failure = null;
         while (received < pieces) {
             while (sent < pieces && sent - received < WINDOW) {
                 int piece = sent;
@@ -251,19 +251,26 @@ final class SftpSession implements AutoCloseable {
                 throw new IOException(address.uri() + ": the SSH server answered a request never sent");
             }
             received++;
+            // Every reply in flight is read before a failure is thrown: the next request must find
+            // the stream at its own reply.
             if (reply.type == Sftp.DATA) {
                 int length = reply.data.getInt();
                 int want = Math.min(Sftp.PIECE, total - piece * Sftp.PIECE);
                 if (length > want || length > reply.data.remaining()) {
-                    throw new IOException(address.uri() + ": the SSH server sent more than was asked");
+                    failure = failure != null ? failure
+                            : new IOException(address.uri() + ": the SSH server sent more than was asked");
+                } else {
+                    reply.data.get(dst.array(), dst.arrayOffset() + start + piece * Sftp.PIECE, length);
+                    got[piece] = length;
                 }
-                reply.data.get(dst.array(), dst.arrayOffset() + start + piece * Sftp.PIECE, length);
-                got[piece] = length;
             } else if (reply.type == Sftp.STATUS && reply.data.getInt(0) == Sftp.EOF) {
                 got[piece] = 0;
-            } else {
-                throw statusError(reply, address.path());
+            } else if (failure == null) {
+                failure = statusError(reply, address.path());
             }
+        }
+        if (failure != null) {
+            throw failure;
         }
         int done = 0;
         while (done < total && got[done / Sftp.PIECE] > 0) {
@@ -418,8 +425,6 @@ final class SftpSession implements AutoCloseable {
             return new Reply(type, id, data.slice());
         } catch (EOFException e) {
             throw lost(e);
-        } catch (InterruptedIOException e) {
-            throw e;
         }
     }
 
