@@ -4,7 +4,8 @@ import java.util.Set;
 
 /**
  * The events a rule can hang on: QEMU 7.2's {@code BlkdebugEvent} names, so that rule files written
- * for QEMU load unchanged. jblock's layers fire only some of them (see {@link BlkdebugFile}); a rule
+ * for QEMU load unchanged. jblock fires only some of them (see {@link BlkdebugFile} under a format,
+ * {@link BlkdebugImage} above one, where copy-on-read fires {@code cor_write}); a rule
  * on another event is accepted and never fires, which is what QEMU does for an event the format in
  * use never raises (vpc raises none).
  */
