@@ -20,7 +20,11 @@ import org.jblock.api.spi.support.DelegatingBlockImage;
  * written, in pieces of at most {@value #MAX_COPY} bytes, so that a read of any size costs a bounded
  * buffer beside the caller's; runs of zeros are written as zeros (which a format may keep as nothing
  * where its backing image reads zeros too, as a VHD does), and a run block status reports as zeros
- * is not read. A read whose copy cannot be written fails with the write's error. Every other request passes through unchanged.
+ * is not read. A read whose copy cannot be written fails with the write's error.
+ *
+ * <p>Copies are made one at a time, and writes through this image wait for them (QEMU serialises
+ * a copy-on-read with overlapping requests): a copy never puts the chain's old data over a newer
+ * write. Reads of what the top layer holds run in parallel. Every other request passes through.
  */
 public final class CopyOnRead extends DelegatingBlockImage {
     /** The largest piece copied at once: QEMU's bounce buffer limit. */
@@ -29,6 +33,11 @@ public final class CopyOnRead extends DelegatingBlockImage {
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     private final long cluster;
+    /**
+     * Held while a copy is made and while this node writes: a copy is what the chain held when the
+     * copy's range was last found missing from the top layer, never older than a write through this node.
+     */
+    private final Object copying = new Object();
 
     private CopyOnRead(BlockImage image, long cluster) {
         super(image);
@@ -71,10 +80,20 @@ public final class CopyOnRead extends DelegatingBlockImage {
         while (at < copyEnd) {
             List<Extent> runs = delegate.blockStatus(at, Math.min(copyEnd - at, MAX_COPY));
             for (Extent run : runs) {
-                if (run.depth() == 0 && run.allocated()) {
+                if (inTop(run)) {
                     readInto(dst, base, offset, end, run.start(), run.end());
                 } else {
-                    copyUp(dst, base, offset, end, run);
+                    synchronized (copying) {
+                        // Asked again under the lock: a write through this node may have filled
+                        // the run since, and a copy must never overwrite it.
+                        for (Extent now : delegate.blockStatus(run.start(), run.length())) {
+                            if (inTop(now)) {
+                                readInto(dst, base, offset, end, now.start(), now.end());
+                            } else {
+                                copyUp(dst, base, offset, end, now);
+                            }
+                        }
+                    }
                 }
                 at = run.end();
             }
@@ -83,6 +102,38 @@ public final class CopyOnRead extends DelegatingBlockImage {
             }
         }
         dst.position(base + (int) length);
+    }
+
+    private static boolean inTop(Extent run) {
+        return run.depth() == 0 && run.allocated();
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src) throws IOException {
+        synchronized (copying) {
+            super.write(offset, src);
+        }
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
+        synchronized (copying) {
+            super.writeZeroes(offset, length, mayUnmap);
+        }
+    }
+
+    @Override
+    public void writeCopyOnRead(long offset, ByteBuffer src, boolean allZero) throws IOException {
+        synchronized (copying) {
+            super.writeCopyOnRead(offset, src, allZero);
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        synchronized (copying) {
+            super.discard(offset, length);
+        }
     }
 
     /** Reads the part of {@code [from, to)} the caller asked for straight into its buffer. */

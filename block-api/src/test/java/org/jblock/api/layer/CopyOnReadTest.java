@@ -28,7 +28,7 @@ class CopyOnReadTest {
     private static final int SIZE = 64 * MIB;
 
     /** A raw image over memory: data in [0, SIZE/2), zeros it reports as such above; counts its reads. */
-    private static final class Base extends AbstractBlockImage {
+    private static class Base extends AbstractBlockImage {
         final List<long[]> reads = new ArrayList<>();
 
         Base(BlockFile file) {
@@ -155,6 +155,55 @@ class CopyOnReadTest {
         })) {
             IOException e = assertThrows(IOException.class, () -> image.read(0, ByteBuffer.allocate(512)));
             assertEquals("No space left on device", e.getMessage());
+        }
+    }
+
+    @Test
+    void aWriteDuringACopyIsNeverOverwrittenByIt() throws Exception {
+        java.util.concurrent.CountDownLatch copyReading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Base gated = new Base(MemoryBlockFile.of("gated", pattern(SIZE / 2, 0))) {
+            @Override
+            protected void doRead(long offset, ByteBuffer dst) throws IOException {
+                if (dst.remaining() > 512) {      // the copy's read, not the overlay's sector reads
+                    copyReading.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+                super.doRead(offset, dst);
+            }
+        };
+        try (CopyOnRead image = CopyOnRead.over(MemoryOverlay.over(gated))) {
+            Thread reader = new Thread(() -> {
+                try {
+                    image.read(0, ByteBuffer.allocate(4096));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            reader.start();
+            copyReading.await();
+            Thread writer = new Thread(() -> {
+                try {
+                    image.write(0, ByteBuffer.wrap(new byte[] {1, 2, 3, 4}));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            writer.start();
+            // The write either waits for the copy (as it must) or has gone through before it.
+            for (int i = 0; i < 500 && writer.getState() != Thread.State.BLOCKED && writer.isAlive(); i++) {
+                Thread.sleep(10);
+            }
+            release.countDown();
+            reader.join(10_000);
+            writer.join(10_000);
+            ByteBuffer head = ByteBuffer.allocate(4);
+            image.read(0, head);
+            assertArrayEquals(new byte[] {1, 2, 3, 4}, head.array(), "the write is newer than the copy");
         }
     }
 
