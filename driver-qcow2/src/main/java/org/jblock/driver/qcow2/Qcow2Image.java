@@ -753,7 +753,7 @@ final class Qcow2Image extends AbstractBlockImage {
         }
         BlockImage b = backing;
         String format = h.backingFormat();
-        String resolved = h.backingFile();
+        String resolved = nextToThisFile(h.backingFile());
         if (b != null) {
             resolved = b.name();
             if (format == null) {
@@ -762,6 +762,23 @@ final class Qcow2Image extends AbstractBlockImage {
         }
         return new ImageInfo(format(), h.size(), clusterSize, fields,
                 Optional.of(new ImageInfo.Backing(h.backingFile(), resolved, format)));
+    }
+
+    /**
+     * Where a relative backing name points when the backing image is not open: next to this image's
+     * file, as the registry resolves it; absolute names and names with a protocol stay as they are.
+     */
+    private String nextToThisFile(String name) {
+        if (name.contains(":")) {
+            return name;
+        }
+        try {
+            java.nio.file.Path target = java.nio.file.Path.of(name);
+            java.nio.file.Path dir = java.nio.file.Path.of(file().location()).getParent();
+            return target.isAbsolute() || dir == null ? name : dir.resolve(target).normalize().toString();
+        } catch (java.nio.file.InvalidPathException e) {
+            return name;
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.ImageInfo;
@@ -22,13 +23,16 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code info [-f fmt] [--output=human|json] [-U] [--backing-chain] filename}: qemu-img's lines, or
- * its JSON keys plus the format's own fields under {@code format-specific}. The human form has no
- * "Format specific information" section: qemu-img 7.2 prints none for vpc, and scripts compare its
- * lines. Without {@code --backing-chain} the image is opened alone (a missing backing file is still
+ * its JSON keys plus the format's own fields under {@code format-specific}. The human form prints
+ * the "Format specific information" section only for the formats qemu-img 7.2 prints it for (qcow2,
+ * with the keys' dashes as spaces), not for vpc, since scripts compare its lines. Without {@code --backing-chain} the image is opened alone (a missing backing file is still
  * named); with it, every image of the chain, top first (JSON: an array).
  */
 @Command(name = "info", description = "Shows an image's format, sizes and format-specific fields.")
 final class InfoCommand extends ImgCommand {
+    /** The formats whose own fields qemu-img 7.2's human output lists. */
+    private static final Set<String> HUMAN_FORMAT_SPECIFIC = Set.of("qcow2");
+
     @Mixin
     ImageOptions options = new ImageOptions();
 
@@ -126,6 +130,12 @@ final class InfoCommand extends ImgCommand {
                 out.println("backing file format: " + backing.format());
             }
         });
+        if (HUMAN_FORMAT_SPECIFIC.contains(info.format()) && !info.formatSpecific().isEmpty()) {
+            out.println("Format specific information:");
+            for (Map.Entry<String, Object> field : info.formatSpecific().entrySet()) {
+                out.println("    " + field.getKey().replace('-', ' ') + ": " + field.getValue());
+            }
+        }
         out.flush();
     }
 }

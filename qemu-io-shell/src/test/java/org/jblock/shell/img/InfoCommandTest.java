@@ -58,6 +58,25 @@ class InfoCommandTest {
         assertFalse(out.contains("Format specific information"), out);
     }
 
+    /** The lines qemu-img 7.2 prints for a qcow2 overlay over a VHD, its own fields included. */
+    @Test
+    void humanOutputOfAQcow2ImageListsItsOwnFieldsAsQemuImgDoes() throws Exception {
+        Path base = dir.resolve("b.vhd");
+        Img.run("create", "-q", "-f", "vpc", base.toString(), "4M").assertSuccess();
+        Path top = dir.resolve("w.qcow2");
+        Img.run("create", "-q", "-f", "qcow2", "-F", "vpc", "-b", "b.vhd", top.toString(), "4M").assertSuccess();
+        List<String> lines = Img.run("info", top.toString()).assertSuccess().out().lines().toList();
+        assertEquals(List.of("cluster_size: 65536", "backing file: b.vhd (actual path: " + base + ")",
+                "backing file format: vpc", "Format specific information:", "    compat: 1.1",
+                "    compression type: zlib", "    lazy refcounts: false", "    refcount bits: 16",
+                "    corrupt: false", "    extended l2: false"), lines.subList(4, lines.size()));
+        Path old = dir.resolve("x.qcow2");
+        Img.run("create", "-q", "-f", "qcow2", "-o", "compat=0.10", old.toString(), "1M").assertSuccess();
+        lines = Img.run("info", old.toString()).assertSuccess().out().lines().toList();
+        assertEquals(List.of("cluster_size: 65536", "Format specific information:", "    compat: 0.10",
+                "    compression type: zlib", "    refcount bits: 16"), lines.subList(4, lines.size()));
+    }
+
     @Test
     void aDamagedImageFailsWithQemuImgsShortReasonAndCheckTellsWhere() throws Exception {
         Path file = dir.resolve("bad.vhd");
