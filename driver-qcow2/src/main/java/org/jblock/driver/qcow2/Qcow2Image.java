@@ -137,7 +137,7 @@ final class Qcow2Image extends AbstractBlockImage {
         return (entry & OFFSET_MASK) != 0 ? Kind.NORMAL : Kind.UNALLOCATED;
     }
 
-    /** A run of guest bytes from {@code offset} of one kind (for NORMAL, contiguous on the host). */
+    /** A run of guest bytes from {@code offset} of one kind (for NORMAL and ZERO_ALLOC, contiguous on the host). */
     private record Run(Kind kind, long length, long host, long entry) {
     }
 
@@ -188,14 +188,16 @@ final class Qcow2Image extends AbstractBlockImage {
             long need = (maxLength + inCluster + clusterSize - 1) >>> clusterBits;
             while (n < need && l2Index + n < entries) {
                 long next = table[l2Index + n];
-                if (kind(next) != kind || (kind == Kind.NORMAL && (next & OFFSET_MASK) != host + ((long) n << clusterBits))) {
+                boolean mapped = kind == Kind.NORMAL || kind == Kind.ZERO_ALLOC;
+                if (kind(next) != kind || (mapped && (next & OFFSET_MASK) != host + ((long) n << clusterBits))) {
                     break;
                 }
                 n++;
             }
         }
         long length = ((long) n << clusterBits) - inCluster;
-        return new Run(kind, Math.min(length, maxLength), kind == Kind.NORMAL ? host + inCluster : host, first);
+        boolean mapped = kind == Kind.NORMAL || kind == Kind.ZERO_ALLOC;
+        return new Run(kind, Math.min(length, maxLength), mapped ? host + inCluster : host, first);
     }
 
     // ---- reads ----------------------------------------------------------------------------------
@@ -326,7 +328,9 @@ final class Qcow2Image extends AbstractBlockImage {
                 long n = run.length();
                 switch (run.kind()) {
                     case NORMAL -> extents.add(Extent.data(at, n, run.host()));
-                    case ZERO, ZERO_ALLOC -> extents.add(Extent.zero(at, n, true));
+                    case ZERO -> extents.add(Extent.zero(at, n, true));
+                    // Zeros with a cluster kept for them: QEMU's map names the cluster.
+                    case ZERO_ALLOC -> extents.add(new Extent(at, n, false, true, true, OptionalLong.of(run.host())));
                     case COMPRESSED -> extents.add(new Extent(at, n, true, false, true, OptionalLong.empty()));
                     case UNALLOCATED -> backingStatus(extents, at, n);
                     default -> throw new IllegalStateException();

@@ -151,6 +151,31 @@ class Qcow2InteropTest {
         }
     }
 
+    /** Every field of qemu-img's map (present, zero, data, offset, depth) for an overlay QEMU made. */
+    @Test
+    void blockStatusIsWhatQemuImgMapSays() throws IOException {
+        Path base = dir.resolve("b.vhd");
+        Qemu.create(base, "vpc", "force_size=on", 8L << 20);
+        Path top = dir.resolve("m.qcow2");
+        RealTools.run(Tool.QEMU_IMG, "create", "-q", "-f", "qcow2", "-F", "vpc", "-b", base.toString(),
+                top.toString()).assertSucceeded();
+        Qemu.io(top, "qcow2", List.of("write -P 1 0 200k", "write -z 64k 64k", "write -z -u 1M 64k",
+                "write -P 2 2M 4k", "discard 2M 64k"));
+        Qemu.io(base, "vpc", List.of("write -P 7 3M 1M"));
+        String qemu = RealTools.run(Tool.QEMU_IMG, "map", "--output=json", "-f", "qcow2", top.toString())
+                .assertSucceeded().stdout();
+        StringBuilder jblock = new StringBuilder();
+        try (BlockImage image = JblockImages.REGISTRY.open(top, qcow2(true))) {
+            for (var e : image.blockStatus(0, image.size())) {
+                jblock.append(jblock.length() == 0 ? "[" : ",\n").append(String.format(
+                        "{ \"start\": %d, \"length\": %d, \"depth\": %d, \"present\": %b, \"zero\": %b, \"data\": %b%s}",
+                        e.start(), e.length(), e.depth(), e.allocated() || e.data(), e.zero(), e.data(),
+                        e.hostOffset().isPresent() ? ", \"offset\": " + e.hostOffset().getAsLong() : ""));
+            }
+        }
+        assertEquals(qemu.strip(), jblock.append("]").toString());
+    }
+
     private static void qemuCheck(Path image) throws IOException {
         Result check = RealTools.run(Tool.QEMU_IMG, "check", "-f", "qcow2", image.toString());
         assertEquals(0, check.exitCode(), check.describe());
