@@ -32,14 +32,17 @@ import org.jblock.api.spi.support.AbstractBlockImage;
  *
  * <h2>Writes and crash safety</h2>
  * A write that needs new clusters (a cluster not yet allocated, a zero or compressed cluster, a new
- * L2 table) takes them from {@link Refcounts#allocate} at the end of the file, in this order:
+ * L2 table) takes them from {@link Refcounts#allocate} at the end of the file and writes the new
+ * refcounts and the data at once (a partial cluster completed with what the cluster read before: the
+ * backing image's data, zeros, the decompressed cluster). The L2 and L1 changes stay in memory, as
+ * QEMU's metadata caches keep them, until a flush (or {@value #MAX_DIRTY_TABLES} changed tables)
+ * writes them back ({@link #writeBack}) in this order:
  * <ol>
- *   <li>the refcounts of the new clusters (and any new refcount block), flushed;</li>
- *   <li>the data, a partial cluster completed with what the cluster read before (the backing
- *       image's data, zeros, the decompressed cluster);</li>
- *   <li>the L2 entries (a new L2 table written whole);</li>
- *   <li>the L1 entry, for a new L2 table;</li>
- *   <li>only then the refcounts of clusters no longer referenced (a compressed cluster rewritten).</li>
+ *   <li>a flush: the refcounts of the new clusters and the data are durable;</li>
+ *   <li>the changed L2 tables (a new one whole), then a flush;</li>
+ *   <li>the L1 entries that name new L2 tables, then a flush;</li>
+ *   <li>only then the refcounts of clusters no longer referenced (a compressed cluster rewritten, a
+ *       cluster discarded).</li>
  * </ol>
  * A crash between any two writes leaves an image that reads each cluster as before or as written,
  * with at worst clusters that have a refcount and no reference (leaks, which {@code check -r leaks}
@@ -144,6 +147,10 @@ final class Qcow2Image extends AbstractBlockImage {
     /** The L2 table at {@code offset}, from the cache or the file. */
     private long[] l2(long offset) throws IOException {
         synchronized (l2Cache) {
+            DirtyTable dirty = dirtyTables.get(offset);
+            if (dirty != null) {
+                return dirty.entries;
+            }
             long[] table = l2Cache.get(offset);
             if (table != null) {
                 return table;
@@ -481,14 +488,10 @@ final class Qcow2Image extends AbstractBlockImage {
         }
     }
 
-    private void freeReplaced() throws IOException {
-        try {
-            for (long entry : replaced) {
-                release(entry);
-            }
-        } finally {
-            replaced.clear();
-        }
+    /** The replaced entries wait for the next {@link #writeBack}, after the tables that replaced them. */
+    private void freeReplaced() {
+        pendingFrees.addAll(replaced);
+        replaced.clear();
     }
 
     /** Drops the reference an entry that no longer exists held. */
@@ -506,33 +509,98 @@ final class Qcow2Image extends AbstractBlockImage {
         }
     }
 
+    /** An L2 table changed since the last write-back: entries {@code [from, to)}, or all of a new table. */
+    private static final class DirtyTable {
+        long[] entries;
+        final boolean created;
+        int from;
+        int to;
+
+        DirtyTable(long[] entries, boolean created, int from, int to) {
+            this.entries = entries;
+            this.created = created;
+            this.from = from;
+            this.to = to;
+        }
+    }
+
+    /** Changed L2 tables by host offset, in the order they changed; they stay in memory until written. */
+    private final Map<Long, DirtyTable> dirtyTables = new LinkedHashMap<>();
+    /** L1 entries naming new L2 tables, not yet written. */
+    private final java.util.TreeSet<Integer> dirtyL1 = new java.util.TreeSet<>();
+    /** Entries whose clusters lose their reference once the tables that replaced them are on disk. */
+    private final List<Long> pendingFrees = new ArrayList<>();
+    /** Changed tables kept before a write-back is forced (bounds memory and the work a crash loses). */
+    private static final int MAX_DIRTY_TABLES = 64;
+
     /**
-     * Writes entries {@code [from, to)} of an L2 table (a new table whole, then its L1 entry) and
-     * updates the cache.
+     * Records entries {@code [from, to)} of an L2 table as changed (a new table as a whole, and the L1
+     * entry that names it); {@link #writeBack} writes them.
      */
     private void commitTable(int l1Index, long tableHost, boolean newTable, long[] entries, int from, int to)
             throws IOException {
-        if (newTable) {
-            ByteBuffer raw = ByteBuffer.allocate(clusterSize);
-            for (int i = 0; i < entries.length; i++) {
-                raw.putLong(i * 8, entries[i]);
-            }
-            file().write(raw, tableHost);
-            synchronized (l2Cache) {
-                l2Cache.put(tableHost, entries);
-            }
-            long l1Entry = tableHost | COPIED;
-            file().write(ByteBuffer.allocate(8).putLong(0, l1Entry), header.l1TableOffset() + l1Index * 8L);
-            l1()[l1Index] = l1Entry;
-            return;
-        }
-        ByteBuffer raw = ByteBuffer.allocate((to - from) * 8);
-        for (int i = from; i < to; i++) {
-            raw.putLong((i - from) * 8, entries[i]);
-        }
-        file().write(raw, tableHost + from * 8L);
         synchronized (l2Cache) {
             l2Cache.put(tableHost, entries);
+        }
+        DirtyTable dirty = dirtyTables.get(tableHost);
+        if (dirty == null) {
+            dirtyTables.put(tableHost, new DirtyTable(entries, newTable, from, to));
+        } else {
+            dirty.entries = entries;
+            dirty.from = Math.min(dirty.from, from);
+            dirty.to = Math.max(dirty.to, to);
+        }
+        if (newTable) {
+            l1()[l1Index] = tableHost | COPIED;
+            dirtyL1.add(l1Index);
+        }
+        if (dirtyTables.size() > MAX_DIRTY_TABLES) {
+            writeBack();
+        }
+    }
+
+    /**
+     * Writes the changed metadata in the order that keeps the image consistent on disk at every
+     * moment: the refcounts of new clusters (already written) and the data are made durable first,
+     * then the L2 tables are written and made durable, then the L1 entries that name new tables, and
+     * only after those are durable do replaced clusters lose their references. A crash anywhere
+     * leaves each table either old or new, and at worst clusters counted that nothing references.
+     */
+    private void writeBack() throws IOException {
+        if (dirtyTables.isEmpty() && dirtyL1.isEmpty() && pendingFrees.isEmpty()) {
+            return;
+        }
+        file().flush();
+        for (Map.Entry<Long, DirtyTable> e : dirtyTables.entrySet()) {
+            DirtyTable table = e.getValue();
+            int from = table.created ? 0 : table.from;
+            int to = table.created ? table.entries.length : table.to;
+            ByteBuffer raw = ByteBuffer.allocate((to - from) * 8);
+            for (int i = from; i < to; i++) {
+                raw.putLong((i - from) * 8, table.entries[i]);
+            }
+            file().write(raw, e.getKey() + from * 8L);
+        }
+        dirtyTables.clear();
+        if (!dirtyL1.isEmpty()) {
+            file().flush();
+            long[] table = l1();
+            int first = dirtyL1.first();
+            int last = dirtyL1.last();
+            ByteBuffer raw = ByteBuffer.allocate((last - first + 1) * 8);
+            for (int i = first; i <= last; i++) {
+                raw.putLong((i - first) * 8, table[i]);
+            }
+            file().write(raw, header.l1TableOffset() + first * 8L);
+            dirtyL1.clear();
+        }
+        if (!pendingFrees.isEmpty()) {
+            file().flush();
+            List<Long> frees = new ArrayList<>(pendingFrees);
+            pendingFrees.clear();
+            for (long entry : frees) {
+                release(entry);
+            }
         }
     }
 
@@ -656,7 +724,13 @@ final class Qcow2Image extends AbstractBlockImage {
 
     @Override
     protected void doFlush() throws IOException {
-        file().flush();
+        metadata.writeLock().lock();
+        try {
+            writeBack();
+            file().flush();
+        } finally {
+            metadata.writeLock().unlock();
+        }
     }
 
     // ---- metadata changes -----------------------------------------------------------------------
@@ -707,6 +781,7 @@ final class Qcow2Image extends AbstractBlockImage {
         }
         metadata.writeLock().lock();
         try {
+            writeBack();
             long needed = Qcow2Header.l1EntriesFor(newSize, clusterBits);
             if (needed <= header.l1Size()) {
                 writeHeader(header.withL1(newSize, header.l1Size(), header.l1TableOffset()));
@@ -789,6 +864,10 @@ final class Qcow2Image extends AbstractBlockImage {
     protected CheckReport doCheck(CheckMode mode, ProgressListener progress) throws IOException {
         metadata.writeLock().lock();
         try {
+            if (!isReadOnly()) {
+                writeBack();
+                file().flush();
+            }
             return new Qcow2Checker(file(), header, l1(), mode, refcounts, this::l2, progress).check();
         } finally {
             metadata.writeLock().unlock();

@@ -16,8 +16,8 @@ import org.jblock.api.UnsupportedFeatureException;
  * <p>Allocation appends: new clusters come after the end of the file (and after every cluster that
  * has a reference), so space a crash leaks never holds data a later allocation could expose. The
  * order of writes keeps the image consistent at every step: a new refcount block is written (counting
- * itself) before the table entry that names it, and refcounts reach the file, flushed, before the
- * caller writes any L2 or L1 entry that points at the clusters ({@link #allocate} flushes).
+ * itself) and flushed before the table entry that names it; the refcounts of allocated clusters are
+ * written at once, and the image flushes before it writes any L2 or L1 entry that points at them.
  * A crash in between leaves clusters with a refcount that nothing references: leaks, never corruption.
  */
 final class Refcounts {
@@ -163,7 +163,6 @@ final class Refcounts {
         }
         adjust(start, count, 1, true);
         nextFree = start + count;
-        file.flush();
         return start << clusterBits;
     }
 
