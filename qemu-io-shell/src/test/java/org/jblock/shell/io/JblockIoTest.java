@@ -179,4 +179,23 @@ class JblockIoTest {
         Outcome both = run("", "--image-opts", "-f", "vpc", "file.filename=" + image);
         assertEquals("jblock-io: --image-opts and -f are mutually exclusive\n", both.err());
     }
+
+    @Test
+    void objects_given_with_object_are_what_a_throttle_filter_names() throws IOException {
+        Path image = dir.resolve("t.vhd");
+        org.jblock.registry.DriverRegistry.load().create(image, "vpc", 1 << 20, "");
+        Outcome throttled = run("", "--object", "throttle-group,id=g0,limits.iops-total=1000",
+                "-c", "open -o driver=throttle,throttle-group=g0,file.driver=vpc " + image,
+                "-c", "write -P 0x5a 0 4k", "-c", "read -P 0x5a 0 4k");
+        assertEquals(0, throttled.status(), throttled.out() + throttled.err());
+        assertTrue(throttled.out().contains("read 4096/4096 bytes at offset 0\n"), throttled.out());
+
+        Outcome unknown = run("", "--object", "secret,id=s0,data=x", "-c", "read 0 512", image.toString());
+        assertEquals(1, unknown.status());
+        assertEquals("jblock-io: Invalid object type 'secret'\n", unknown.err());
+        assertEquals("", unknown.out(), "nothing runs after a bad object");
+
+        Outcome missing = run("", "-c", "open -o driver=throttle,throttle-group=g0,file.driver=vpc " + image);
+        assertEquals("jblock-io: can't open device " + image + ": Throttle group 'g0' does not exist\n", missing.err());
+    }
 }
