@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -53,6 +55,7 @@ class BlockDriverContractCatchesBrokenDriversTest {
                 Arguments.of(ServesRequestsBeyondTheEnd.class, "requestsBeyondTheEndAreRefusedAndChangeNothing"),
                 Arguments.of(ZeroesNextToTheDiscardedRange.class, "writeZeroesAndDiscardChangeOnlyTheirRange"),
                 Arguments.of(ReportsDataAsZeros.class, "blockStatusCoversEachRangeExactly"),
+                Arguments.of(MapsDataOneSectorOff.class, "blockStatusCoversEachRangeExactly"),
                 Arguments.of(ClaimsEveryFile.class, "probeScoresOtherFilesBelowAClaim"),
                 Arguments.of(CrashesOnShortFiles.class, "foreignAndTruncatedFilesFailWithATypedError"),
                 Arguments.of(OpensAnyFile.class, "foreignAndTruncatedFilesFailWithATypedError"),
@@ -202,6 +205,29 @@ class BlockDriverContractCatchesBrokenDriversTest {
                 public List<Extent> blockStatus(long offset, long length) throws IOException {
                     super.blockStatus(offset, length);
                     return List.of(Extent.zero(offset, length, true));
+                }
+            });
+        }
+    }
+
+    /** Names its storage, but its host offsets point one sector past where the data lies. */
+    static final class MapsDataOneSectorOff extends BrokenRawContract {
+        MapsDataOneSectorOff() {
+            super(image -> new DelegatingBlockImage(image) {
+                @Override
+                public List<Extent> blockStatus(long offset, long length) throws IOException {
+                    List<Extent> shifted = new ArrayList<>();
+                    for (Extent extent : super.blockStatus(offset, length)) {
+                        shifted.add(extent.hostOffset().isEmpty() ? extent : new Extent(extent.start(), extent.length(),
+                                extent.data(), extent.zero(), extent.allocated(),
+                                OptionalLong.of(extent.hostOffset().getAsLong() + 512), extent.depth()));
+                    }
+                    return shifted;
+                }
+
+                @Override
+                public Optional<BlockFile> hostStorage() {
+                    return delegate.hostStorage();
                 }
             });
         }
