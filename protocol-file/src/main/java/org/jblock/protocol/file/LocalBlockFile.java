@@ -48,6 +48,10 @@ public final class LocalBlockFile implements BlockFile {
     private final boolean regular;
     private FileLocks.Held lock;
     private volatile boolean closed;
+    /** Changes made through this handle (see {@link #changed}). */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+    /** The last data run {@code SEEK_HOLE} found (see {@link #seek}); null when none. */
+    private volatile DataRun lastData;
     /**
      * Whether a write or truncate finished since the last flush began: a flush with nothing to make
      * durable touches nothing (as QEMU's does not), so a device whose fsync fails, such as
@@ -238,7 +242,7 @@ public final class LocalBlockFile implements BlockFile {
         } catch (ClosedChannelException e) {
             throw closed(e);
         } finally {
-            unflushed.set(true);
+            changed();
         }
     }
 
@@ -277,7 +281,7 @@ public final class LocalBlockFile implements BlockFile {
         try {
             file.setLength(size);
         } finally {
-            unflushed.set(true);
+            changed();
         }
     }
 
@@ -291,18 +295,45 @@ public final class LocalBlockFile implements BlockFile {
         return seek(position, false);
     }
 
+    /**
+     * The holes' answer, or the last data run's: {@code SEEK_HOLE} walks the whole data run it
+     * starts in (a tmpfs walks its pages), so block status asked chunk by chunk through a long run
+     * would walk it again for every chunk. A run seen by {@code SEEK_HOLE} answers for any
+     * position inside it until the file changes (a write, a punch, a truncate), as QEMU's
+     * file-posix keeps its block-status cache.
+     */
     private long seek(long position, boolean data) throws IOException {
         long size = size();
         long at = Math.max(position, 0);
         if (at >= size) {
             return size;
         }
+        long seen = changes.get();
+        DataRun run = lastData;
+        if (run != null && run.changesSeen() == seen && run.start() <= at && at < run.end()) {
+            return data ? at : run.end();
+        }
         long found = data ? holes.seekData(at, size) : holes.seekHole(at, size);
         if (found == Holes.CLOSED) {
             // closed while this call was on its way
             throw new ImageClosedException(name);
         }
-        return Math.max(at, found);
+        found = Math.max(at, found);
+        if (!data && found > at) {
+            // No hole in [at, found): data, as long as nothing changed meanwhile.
+            lastData = new DataRun(at, found, seen);
+        }
+        return found;
+    }
+
+    /** Bytes {@code [start, end)} held data when the file had seen {@code changesSeen} changes. */
+    private record DataRun(long start, long end, long changesSeen) {
+    }
+
+    /** Counts a change of the file's bytes or holes (after it is made), which forgets the data run seen. */
+    private void changed() {
+        unflushed.set(true);
+        changes.incrementAndGet();
     }
 
     /**
@@ -349,7 +380,7 @@ public final class LocalBlockFile implements BlockFile {
         try {
             return holes.punch(offset, length);
         } finally {
-            unflushed.set(true);
+            changed();
         }
     }
 
@@ -357,7 +388,7 @@ public final class LocalBlockFile implements BlockFile {
         try {
             return holes.zeroRange(offset, length);
         } finally {
-            unflushed.set(true);
+            changed();
         }
     }
 

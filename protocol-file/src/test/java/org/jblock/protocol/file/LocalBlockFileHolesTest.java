@@ -159,6 +159,29 @@ class LocalBlockFileHolesTest {
         }
     }
 
+    /** The data run one seek found answers the next ones only until the file changes. */
+    @Test
+    void seeks_see_writes_punches_and_truncates_made_after_an_earlier_seek() throws Exception {
+        Path path = sparseFile();
+        try (LocalBlockFile file = LocalBlockFile.open(path, false)) {
+            if (!holesExpected()) {
+                assertEquals(16 * MIB, file.seekHole(MIB));
+                file.write(ByteBuffer.wrap(filled((int) MIB, 5)), 2 * MIB);
+                assertEquals(16 * MIB, file.seekHole(MIB + 4096), "JDK 17: no holes, before or after");
+                return;
+            }
+            assertEquals(2 * MIB, file.seekHole(MIB));
+            assertEquals(2 * MIB, file.seekHole(MIB + 4096), "inside the run just seen");
+            assertEquals(MIB + 8192, file.seekData(MIB + 8192));
+            file.write(ByteBuffer.wrap(filled((int) MIB, 5)), 2 * MIB);
+            assertEquals(3 * MIB, file.seekHole(MIB + 4096), "the run grew by the write");
+            file.writeZeroes(MIB + 512 * 1024, 256 * 1024, true);
+            assertEquals(MIB + 512 * 1024, file.seekHole(MIB + 4096), "a hole punched into the run");
+            file.truncate(MIB + 256 * 1024);
+            assertEquals(MIB + 256 * 1024, file.seekHole(MIB + 4096), "the file ends sooner");
+        }
+    }
+
     /**
      * Seeks racing a close: each answer is the file's own (what it answered before the race) or
      * "closed", never one from a descriptor closed under the seek or since given to another file
