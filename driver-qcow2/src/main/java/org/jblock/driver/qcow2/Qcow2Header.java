@@ -338,9 +338,11 @@ record Qcow2Header(int version, long backingFileOffset, int backingFileSize, int
         }
         all.addAll(otherExtensions);
         byte[] name = backingFile == null ? new byte[0] : backingFile.getBytes(StandardCharsets.UTF_8);
-        long needed = at + 8L + name.length;
-        for (Extension e : all) {
-            needed += 8 + ((e.data().length + 7) & ~7);
+        long needed = needed(at, all, name);
+        if (needed > clusterSize) {
+            // The feature name table only explains feature bits: it gives way to the backing file.
+            all.removeIf(e -> e.type() == EXT_FEATURE_TABLE);
+            needed = needed(at, all, name);
         }
         if (name.length > MAX_BACKING_NAME || needed > clusterSize) {
             throw new UnsupportedFeatureException("The backing file name and header extensions do not fit in the"
@@ -358,6 +360,14 @@ record Qcow2Header(int version, long backingFileOffset, int backingFileSize, int
             b.putLong(8, at).putInt(16, name.length);
         }
         return b.array();
+    }
+
+    private static long needed(int headerLength, List<Extension> extensions, byte[] name) {
+        long needed = headerLength + 8L + name.length;
+        for (Extension e : extensions) {
+            needed += 8 + ((e.data().length + 7) & ~7);
+        }
+        return needed;
     }
 
     /** The feature name table QEMU writes in version 3 images: what each feature bit means. */

@@ -765,6 +765,32 @@ final class Qcow2Image extends AbstractBlockImage {
     }
 
     /**
+     * Empties a layered image (what {@code commit} does to the image it committed): every entry of
+     * every L2 table becomes unallocated, one table per write, so that at any moment each cluster
+     * reads either this layer's data or the backing image's; the clusters lose their references after.
+     */
+    @Override
+    protected void doMakeEmpty() throws IOException {
+        if (header.backingFile() == null) {
+            super.doMakeEmpty();
+        }
+        metadata.writeLock().lock();
+        try {
+            long clusters = (header.size() + clusterSize - 1) >>> clusterBits;
+            for (int i = 0; i < l1().length; i++) {
+                long first = (long) i << l2Bits;
+                if ((l1()[i] & OFFSET_MASK) != 0 && first < clusters) {
+                    rewriteEntries(first, Math.min(1L << l2Bits, clusters - first), e -> 0);
+                }
+            }
+            writeBack();
+            file().flush();
+        } finally {
+            metadata.writeLock().unlock();
+        }
+    }
+
+    /**
      * Grows the virtual disk: when the L1 table must grow, a new one is written at the end of the file
      * and flushed before the header names it; the old table's clusters are freed after.
      */

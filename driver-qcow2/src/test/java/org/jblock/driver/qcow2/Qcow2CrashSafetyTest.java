@@ -169,6 +169,50 @@ class Qcow2CrashSafetyTest {
     }
 
     @Test
+    void aCrashWhileEmptyingLeavesEachSectorOldOrTheBackingImages() throws IOException {
+        MemoryBlockFile base = Images.create(1 << 20, "");
+        try (BlockImage image = Images.open(base)) {
+            image.write(0, ByteBuffer.wrap(Images.pattern(1 << 20, 20)));
+        }
+        byte[] baseData = Images.read(Images.open(base.reopen(true), true), 0, 1 << 20);
+        MemoryBlockFile top;
+        try (BlockImage backing = Images.open(base.reopen(true), true)) {
+            top = Images.createOver(backing, "base.qcow2", "cluster_size=512");
+        }
+        org.jblock.api.spi.BackingOpener opener = (name, format) -> Images.open(base.reopen(true), true);
+        try (BlockImage image = Images.openOver(top.reopen(false), false, opener)) {
+            image.write(1000, ByteBuffer.wrap(Images.pattern(200_000, 21)));
+        }
+        byte[] full = top.toByteArray();
+        byte[] before = Images.read(Images.openOver(MemoryBlockFile.of("t", full), true, opener), 0, 1 << 20);
+        PowerLoss counter = new PowerLoss(Integer.MAX_VALUE);
+        try (BlockImage image = Images.openOver(counter.feed(MemoryBlockFile.of("c", full)), false, opener)) {
+            image.makeEmpty();
+        }
+        assertTrue(counter.writes() > 5, "writes: " + counter.writes());
+        for (int n = 0; n <= counter.writes(); n++) {
+            MemoryBlockFile storage = MemoryBlockFile.of("crash", full);
+            BlockImage image = Images.openOver(new PowerLoss(n).feed(storage.reopen(false)), false, opener);
+            try {
+                image.makeEmpty();
+            } catch (IOException expectedPowerLoss) {
+                // abandoned
+            }
+            try (BlockImage after = Images.openOver(storage.reopen(true), true, opener)) {
+                byte[] content = Images.read(after, 0, 1 << 20);
+                for (int at = 0; at < content.length; at += 512) {
+                    byte[] got = Arrays.copyOfRange(content, at, at + 512);
+                    assertTrue(Arrays.equals(got, Arrays.copyOfRange(before, at, at + 512))
+                            || Arrays.equals(got, Arrays.copyOfRange(baseData, at, at + 512)),
+                            "crash at write " + n + ", offset " + at);
+                }
+                assertTrue(Images.corruptions(after.check(org.jblock.api.CheckMode.REPORT)).isEmpty(),
+                        "crash at write " + n);
+            }
+        }
+    }
+
+    @Test
     void changingTheBackingFileIsOneWrite() throws IOException {
         MemoryBlockFile base = Images.create(1 << 20, "");
         MemoryBlockFile top;

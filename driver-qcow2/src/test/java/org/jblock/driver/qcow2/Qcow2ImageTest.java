@@ -140,6 +140,36 @@ class Qcow2ImageTest {
     }
 
     @Test
+    void makeEmptyShowsTheBackingImageAgainAndFreesTheClusters() throws IOException {
+        MemoryBlockFile base = Images.create(2 * MIB, "");
+        byte[] baseData = Images.pattern(2 * MIB, 15);
+        try (BlockImage image = Images.open(base)) {
+            image.write(0, ByteBuffer.wrap(baseData));
+        }
+        MemoryBlockFile top;
+        try (BlockImage backing = Images.open(base.reopen(true), true)) {
+            top = Images.createOver(backing, "base.qcow2", "cluster_size=4k");
+        }
+        BackingOpener opener = (name, format) -> Images.open(base.reopen(true), true);
+        try (BlockImage image = Images.openOver(top.reopen(false), false, opener)) {
+            image.write(5000, ByteBuffer.wrap(Images.pattern(300_000, 16)));
+            image.writeZeroes(MIB, 65536, false);
+            image.makeEmpty();
+            assertArrayEquals(baseData, Images.read(image, 0, 2 * MIB));
+            assertTrue(image.blockStatus(0, 2 * MIB).stream().allMatch(e -> e.depth() == 1));
+        }
+        try (BlockImage image = Images.openOver(top.reopen(true), true, opener)) {
+            assertArrayEquals(baseData, Images.read(image, 0, 2 * MIB));
+            CheckReport report = image.check(CheckMode.REPORT);
+            assertTrue(report.isClean(), report.findings().toString());
+            assertEquals(0, report.allocatedClusters());
+        }
+        try (BlockImage alone = Images.open(Images.create(MIB, ""))) {
+            assertThrows(IOException.class, alone::makeEmpty);
+        }
+    }
+
+    @Test
     void changeBackingRewritesTheNameAndFormatOrRemovesThem() throws IOException {
         MemoryBlockFile base = Images.create(MIB, "");
         MemoryBlockFile top;
