@@ -69,7 +69,13 @@ public interface BlockFile extends Closeable {
          * {@link #transferTo} moves the bytes without copying them through this process (a local
          * file: the kernel's {@code sendfile}), so it is cheaper than reading them and writing them.
          */
-        TRANSFER
+        TRANSFER,
+        /**
+         * The storage keeps no data (QEMU's {@code null-co} without {@code read-zeroes}): its runs
+         * that are not holes are reported as neither data nor zeros, unallocated, as QEMU's block
+         * status reports them, though they read as zeros.
+         */
+        NO_DATA
     }
 
     /**

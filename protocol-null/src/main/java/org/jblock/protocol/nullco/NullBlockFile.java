@@ -15,8 +15,8 @@ import org.jblock.api.UnsupportedFeatureException;
 
 /**
  * Storage of a fixed size that keeps nothing: reads give zeros, writes succeed and are forgotten.
- * With {@code read-zeroes} it reports itself as one hole, as QEMU's block status says "zero" then;
- * without, as data.
+ * Block status is QEMU's: with {@code read-zeroes} one hole ("zero"); without, neither data nor
+ * zeros ({@link Capability#NO_DATA}).
  */
 final class NullBlockFile implements BlockFile {
     private final String name;
@@ -92,9 +92,7 @@ final class NullBlockFile implements BlockFile {
     @Override
     public Set<Capability> capabilities() {
         Set<Capability> capabilities = EnumSet.of(Capability.WRITE_ZEROES);
-        if (readZeroes) {
-            capabilities.add(Capability.HOLES);
-        }
+        capabilities.add(readZeroes ? Capability.HOLES : Capability.NO_DATA);
         if (!readOnly) {
             capabilities.add(Capability.WRITE);
         }

@@ -86,12 +86,14 @@ class NullProtocolTest {
     }
 
     @Test
-    void block_status_is_data_unless_read_zeroes_makes_it_zeros() throws Exception {
+    void block_status_is_no_data_unless_read_zeroes_makes_it_zeros() throws Exception {
         try (BlockFile data = open(co, Map.of("size", "1M"), true);
              BlockFile zeros = open(co, Map.of("size", "1M", "read-zeroes", "on"), true)) {
             assertEquals(100, data.seekData(100));
             assertEquals(1 << 20, data.seekHole(100));
             assertFalse(data.capabilities().contains(BlockFile.Capability.HOLES));
+            assertTrue(data.capabilities().contains(BlockFile.Capability.NO_DATA));
+            assertFalse(zeros.capabilities().contains(BlockFile.Capability.NO_DATA));
             assertEquals(1 << 20, zeros.seekData(100));
             assertEquals(100, zeros.seekHole(100));
             assertTrue(zeros.capabilities().contains(BlockFile.Capability.HOLES));

@@ -69,9 +69,11 @@ public abstract class AbstractBlockImage implements BlockImage {
      * Block status of a disk whose byte {@code n} is byte {@code n} of the storage (a raw image, a
      * fixed VHD): data wherever {@link BlockFile#seekData}/{@link BlockFile#seekHole} say the
      * storage may hold data, zero only where it reports a hole it knows for sure, so data is never
-     * reported as zeros. A storage that tells no holes gives one data extent.
+     * reported as zeros. A storage that tells no holes gives one data extent; one that keeps no
+     * data ({@link BlockFile.Capability#NO_DATA}) gives runs of neither data nor zeros instead.
      */
     protected final List<Extent> extentsOfStorage(long offset, long length) throws IOException {
+        boolean keepsNoData = file.capabilities().contains(BlockFile.Capability.NO_DATA);
         List<Extent> extents = new ArrayList<>(1);
         long end = offset + length;
         long at = offset;
@@ -86,7 +88,8 @@ public abstract class AbstractBlockImage implements BlockImage {
             long hole = Math.min(file.seekHole(data), end);
             // A storage whose hole report does not move on is taken at its word for nothing: data.
             long dataEnd = hole > data ? hole : end;
-            extents.add(Extent.data(data, dataEnd - data, data));
+            extents.add(keepsNoData ? new Extent(data, dataEnd - data, false, false, false, OptionalLong.empty())
+                    : Extent.data(data, dataEnd - data, data));
             at = dataEnd;
         }
         return extents;
