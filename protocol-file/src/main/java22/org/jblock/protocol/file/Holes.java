@@ -194,9 +194,13 @@ final class Holes implements Closeable {
             if (closed) {
                 return false;
             }
+            MethodHandle fallocate = Fallocate.HANDLE;
+            if (fallocate == null) {
+                return false;
+            }
             MemorySegment state = arena.allocate(Native.LIB.captureLayout);
             for (int attempt = 0; attempt < 8; attempt++) {
-                int result = (int) Native.LIB.fallocate.invokeExact(state, fd, mode, offset, length);
+                int result = (int) fallocate.invokeExact(state, fd, mode, offset, length);
                 if (result == 0) {
                     return true;
                 }
@@ -286,8 +290,32 @@ final class Holes implements Closeable {
         }
     }
 
-    /** The C functions, or none when this is not Linux or native access is refused. */
-    private record Native(MethodHandle open, MethodHandle lseek, MethodHandle fallocate, MethodHandle close,
+    /**
+     * {@code int fallocate(int fd, int mode, off_t offset, off_t length)} with errno captured, bound on the
+     * first punch or zeroing rather than with the others: each binding spins classes no start-up cache
+     * holds, and most commands only ask where the data is.
+     */
+    private static final class Fallocate {
+        static final MethodHandle HANDLE = bind();
+
+        private static MethodHandle bind() {
+            if (Native.LIB == null) {
+                return null;
+            }
+            try {
+                Linker linker = Linker.nativeLinker();
+                return linker.defaultLookup().find("fallocate").map(symbol -> linker.downcallHandle(symbol,
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                        Linker.Option.captureCallState("errno"))).orElse(null);
+            } catch (RuntimeException e) {
+                return null;
+            }
+        }
+    }
+
+    /** The C functions for holes, or none when this is not Linux or native access is refused. */
+    private record Native(MethodHandle open, MethodHandle lseek, MethodHandle close,
                           StructLayout captureLayout, VarHandle errno) {
         /** Bound on first use (the class's initialisation), once per process; null when they cannot be. */
         static final Native LIB = load();
@@ -309,12 +337,9 @@ final class Holes implements Closeable {
                 MethodHandle lseek = linker.downcallHandle(libc.find("lseek").orElseThrow(),
                         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
                                 ValueLayout.JAVA_INT), capture);
-                MethodHandle fallocate = linker.downcallHandle(libc.find("fallocate").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG), capture);
                 MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-                return new Native(open, lseek, fallocate, close, layout, errno);
+                return new Native(open, lseek, close, layout, errno);
             } catch (RuntimeException e) {
                 // IllegalCallerException when native access is denied; a missing symbol
                 return null;
