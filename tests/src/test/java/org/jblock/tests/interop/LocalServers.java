@@ -55,6 +55,54 @@ final class LocalServers {
         throw new IOException(server + " did not listen on port " + port + " within " + timeout);
     }
 
+    /** A server process started by a test, with what it said so far (for a failure's message). */
+    interface Started extends AutoCloseable {
+        Process process();
+
+        String said() throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /** Starts the server on a given port: writes its configuration and starts its process. */
+    @FunctionalInterface
+    interface Launch<S extends Started> {
+        S on(int port) throws IOException;
+    }
+
+    /**
+     * Starts a server on a free port of 127.0.0.1, trying another port when the process exits
+     * before it listens (another took the port between {@link #freePort()} and the start), and
+     * waits until a connection passes {@code ready}.
+     *
+     * @return the started server, listening
+     * @throws IOException when it does not start, with what it said
+     */
+    static <S extends Started> S start(String server, int attempts, Duration timeout, Ready ready, Launch<S> launch)
+            throws IOException {
+        IOException last = new IOException(server + " was not started");
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            int port = freePort();
+            S started = launch.on(port);
+            try {
+                if (awaitListening(started.process(), port, timeout, server, ready)) {
+                    return started;
+                }
+                last = new IOException(server + " did not start on port " + port + ": " + started.said());
+            } catch (IOException e) {
+                String said = started.said();
+                started.close();
+                throw new IOException(e.getMessage() + ": " + said, e);
+            } catch (RuntimeException e) {
+                started.close();
+                throw e;
+            }
+            started.close();
+        }
+        throw last;
+    }
+
     /** Waits {@code millis} while {@code server} starts. */
     static void sleep(long millis, String server) throws IOException {
         try {

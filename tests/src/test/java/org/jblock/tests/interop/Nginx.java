@@ -16,7 +16,7 @@ import org.jblock.tests.interop.RealTools.Tool;
  * per request, {@code METHOD RANGE STATUS}, so tests count round trips as the server saw them.
  * {@link #close()} stops it.
  */
-final class Nginx implements AutoCloseable {
+final class Nginx implements LocalServers.Started {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     /** Another process may take the port between our probe and nginx's bind: try again a few times. */
     private static final int PORT_ATTEMPTS = 5;
@@ -36,9 +36,7 @@ final class Nginx implements AutoCloseable {
         RealTools.require(Tool.NGINX);
         String nginx = RealTools.locate(Tool.NGINX).orElseThrow();
         Files.createDirectories(state);
-        IOException last = null;
-        for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-            int port = LocalServers.freePort();
+        return LocalServers.start("nginx", PORT_ATTEMPTS, START_TIMEOUT, connected -> true, port -> {
             Path conf = state.resolve("nginx.conf");
             Files.writeString(conf, config(root, state, port), StandardCharsets.UTF_8);
             Files.deleteIfExists(state.resolve("access.log"));
@@ -48,23 +46,8 @@ final class Nginx implements AutoCloseable {
                     .redirectOutput(state.resolve("stdout.log").toFile())
                     .redirectErrorStream(true)
                     .start();
-            Nginx server = new Nginx(state, process, port);
-            try {
-                if (LocalServers.awaitListening(process, port, START_TIMEOUT, "nginx", connected -> true)) {
-                    return server;
-                }
-                last = new IOException("nginx did not start on port " + port + ": " + server.errors());
-            } catch (IOException e) {
-                String said = server.errors();
-                server.close();
-                throw new IOException(e.getMessage() + ": " + said, e);
-            } catch (RuntimeException e) {
-                server.close();
-                throw e;
-            }
-            server.close();
-        }
-        throw last;
+            return new Nginx(state, process, port);
+        });
     }
 
     private static String config(Path root, Path state, int port) {
@@ -104,7 +87,14 @@ final class Nginx implements AutoCloseable {
         return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
     }
 
-    private String errors() throws IOException {
+    @Override
+    public Process process() {
+        return process;
+    }
+
+    /** @return what nginx has logged as errors */
+    @Override
+    public String said() throws IOException {
         Path log = state.resolve("error.log");
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).trim() : "(no error log)";
     }

@@ -18,7 +18,7 @@ import org.jblock.tests.interop.RealTools.Tool;
  * trusts that host key alone (the user's own keys and known hosts are not used). {@link #close()}
  * stops it.
  */
-final class Sshd implements AutoCloseable {
+final class Sshd implements LocalServers.Started {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
     /** Another process may take the port between our probe and sshd's bind: try again a few times. */
     private static final int PORT_ATTEMPTS = 5;
@@ -46,9 +46,7 @@ final class Sshd implements AutoCloseable {
         if (isRoot() && !Files.isDirectory(PRIVILEGE_SEPARATION)) {
             Files.createDirectories(PRIVILEGE_SEPARATION);
         }
-        IOException last = null;
-        for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-            int port = LocalServers.freePort();
+        Sshd server = LocalServers.start("sshd", PORT_ATTEMPTS, START_TIMEOUT, Sshd::greets, port -> {
             Path conf = state.resolve("sshd_config");
             Files.writeString(conf, serverConfig(state, port), StandardCharsets.UTF_8);
             Process process = new ProcessBuilder(List.of(sshd, "-D", "-e", "-f", conf.toString()))
@@ -56,26 +54,17 @@ final class Sshd implements AutoCloseable {
                     .redirectOutput(state.resolve("sshd.log").toFile())
                     .redirectErrorStream(true)
                     .start();
-            Sshd server = new Sshd(state, process, port);
-            try {
-                if (LocalServers.awaitListening(process, port, START_TIMEOUT, "sshd", Sshd::greets)) {
-                    Files.writeString(state.resolve("known_hosts"), "[127.0.0.1]:" + port + " "
-                            + Files.readString(state.resolve("host_key.pub"), StandardCharsets.UTF_8));
-                    Files.writeString(state.resolve("ssh_config"), clientConfig(state), StandardCharsets.UTF_8);
-                    return server;
-                }
-                last = new IOException("sshd did not start on port " + port + ": " + server.log());
-            } catch (IOException e) {
-                String said = server.log();
-                server.close();
-                throw new IOException(e.getMessage() + ": " + said, e);
-            } catch (RuntimeException e) {
-                server.close();
-                throw e;
-            }
+            return new Sshd(state, process, port);
+        });
+        try {
+            Files.writeString(state.resolve("known_hosts"), "[127.0.0.1]:" + server.port + " "
+                    + Files.readString(state.resolve("host_key.pub"), StandardCharsets.UTF_8));
+            Files.writeString(state.resolve("ssh_config"), clientConfig(state), StandardCharsets.UTF_8);
+            return server;
+        } catch (IOException | RuntimeException e) {
             server.close();
+            throw e;
         }
-        throw last;
     }
 
     private static boolean isRoot() {
@@ -143,8 +132,14 @@ final class Sshd implements AutoCloseable {
         return RealTools.locate(Tool.SSH).orElseThrow() + " -F " + state.resolve("ssh_config");
     }
 
+    @Override
+    public Process process() {
+        return process;
+    }
+
     /** @return what sshd has logged */
-    String log() throws IOException {
+    @Override
+    public String said() throws IOException {
         Path log = state.resolve("sshd.log");
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).trim() : "(no log)";
     }
