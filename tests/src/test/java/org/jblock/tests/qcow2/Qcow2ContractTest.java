@@ -7,10 +7,19 @@ import org.jblock.tests.contract.BlockDriverContract;
 /**
  * The qcow2 driver meets the driver contract. Small clusters make the random requests cross many
  * clusters, L2 tables and refcount blocks in a small image; the size (8.5 clusters) is a multiple of
- * 512 bytes, so it is kept exact.
+ * 512 bytes, so it is kept exact. {@link Qcow2V2ContractTest} runs the same with version 2 images.
  */
 class Qcow2ContractTest extends BlockDriverContract {
-    private static final int CLUSTER = 4096;
+
+    /** @return the cluster size the images are made with */
+    protected int clusterSize() {
+        return 4096;
+    }
+
+    /** @return create options besides the cluster size */
+    protected String moreCreateOptions() {
+        return "";
+    }
 
     @Override
     protected BlockDriver driver() {
@@ -19,12 +28,12 @@ class Qcow2ContractTest extends BlockDriverContract {
 
     @Override
     protected String createOptions() {
-        return "cluster_size=" + CLUSTER;
+        return moreCreateOptions() + "cluster_size=" + clusterSize();
     }
 
     @Override
     protected int granularity() {
-        return CLUSTER;
+        return clusterSize();
     }
 
     /** Sizes between sectors are rounded up to whole sectors, as qemu-img rounds them. */
