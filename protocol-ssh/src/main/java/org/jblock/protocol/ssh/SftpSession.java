@@ -226,52 +226,27 @@ final class SftpSession implements AutoCloseable {
     int read(byte[] handle, long offset, ByteBuffer dst) throws IOException {
         int total = dst.remaining();
         int start = dst.position();
-        int pieces = (total + Sftp.PIECE - 1) / Sftp.PIECE;
-        int[] got = new int[pieces];
-        Map<Integer, Integer> byId = new HashMap<>();
-        int sent = 0;
-        int received = 0;
-        IOException failure = null;
-        while (received < pieces) {
-            while (sent < pieces && sent - received < WINDOW) {
-                int piece = sent;
-                int length = Math.min(Sftp.PIECE, total - piece * Sftp.PIECE);
-                int id = send(Sftp.READ, packet -> {
-                    putString(packet, handle);
-                    packet.writeLong(offset + (long) piece * Sftp.PIECE);
-                    packet.writeInt(length);
-                });
-                byId.put(id, piece);
-                sent++;
-            }
-            flush();
-            Reply reply = nextReply();
-            Integer piece = byId.remove(reply.id);
-            if (piece == null) {
-                throw new IOException(address.uri() + ": the SSH server answered a request never sent");
-            }
-            received++;
-            // Every reply in flight is read before a failure is thrown: the next request must find
-            // the stream at its own reply.
+        int[] got = new int[(total + Sftp.PIECE - 1) / Sftp.PIECE];
+        pipelined(total, (at, length) -> send(Sftp.READ, packet -> {
+            putString(packet, handle);
+            packet.writeLong(offset + at);
+            packet.writeInt(length);
+        }), (piece, want, reply) -> {
             if (reply.type == Sftp.DATA) {
                 int length = reply.data.getInt();
-                int want = Math.min(Sftp.PIECE, total - piece * Sftp.PIECE);
                 if (length > want || length > reply.data.remaining()) {
-                    failure = failure != null ? failure
-                            : new IOException(address.uri() + ": the SSH server sent more than was asked");
-                } else {
-                    reply.data.get(dst.array(), dst.arrayOffset() + start + piece * Sftp.PIECE, length);
-                    got[piece] = length;
+                    return new IOException(address.uri() + ": the SSH server sent more than was asked");
                 }
-            } else if (reply.type == Sftp.STATUS && reply.data.getInt(0) == Sftp.EOF) {
-                got[piece] = 0;
-            } else if (failure == null) {
-                failure = statusError(reply, address.path());
+                reply.data.get(dst.array(), dst.arrayOffset() + start + piece * Sftp.PIECE, length);
+                got[piece] = length;
+                return null;
             }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+            if (reply.type == Sftp.STATUS && reply.data.getInt(0) == Sftp.EOF) {
+                got[piece] = 0;
+                return null;
+            }
+            return statusError(reply, address.path());
+        });
         int done = 0;
         while (done < total && got[done / Sftp.PIECE] > 0) {
             int piece = done / Sftp.PIECE;
@@ -286,37 +261,62 @@ final class SftpSession implements AutoCloseable {
 
     /** Writes all of {@code src} at {@code offset}. */
     void write(byte[] handle, long offset, ByteBuffer src) throws IOException {
-        int total = src.remaining();
+        int from = src.position();
+        pipelined(src.remaining(), (at, length) -> send(Sftp.WRITE, packet -> {
+            putString(packet, handle);
+            packet.writeLong(offset + at);
+            packet.writeInt(length);
+            byte[] bytes = new byte[length];
+            src.duplicate().position(from + (int) at).get(bytes);
+            packet.write(bytes);
+        }), (piece, want, reply) -> isOk(reply) ? null : statusError(reply, address.path()));
+        src.position(src.limit());
+    }
+
+    /** Sends the request for one piece: {@code length} bytes at {@code at} from the start of the transfer. */
+    @FunctionalInterface
+    private interface PieceRequest {
+        int send(long at, int length) throws IOException;
+    }
+
+    /** Takes the reply to one piece of {@code want} bytes: null when it is good, else the failure. */
+    @FunctionalInterface
+    private interface PieceReply {
+        IOException take(int piece, int want, Reply reply) throws IOException;
+    }
+
+    /**
+     * Moves {@code total} bytes as pieces of {@link Sftp#PIECE}, at most {@link #WINDOW} requests
+     * unanswered, each reply handed to {@code answer} with the piece it answers. Every reply in
+     * flight is read before a failure is thrown: the next request must find the stream at its own
+     * reply.
+     */
+    private void pipelined(int total, PieceRequest request, PieceReply answer) throws IOException {
         int pieces = (total + Sftp.PIECE - 1) / Sftp.PIECE;
+        Map<Integer, Integer> byId = new HashMap<>();
         int sent = 0;
         int received = 0;
         IOException failure = null;
         while (received < pieces) {
             while (sent < pieces && sent - received < WINDOW) {
-                int piece = sent;
-                int length = Math.min(Sftp.PIECE, total - piece * Sftp.PIECE);
-                int from = src.position() + piece * Sftp.PIECE;
-                send(Sftp.WRITE, packet -> {
-                    putString(packet, handle);
-                    packet.writeLong(offset + (long) piece * Sftp.PIECE);
-                    packet.writeInt(length);
-                    byte[] bytes = new byte[length];
-                    src.duplicate().position(from).get(bytes);
-                    packet.write(bytes);
-                });
+                long at = (long) sent * Sftp.PIECE;
+                byId.put(request.send(at, (int) Math.min(Sftp.PIECE, total - at)), sent);
                 sent++;
             }
             flush();
             Reply reply = nextReply();
+            Integer piece = byId.remove(reply.id);
+            if (piece == null) {
+                throw new IOException(address.uri() + ": the SSH server answered a request never sent");
+            }
             received++;
-            if (failure == null && !isOk(reply)) {
-                failure = statusError(reply, address.path());
+            if (failure == null) {
+                failure = answer.take(piece, Math.min(Sftp.PIECE, total - piece * Sftp.PIECE), reply);
             }
         }
         if (failure != null) {
             throw failure;
         }
-        src.position(src.limit());
     }
 
     /** Makes the file's writes durable ({@code fsync@openssh.com}); the caller checks {@link #canFsync()}. */
