@@ -1,6 +1,7 @@
 package org.jblock.driver.qcow2;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.CheckMode;
@@ -17,6 +18,12 @@ import org.jblock.api.UnsupportedFeatureException;
  * one above it a leak. A repair sets each refcount to the count ({@code -r leaks} only where it is
  * higher), leaks before corruptions; entries that point outside the file or at unaligned offsets are
  * corruptions no refcount repair fixes.
+ *
+ * <p>Then, with the refcounts as they now are, the {@code COPIED} flag of every L1 entry and of every
+ * allocated L2 entry must say whether the cluster's refcount is exactly one: writes go in place only
+ * to a cluster with the flag, so a flag on a shared cluster would let a write reach another
+ * reference's data. A wrong flag is a corruption ({@code ERROR OFLAG_COPIED ...} as qemu-img names
+ * it); {@code -r all} sets it right in the table and in the open image's tables.
  */
 final class Qcow2Checker {
     /** A check counts references in memory: at most this many host clusters (a 4 TiB file at 64 KiB). */
@@ -98,6 +105,7 @@ final class Qcow2Checker {
         }
         progress.progress(l1.length, l1.length);
         compare();
+        checkCopiedFlags();
         long guestClusters = (header.size() + clusterSize - 1) >>> clusterBits;
         report.clusters(guestClusters, allocated, fragmented);
         long end = 0;
@@ -175,7 +183,7 @@ final class Qcow2Checker {
                 refcounts.adjust(c, 1, counted, true);
             }
             if (leak) {
-                report.add(Severity.LEAK, c + " refcount=" + stored + " reference=" + counted, -1, repair);
+                report.add(Severity.LEAK, "cluster " + c + " refcount=" + stored + " reference=" + counted, -1, repair);
             } else {
                 report.add(Severity.CORRUPTION, "cluster " + c + " refcount=" + stored + " reference=" + counted, -1, repair);
             }
@@ -183,5 +191,55 @@ final class Qcow2Checker {
         if (repairLeaks) {
             file.flush();
         }
+    }
+
+    /** qemu-img's {@code check_oflag_copied}: each flag against the refcount it stands for. */
+    private void checkCopiedFlags() throws IOException {
+        boolean repair = mode == CheckMode.REPAIR_ALL;
+        boolean wrote = false;
+        for (int i = 0; i < l1.length; i++) {
+            long l2 = l1[i] & Qcow2Image.OFFSET_MASK;
+            if (l2 == 0 || (l2 >>> clusterBits) >= fileClusters) {
+                continue;
+            }
+            long refcount = refcounts.get(l2 >>> clusterBits);
+            if ((refcount == 1) != ((l1[i] & Qcow2Image.COPIED) != 0)) {
+                report.add(Severity.CORRUPTION, "OFLAG_COPIED L2 cluster: l1_index=" + i + " l1_entry="
+                        + Long.toHexString(l1[i]) + " refcount=" + refcount, -1, repair);
+                if (repair) {
+                    l1[i] = refcount == 1 ? l1[i] | Qcow2Image.COPIED : l1[i] & ~Qcow2Image.COPIED;
+                    writeEntry(header.l1TableOffset() + 8L * i, l1[i]);
+                    wrote = true;
+                }
+            }
+            long[] entries = l2Tables.read(l2);
+            for (int j = 0; j < entries.length; j++) {
+                long entry = entries[j];
+                Qcow2Image.Kind kind = Qcow2Image.kind(entry);
+                long host = entry & Qcow2Image.OFFSET_MASK;
+                if ((kind != Qcow2Image.Kind.NORMAL && kind != Qcow2Image.Kind.ZERO_ALLOC)
+                        || (host & (clusterSize - 1)) != 0 || (host >>> clusterBits) >= fileClusters) {
+                    continue;
+                }
+                long dataRefcount = refcounts.get(host >>> clusterBits);
+                if ((dataRefcount == 1) != ((entry & Qcow2Image.COPIED) != 0)) {
+                    report.add(Severity.CORRUPTION, "OFLAG_COPIED data cluster: l2_entry=" + Long.toHexString(entry)
+                            + " refcount=" + dataRefcount, -1, repair);
+                    if (repair) {
+                        // The open image's cached table is this array: it sees the repair too.
+                        entries[j] = dataRefcount == 1 ? entry | Qcow2Image.COPIED : entry & ~Qcow2Image.COPIED;
+                        writeEntry(l2 + 8L * j, entries[j]);
+                        wrote = true;
+                    }
+                }
+            }
+        }
+        if (wrote) {
+            file.flush();
+        }
+    }
+
+    private void writeEntry(long offset, long entry) throws IOException {
+        file.write(ByteBuffer.allocate(8).putLong(0, entry), offset);
     }
 }

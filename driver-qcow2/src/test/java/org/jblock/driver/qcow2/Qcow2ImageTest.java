@@ -291,7 +291,7 @@ class Qcow2ImageTest {
             CheckReport report = image.check(CheckMode.REPORT);
             assertEquals(2, report.count(CheckReport.Severity.LEAK));
             assertEquals(0, report.count(CheckReport.Severity.CORRUPTION));
-            assertEquals("40 refcount=1 reference=0", report.findings().get(0).message());
+            assertEquals("cluster 40 refcount=1 reference=0", report.findings().get(0).message());
             CheckReport repaired = image.check(CheckMode.REPAIR_LEAKS);
             assertEquals(2, repaired.repaired(CheckReport.Severity.LEAK));
             assertTrue(image.check(CheckMode.REPORT).isClean());
@@ -302,5 +302,42 @@ class Qcow2ImageTest {
         assertEquals(List.of("cluster 0 refcount=0 reference=1"),
                 Images.corruptions(report).stream().map(CheckReport.Finding::message).toList());
         assertFalse(report.isClean());
+    }
+
+    @Test
+    void aCopiedFlagThatDisagreesWithTheRefcountIsACorruptionThatRepairAllSetsRight() throws IOException {
+        MemoryBlockFile file = Images.create(MIB, "");
+        byte[] data = new byte[4096];
+        java.util.Arrays.fill(data, (byte) 0x5a);
+        try (BlockImage image = Images.open(file)) {
+            image.write(0, ByteBuffer.wrap(data));
+        }
+        Qcow2Header header = Qcow2Header.decode(ByteBuffer.wrap(file.toByteArray()), file.size(), "t");
+        MemoryBlockFile raw = file.reopen(false);
+        ByteBuffer l1Entry = ByteBuffer.allocate(8);
+        raw.readFully(l1Entry, header.l1TableOffset());
+        long l2 = l1Entry.getLong(0) & Qcow2Image.OFFSET_MASK;
+        ByteBuffer l2Entry = ByteBuffer.allocate(8);
+        raw.readFully(l2Entry, l2);
+        long entry = l2Entry.getLong(0);
+        assertTrue((entry & Qcow2Image.COPIED) != 0, "a fresh cluster has its flag");
+        raw.write(ByteBuffer.allocate(8).putLong(0, entry & ~Qcow2Image.COPIED), l2);
+
+        CheckReport report = Images.check(file.reopen(true));
+        assertEquals(List.of("OFLAG_COPIED data cluster: l2_entry=" + Long.toHexString(entry & ~Qcow2Image.COPIED)
+                        + " refcount=1"),
+                Images.corruptions(report).stream().map(CheckReport.Finding::message).toList());
+        try (BlockImage image = Images.open(file)) {
+            CheckReport leaksOnly = image.check(CheckMode.REPAIR_LEAKS);
+            assertEquals(0, leaksOnly.repaired(CheckReport.Severity.CORRUPTION), "-r leaks leaves flags alone");
+            CheckReport repaired = image.check(CheckMode.REPAIR_ALL);
+            assertEquals(1, repaired.repaired(CheckReport.Severity.CORRUPTION));
+            assertTrue(image.check(CheckMode.REPORT).isClean());
+            assertArrayEquals(data, Images.read(image, 0, data.length));
+        }
+        assertTrue(Images.check(file.reopen(true)).isClean(), "the repair is on the file");
+        ByteBuffer after = ByteBuffer.allocate(8);
+        file.reopen(true).readFully(after, l2);
+        assertEquals(entry, after.getLong(0));
     }
 }

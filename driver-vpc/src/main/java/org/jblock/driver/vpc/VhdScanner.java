@@ -594,7 +594,7 @@ final class VhdScanner {
         if (footerAtEnd && scan.trailingAt > home
                 && (dataEnd > 0 || scan.trailingAt - home >= span)) {
             add(new VhdFinding(Severity.LEAK, Effect.NONE, Repair.TRIM_LEAK, FOOTER, null, home,
-                    (scan.trailingAt - home) + " bytes at offset " + home + " before the footer are not used by"
+                    "space: " + (scan.trailingAt - home) + " bytes before the footer are not used by"
                     + " any block", null, null, -1));
         }
         if (fileSize % VhdLayout.SECTOR != 0 && fileSize % VhdLayout.SECTOR != VhdFooter.SHORT_SIZE) {

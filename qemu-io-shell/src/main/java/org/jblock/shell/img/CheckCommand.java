@@ -211,7 +211,7 @@ final class CheckCommand extends ImgCommand {
             case CORRUPTION:
                 return "ERROR ";
             case LEAK:
-                return "Leaked cluster: ";
+                return "Leaked ";
             default:
                 return "Warning: ";
         }

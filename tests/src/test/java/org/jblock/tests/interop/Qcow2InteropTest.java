@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Random;
 
@@ -174,6 +176,43 @@ class Qcow2InteropTest {
             }
         }
         assertEquals(qemu.strip(), jblock.append("]").toString());
+    }
+
+    /**
+     * {@code check} of a damaged image prints what qemu-img prints (qemu-img writes the finding lines
+     * on standard error, jblock-img on standard output), with its exit code, and a repair jblock-img
+     * makes satisfies qemu-img. The damage: a refcount of 2 for the header (a leak), and one for a data
+     * cluster whose L2 entry says COPIED (a leak and a corruption).
+     */
+    @ParameterizedTest(name = "refcount of {0} set to 2")
+    @ValueSource(strings = {"header", "data cluster"})
+    void checkFindsWhatQemuImgFindsAndRepairsItsWay(String which) throws IOException {
+        Path image = dir.resolve("damaged.qcow2");
+        Qemu.create(image, "qcow2", "", SIZE);
+        Qemu.io(image, "qcow2", List.of("write -P 0x21 0 64k"));
+        try (FileChannel file = FileChannel.open(image, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long refcountBlock = longAt(file, longAt(file, 48));
+            long cluster = which.equals("header") ? 0 : (longAt(file, longAt(file, longAt(file, 40)) & L2_OFFSET)
+                    & L2_OFFSET) >>> 16;
+            file.write(ByteBuffer.allocate(2).putShort(0, (short) 2), refcountBlock + 2 * cluster);
+        }
+        Result qemu = RealTools.run(Tool.QEMU_IMG, "check", "-f", "qcow2", image.toString());
+        Result jblock = JblockImages.img("check", "-f", "qcow2", image.toString());
+        assertEquals(qemu.stderr() + qemu.stdout(), jblock.stdout() + jblock.stderr(), qemu.describe() + "\n" + jblock.describe());
+        assertEquals(qemu.exitCode(), jblock.exitCode());
+        assertEquals(0, JblockImages.img("check", "-r", "all", "-f", "qcow2", image.toString()).exitCode());
+        qemuCheck(image);
+        Result read = RealTools.run(Tool.QEMU_IO, "-f", "qcow2", "-c", "read -P 0x21 0 64k", image.toString())
+                .assertSucceeded();
+        assertTrue(!read.stdout().contains("failed"), read.describe());
+    }
+
+    private static final long L2_OFFSET = 0x00fffffffffffe00L;
+
+    private static long longAt(FileChannel file, long offset) throws IOException {
+        ByteBuffer bytes = ByteBuffer.allocate(8);
+        file.read(bytes, offset);
+        return bytes.getLong(0);
     }
 
     private static void qemuCheck(Path image) throws IOException {
