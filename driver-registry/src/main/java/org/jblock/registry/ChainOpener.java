@@ -26,45 +26,50 @@ final class ChainOpener implements BackingOpener {
     private final ChainMode mode;
     /** The top image's open options, passed down the chain. */
     private final String options;
+    /** The top image's cache mode, whose {@code cache.*} options the chain inherits. */
+    private final CacheMode cache;
     private final String childName;
     private final String childLocation;
     /** The real paths of the child and of every layer above it, top first. */
     private final List<Path> above;
 
-    private ChainOpener(DriverRegistry registry, ChainMode mode, String options, BlockFile child, List<Path> above) {
-        this(registry, mode, options, child.name(), child.location(), above);
+    private ChainOpener(DriverRegistry registry, ChainMode mode, String options, CacheMode cache, BlockFile child,
+                        List<Path> above) {
+        this(registry, mode, options, cache, child.name(), child.location(), above);
     }
 
-    private ChainOpener(DriverRegistry registry, ChainMode mode, String options, String childName,
+    private ChainOpener(DriverRegistry registry, ChainMode mode, String options, CacheMode cache, String childName,
                         String childLocation, List<Path> above) {
         this.registry = registry;
         this.mode = mode;
         this.options = options;
+        this.cache = cache;
         this.childName = childName;
         this.childLocation = childLocation;
         this.above = above;
     }
 
     /** The opener for the top image on {@code file}. */
-    static BackingOpener forTop(DriverRegistry registry, ChainMode mode, String options, BlockFile file) {
+    static BackingOpener forTop(DriverRegistry registry, ChainMode mode, String options, CacheMode cache,
+                                BlockFile file) {
         if (mode == ChainMode.NO_BACKING) {
             return BackingOpener.NONE;
         }
         List<Path> self = new ArrayList<>();
         realPath(file.location()).ifPresent(self::add);
-        return new ChainOpener(registry, mode, options, file, self);
+        return new ChainOpener(registry, mode, options, cache, file, self);
     }
 
     /**
      * The opener for the backing image of a new image at {@code path} (which may not exist yet):
      * names are resolved next to it, and the image itself may not be its own backing file.
      */
-    static ChainOpener forNew(DriverRegistry registry, Path path) {
+    static ChainOpener forNew(DriverRegistry registry, Path path, CacheMode cache) {
         List<Path> self = new ArrayList<>();
         realPath(path.toString()).ifPresent(self::add);
         String shown = path.toString();
         String location = path.toAbsolutePath().normalize().toString();
-        return new ChainOpener(registry, ChainMode.READ_ONLY_BACKING, "", shown, location, self);
+        return new ChainOpener(registry, ChainMode.READ_ONLY_BACKING, "", cache, shown, location, self);
     }
 
     @Override
@@ -75,11 +80,11 @@ final class ChainOpener implements BackingOpener {
         if (above.size() > MAX_DEPTH) {
             throw new BlockException(childName + ": the backing chain is deeper than " + MAX_DEPTH + " images");
         }
-        OpenSpec spec = new OpenSpec(format, mode != ChainMode.WRITABLE_BACKING, false, options);
+        OpenSpec spec = new OpenSpec(format, mode != ChainMode.WRITABLE_BACKING, false, options).withCache(cache);
         if (isProtocolName(name)) {
             // nbd://..., http://...: the protocol layer finds it; no local path to compare for loops.
             return registry.openOn(registry.storageOptions(name), format, spec, true,
-                    file -> new ChainOpener(registry, mode, options, file, above));
+                    file -> new ChainOpener(registry, mode, options, cache, file, above));
         }
         Path shown = sibling(childName, name);
         Path location = sibling(childLocation, name);
@@ -94,7 +99,7 @@ final class ChainOpener implements BackingOpener {
         List<Path> chain = new ArrayList<>(above);
         chain.add(real);
         return registry.openOn(DriverRegistry.localFile(shown), format, spec, true,
-                file -> new ChainOpener(registry, mode, options, file, chain));
+                file -> new ChainOpener(registry, mode, options, cache, file, chain));
     }
 
     /** Whether {@code name} has a protocol prefix ({@code nbd://...}): its first ':' comes before any '/'. */

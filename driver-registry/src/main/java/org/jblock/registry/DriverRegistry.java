@@ -423,8 +423,10 @@ public final class DriverRegistry {
             return OptionSpec.bool(COPY_ON_READ, false, "").parse(value);
         }
 
+        /** @return {@code image} with the node-independent layers the open asked for: writethrough, then copy-on-read */
         BlockImage finish(BlockImage image) throws IOException {
-            return copyOnRead ? CopyOnRead.over(image) : image;
+            BlockImage cached = spec.cache().over(image);
+            return copyOnRead ? CopyOnRead.over(cached) : cached;
         }
     }
 
@@ -438,7 +440,7 @@ public final class DriverRegistry {
 
     /** The opener of the backing images of a top image opened as {@code spec}. */
     private Function<BlockFile, BackingOpener> top(ChainMode chain, OpenSpec spec) {
-        return file -> ChainOpener.forTop(this, chain, spec.options(), file);
+        return file -> ChainOpener.forTop(this, chain, spec.options(), spec.cache(), file);
     }
 
     /**
@@ -705,10 +707,21 @@ public final class DriverRegistry {
         if (spec.forceShare() && !spec.readOnly()) {
             throw new InvalidOptionException("force-share=on can only be used with read-only images");
         }
-        String storageDriver = file.get(Protocols.DRIVER);
-        BlockFile storage = storageDriver != null && drivers.containsKey(storageDriver)
-                ? new ImageBlockFile(open(file, spec.withFormat(null).withOptions("")))
-                : protocols.open(file, spec.readOnly(), firstLock(spec));
+        Map<String, String> nodeOptions = Options.split(spec.options());
+        NodeCache cache = NodeCache.take(nodeOptions, NodeCache.of(spec.cache()));
+        spec = spec.withOptions(Options.join(nodeOptions));
+        Map<String, String> storageOptions = new LinkedHashMap<>(file);
+        NodeCache storageCache = NodeCache.take(storageOptions, cache);
+        String storageDriver = storageOptions.get(Protocols.DRIVER);
+        BlockFile storage;
+        if (storageDriver != null && drivers.containsKey(storageDriver)) {
+            storageCache.putInto(storageOptions);
+            storage = new ImageBlockFile(open(storageOptions,
+                    spec.withFormat(null).withOptions("").withCache(CacheMode.WRITEBACK)));
+        } else {
+            storageCache.checkOpenable(storageOptions);
+            storage = storageCache.over(protocols.open(storageOptions, spec.readOnly(), firstLock(spec)));
+        }
         BlockImage image;
         BlockDriver[] chosen = new BlockDriver[1];
         try {
@@ -741,7 +754,11 @@ public final class DriverRegistry {
 
     /** {@link #open(BlockFile, OpenSpec)} with the backing chain opened as {@code chain} says. */
     public BlockImage open(BlockFile file, OpenSpec spec, ChainMode chain) throws IOException {
-        return open(file, spec, false, ChainOpener.forTop(this, chain, spec.options(), file), driver -> { });
+        Map<String, String> nodeOptions = Options.split(spec.options());
+        NodeCache cache = NodeCache.take(nodeOptions, NodeCache.of(spec.cache()));
+        BlockFile storage = cache.over(file);
+        return open(storage, spec.withOptions(Options.join(nodeOptions)), false,
+                ChainOpener.forTop(this, chain, spec.options(), spec.cache(), storage), driver -> { });
     }
 
     /** Opens the image on {@code file}, telling {@code chosen} which driver opened it. */
@@ -861,7 +878,12 @@ public final class DriverRegistry {
      * @throws java.nio.file.NoSuchFileException when nothing is there
      */
     public BackingImage openBacking(Path path, String name, String format) throws IOException {
-        BlockImage backing = ChainOpener.forNew(this, path).open(name, format);
+        return openBacking(path, name, format, CacheMode.WRITEBACK);
+    }
+
+    /** As {@link #openBacking(Path, String, String)}, the backing chain in cache mode {@code cache}. */
+    public BackingImage openBacking(Path path, String name, String format, CacheMode cache) throws IOException {
+        BlockImage backing = ChainOpener.forNew(this, path, cache).open(name, format);
         String location = ChainOpener.isProtocolName(name) ? name
                 : Path.of(backing.name()).toAbsolutePath().normalize().toString();
         return new BackingImage(name, location, backing);

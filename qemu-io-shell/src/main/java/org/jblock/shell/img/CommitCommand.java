@@ -8,6 +8,7 @@ import java.util.List;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.ops.Commit;
+import org.jblock.registry.CacheMode;
 import org.jblock.registry.ChainMode;
 
 import picocli.CommandLine.Command;
@@ -37,7 +38,9 @@ final class CommitCommand extends ImgCommand {
     @Option(names = "-q", description = "Quiet: print nothing on success.")
     boolean quiet;
 
-    @Option(names = "-t", paramLabel = "cache", description = "Accepted for compatibility: jblock-img always uses the page cache.")
+    @Option(names = "-t", paramLabel = "cache", defaultValue = "writeback",
+            description = "Cache mode of the image and its chain: writeback (the default), writethrough, unsafe,"
+                    + " none and directsync (refused on local files).")
     String cache;
 
     @Option(names = "-r", paramLabel = "rate", description = "Accepted for compatibility: the commit is not rate-limited.")
@@ -48,7 +51,8 @@ final class CommitCommand extends ImgCommand {
 
     @Override
     public Integer call() throws IOException {
-        try (BlockImage top = open(filename, format, false, false, "", ChainMode.WRITABLE_BACKING)) {
+        CacheMode mode = CacheMode.parse(cache);
+        try (BlockImage top = open(filename, format, false, false, "", ChainMode.WRITABLE_BACKING, mode)) {
             List<BlockImage> chain = Commit.chain(top);
             if (chain.size() < 2) {
                 throw new BlockException("Image does not have a backing file");

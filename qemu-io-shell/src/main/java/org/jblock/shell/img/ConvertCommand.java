@@ -12,19 +12,26 @@ import org.jblock.api.InvalidOptionException;
 import org.jblock.api.Sizes;
 import org.jblock.ops.Differences;
 import org.jblock.ops.ImageCopier;
+import org.jblock.registry.CacheMode;
+import org.jblock.registry.ChainMode;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code convert [-f fmt] [-O fmt] [-B backing_file] [-o options] [-p] [-q] [-n] [-W] [-m n] [-S size] [--salvage]
+ * {@code convert [-f fmt] [-O fmt] [-t cache] [-T src_cache] [-B backing_file] [-o options] [-p] [-q] [-n] [-W] [-m n] [-S size] [--salvage]
  * src... dst}: copies the concatenation of the sources into a new (or, with {@code -n}, an existing)
  * image, writing no zeros into a new one. A source with a backing chain is read as the guest sees
  * it, so the copy stands alone (the chain is flattened); with {@code -B} the new image gets that
  * backing file and holds only the sectors where the source differs from it. A destination it
  * created is removed again when the copy fails or the
  * process is interrupted.
+ *
+ * <p>The destination is written in cache mode {@code unsafe} unless {@code -t} says otherwise, as
+ * qemu-img does: no flushes at all, so a crash during the convert may leave it in any state (a
+ * convert interrupted is started again anyway); {@code -t writeback} flushes as the format's
+ * crash-safe order asks and once at the end.
  *
  * <p>{@code --salvage} (qemu-img's flag) opens each source with its driver's {@code salvage} option
  * when it has one: a damaged image is then read as far as its data can be located, and every range
@@ -86,8 +93,14 @@ final class ConvertCommand extends ImgCommand {
     @Option(names = "-U", description = "Open the sources without taking a lock.")
     boolean forceShare;
 
-    @Option(names = {"-t", "-T"}, paramLabel = "cache", description = "Accepted for compatibility: jblock-img always uses the page cache.")
+    @Option(names = "-t", paramLabel = "cache", defaultValue = "unsafe",
+            description = "Cache mode of the destination: writeback, writethrough, unsafe (the default: no flushes),"
+                    + " none and directsync (refused on local files).")
     String cache;
+
+    @Option(names = "-T", paramLabel = "src_cache", defaultValue = "writeback",
+            description = "Cache mode of the sources (default writeback).")
+    String sourceCache;
 
     @Parameters(arity = "0..*", paramLabel = "filename", description = "Source images, then the destination.")
     List<String> files;
@@ -117,12 +130,14 @@ final class ConvertCommand extends ImgCommand {
             throw new BlockException("-B needs exactly one source and a new destination");
         }
         refuseSourceAsDestination(sourceNames, destination);
+        CacheMode sourceMode = sourceCacheMode(sourceCache);
 
         List<BlockImage> sources = new ArrayList<>();
         try {
             for (String name : sourceNames) {
                 BlockImage source = open(name, sourceFormat, true, forceShare,
-                        salvage ? switchIfSupported(name, sourceFormat, SALVAGE_OPTION) : "");
+                        salvage ? switchIfSupported(name, sourceFormat, SALVAGE_OPTION) : "",
+                        ChainMode.READ_ONLY_BACKING, sourceMode);
                 sources.add(source);
                 if (salvage) {
                     warnSalvaged(name, source);
@@ -132,10 +147,11 @@ final class ConvertCommand extends ImgCommand {
             for (BlockImage source : sources) {
                 total = Math.addExact(total, source.size());
             }
+            CacheMode targetMode = CacheMode.parse(cache);
             if (noCreate) {
-                copyInto(sources, destination, total, sparse);
+                copyInto(sources, destination, total, sparse, targetMode);
             } else {
-                createAndCopy(sources, destination, total, sparse);
+                createAndCopy(sources, destination, total, sparse, targetMode);
             }
         } finally {
             for (BlockImage source : sources) {
@@ -203,8 +219,9 @@ final class ConvertCommand extends ImgCommand {
     }
 
     /** With {@code -n}: an existing image of its own format (probed unless {@code -O} says), never reformatted. */
-    private void copyInto(List<BlockImage> sources, Path destination, long total, int sparse) throws IOException {
-        try (BlockImage target = open(destination.toString(), false, targetFormat, false, false, "")) {
+    private void copyInto(List<BlockImage> sources, Path destination, long total, int sparse, CacheMode mode)
+            throws IOException {
+        try (BlockImage target = open(destination.toString(), false, targetFormat, false, false, "", mode)) {
             if (target.size() < total) {
                 throw new BlockException(destination + ": the destination (" + target.size()
                         + " bytes) is smaller than the sources (" + total + " bytes)");
@@ -213,7 +230,8 @@ final class ConvertCommand extends ImgCommand {
         }
     }
 
-    private void createAndCopy(List<BlockImage> sources, Path destination, long total, int sparse) throws IOException {
+    private void createAndCopy(List<BlockImage> sources, Path destination, long total, int sparse, CacheMode mode)
+            throws IOException {
         CreateCommand.refuseIfInUse(registry(), destination);
         boolean existed = Files.exists(destination);
         RemoveOnExit guard = new RemoveOnExit(destination, !existed);
@@ -222,7 +240,7 @@ final class ConvertCommand extends ImgCommand {
         try {
             registry().create(destination, targetFormat, total, createOptions == null ? "" : createOptions,
                     backingFile, null);
-            try (BlockImage target = open(destination.toString(), false, targetFormat, false, false, "")) {
+            try (BlockImage target = open(destination.toString(), false, targetFormat, false, false, "", mode)) {
                 if (backingFile != null) {
                     try (Progress progress = progress(showProgress && !quiet)) {
                         Differences.copy(sources.get(0), target.backing().orElseThrow(), target, e -> true,

@@ -6,12 +6,14 @@ import java.util.concurrent.Callable;
 
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
+import org.jblock.api.InvalidOptionException;
 import org.jblock.api.UserObjects;
 import org.jblock.api.ThrottleGroup;
 import org.jblock.registry.DriverInfo;
 import org.jblock.registry.ChainMode;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.ImageOpts;
+import org.jblock.registry.CacheMode;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.OpenFailure;
 
@@ -109,6 +111,15 @@ abstract class ImgCommand implements Callable<Integer> {
         }
     }
 
+    /** @throws InvalidOptionException qemu-img's {@code Invalid source cache option: MODE} for a {@code -T} it does not know */
+    static CacheMode sourceCacheMode(String mode) throws InvalidOptionException {
+        try {
+            return CacheMode.parse(mode);
+        } catch (InvalidOptionException e) {
+            throw new InvalidOptionException("Invalid source cache option: " + mode);
+        }
+    }
+
     /**
      * Opens the image at {@code file} through the registry.
      *
@@ -125,13 +136,20 @@ abstract class ImgCommand implements Callable<Integer> {
      */
     final BlockImage open(String file, String format, boolean readOnly, boolean forceShare, String driverOptions)
             throws BlockException {
-        return open(file, imageOpts, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING);
+        return open(file, imageOpts, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING,
+                CacheMode.WRITEBACK);
     }
 
     /** As {@link #open(String, String, boolean, boolean, String)}, with the backing chain opened as {@code chain} says. */
     final BlockImage open(String file, String format, boolean readOnly, boolean forceShare, String driverOptions,
                           ChainMode chain) throws BlockException {
-        return open(file, imageOpts, format, readOnly, forceShare, driverOptions, chain);
+        return open(file, imageOpts, format, readOnly, forceShare, driverOptions, chain, CacheMode.WRITEBACK);
+    }
+
+    /** As {@link #open(String, String, boolean, boolean, String, ChainMode)}, in cache mode {@code cache} ({@code -t}). */
+    final BlockImage open(String file, String format, boolean readOnly, boolean forceShare, String driverOptions,
+                          ChainMode chain, CacheMode cache) throws BlockException {
+        return open(file, imageOpts, format, readOnly, forceShare, driverOptions, chain, cache);
     }
 
     /**
@@ -140,16 +158,23 @@ abstract class ImgCommand implements Callable<Integer> {
      */
     final BlockImage open(String file, boolean options, String format, boolean readOnly, boolean forceShare,
                           String driverOptions) throws BlockException {
-        return open(file, options, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING);
+        return open(file, options, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING,
+                CacheMode.WRITEBACK);
+    }
+
+    /** As {@link #open(String, boolean, String, boolean, boolean, String)}, in cache mode {@code cache}. */
+    final BlockImage open(String file, boolean options, String format, boolean readOnly, boolean forceShare,
+                          String driverOptions, CacheMode cache) throws BlockException {
+        return open(file, options, format, readOnly, forceShare, driverOptions, ChainMode.READ_ONLY_BACKING, cache);
     }
 
     private BlockImage open(String file, boolean options, String format, boolean readOnly, boolean forceShare,
-                            String driverOptions, ChainMode chain) throws BlockException {
+                            String driverOptions, ChainMode chain, CacheMode cache) throws BlockException {
         if (options && format != null) {
             throw new BlockException("--image-opts and --format are mutually exclusive");
         }
         try {
-            OpenSpec spec = new OpenSpec(format, readOnly, forceShare && readOnly, driverOptions);
+            OpenSpec spec = new OpenSpec(format, readOnly, forceShare && readOnly, driverOptions).withCache(cache);
             if (!options) {
                 return registry().open(file, spec, chain);
             }

@@ -8,6 +8,7 @@ import org.jblock.api.BackingImage;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.ops.Rebase;
+import org.jblock.registry.CacheMode;
 import org.jblock.registry.ChainMode;
 
 import picocli.CommandLine.Command;
@@ -44,8 +45,14 @@ final class RebaseCommand extends ImgCommand {
     @Option(names = "-q", description = "Quiet.")
     boolean quiet;
 
-    @Option(names = {"-t", "-T"}, paramLabel = "cache", description = "Accepted for compatibility: jblock-img always uses the page cache.")
+    @Option(names = "-t", paramLabel = "cache", defaultValue = "writeback",
+            description = "Cache mode of the image and its old chain: writeback (the default), writethrough, unsafe,"
+                    + " none and directsync (refused on local files).")
     String cache;
+
+    @Option(names = "-T", paramLabel = "src_cache", defaultValue = "writeback",
+            description = "Cache mode of the new backing image (only read: none and directsync are refused on local files).")
+    String sourceCache;
 
     @Option(names = "-U", description = "Accepted for compatibility: the image is written, so it is always locked.")
     boolean forceShare;
@@ -55,9 +62,11 @@ final class RebaseCommand extends ImgCommand {
 
     @Override
     public Integer call() throws IOException {
+        CacheMode mode = CacheMode.parse(cache);
+        CacheMode backingMode = sourceCacheMode(sourceCache);
         try (BlockImage image = open(filename, format, false, false, "",
-                unsafe ? ChainMode.NO_BACKING : ChainMode.READ_ONLY_BACKING)) {
-            BackingImage next = backingFile.isEmpty() ? null : openNewBacking();
+                unsafe ? ChainMode.NO_BACKING : ChainMode.READ_ONLY_BACKING, mode)) {
+            BackingImage next = backingFile.isEmpty() ? null : openNewBacking(backingMode);
             try (Progress progress = progress(showProgress && !quiet, 2)) {
                 Rebase.rebase(image, next, !unsafe, progress.listener());
             } catch (IOException e) {
@@ -71,9 +80,9 @@ final class RebaseCommand extends ImgCommand {
         return 0;
     }
 
-    private BackingImage openNewBacking() throws IOException {
+    private BackingImage openNewBacking(CacheMode mode) throws IOException {
         try {
-            return registry().openBacking(Path.of(filename), backingFile, backingFormat);
+            return registry().openBacking(Path.of(filename), backingFile, backingFormat, mode);
         } catch (NoSuchFileException e) {
             throw new BlockException("Could not open new backing file '" + backingFile + "': Could not open '"
                     + e.getFile() + "': No such file or directory", e);

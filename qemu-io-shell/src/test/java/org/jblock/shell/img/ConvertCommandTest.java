@@ -219,4 +219,44 @@ class ConvertCommandTest {
         assertTrue(Img.run("convert", "-n", raw.toString(), dst.toString()).assertOneLineError(1).err()
                 .contains("smaller than the sources"));
     }
+
+    @Test
+    void everyCacheModeButTheDirectOnesConvertsAVhdToTheSameContent() throws Exception {
+        Path raw = mixedRaw("a.raw", 8);
+        for (String mode : new String[] {"unsafe", "writeback", "writethrough"}) {
+            Path vhd = dir.resolve(mode + ".vhd");
+            Img.run("convert", "-t", mode, "-T", "writeback", "-f", "raw", "-O", "vpc", raw.toString(), vhd.toString())
+                    .assertSuccess();
+            assertArrayEquals(Files.readAllBytes(raw), java.util.Arrays.copyOf(virtualContent(vhd, "vpc"), 8 << 20), mode);
+        }
+    }
+
+    @Test
+    void cacheModesAreCheckedWithQemuImgsMessages() throws Exception {
+        Path raw = mixedRaw("a.raw", 1);
+        Path out = dir.resolve("out.vhd");
+        assertEquals("jblock-img: Invalid cache option: fast\n", Img.run("convert", "-t", "fast", "-O", "vpc",
+                raw.toString(), out.toString()).assertOneLineError(1).err());
+        assertEquals("jblock-img: Invalid source cache option: fast\n", Img.run("convert", "-T", "fast", "-O", "vpc",
+                raw.toString(), out.toString()).assertOneLineError(1).err());
+        assertFalse(Files.exists(out));
+        assertEquals("jblock-img: Invalid cache option: fast\n",
+                Img.run("commit", "-t", "fast", raw.toString()).assertOneLineError(1).err());
+        assertEquals("jblock-img: Invalid source cache option: fast\n",
+                Img.run("rebase", "-T", "fast", "-u", "-b", "", raw.toString()).assertOneLineError(1).err());
+    }
+
+    @Test
+    void directCacheModesAreRefusedOnLocalFiles() throws Exception {
+        Path raw = mixedRaw("a.raw", 1);
+        Path out = dir.resolve("out.vhd");
+        String err = Img.run("convert", "-t", "none", "-O", "vpc", raw.toString(), out.toString())
+                .assertOneLineError(1).err();
+        assertTrue(err.startsWith("jblock-img: Could not open '" + out + "': "), err);
+        assertTrue(err.contains("does not support O_DIRECT"), err);
+        assertFalse(Files.exists(out), "the destination it created is removed");
+        err = Img.run("convert", "-T", "directsync", "-O", "vpc", raw.toString(), out.toString())
+                .assertOneLineError(1).err();
+        assertTrue(err.contains("does not support O_DIRECT"), err);
+    }
 }
