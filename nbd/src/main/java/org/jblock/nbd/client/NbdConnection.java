@@ -261,21 +261,18 @@ public final class NbdConnection implements AutoCloseable {
     }
 
     private void readReplies() {
-        ByteBuffer magic = ByteBuffer.allocate(4);
+        ReplyInput in = new ReplyInput(channel);
         try {
             while (true) {
-                magic.clear();
-                Wire.readFully(channel, magic);
-                if (ReplyMagic.structured(magic.flip())) {
-                    ChunkHeader chunk = ChunkHeader.decodeAfterMagic(Wire.read(channel, ChunkHeader.SIZE - 4));
-                    chunk(chunk);
+                if (ReplyMagic.structured(in.need(4))) {
+                    chunk(in, ChunkHeader.decodeAfterMagic(in.need(ChunkHeader.SIZE - 4)));
                 } else {
-                    SimpleReply reply = SimpleReply.decodeAfterMagic(Wire.read(channel, SimpleReply.SIZE - 4));
+                    SimpleReply reply = SimpleReply.decodeAfterMagic(in.need(SimpleReply.SIZE - 4));
                     Pending request = take(reply.cookie(), true);
                     if (reply.error() != 0) {
                         request.error = error(request, reply.error(), null);
                     } else if (request.type == Nbd.CMD_READ) {
-                        Wire.readFully(channel, request.dst.duplicate());
+                        in.readFully(request.dst.duplicate());
                     }
                     request.done();
                 }
@@ -288,11 +285,11 @@ public final class NbdConnection implements AutoCloseable {
         }
     }
 
-    private void chunk(ChunkHeader chunk) throws IOException {
+    private void chunk(ReplyInput in, ChunkHeader chunk) throws IOException {
         Pending request = take(chunk.cookie(), chunk.isDone());
         long length = chunk.length();
         if (chunk.isError()) {
-            ByteBuffer payload = payload(length, chunk);
+            ByteBuffer payload = payload(in, length, chunk);
             if (chunk.type() == Nbd.REPLY_TYPE_ERROR || chunk.type() == Nbd.REPLY_TYPE_ERROR_OFFSET) {
                 ErrorChunk error = ErrorChunk.decode(chunk.type(), payload);
                 request.error = error(request, error.error(), error.message());
@@ -303,11 +300,10 @@ public final class NbdConnection implements AutoCloseable {
             if (length < 9) {
                 throw new ProtocolException("data chunk of " + length + " bytes");
             }
-            long at = Wire.read(channel, 8).getLong();
-            ByteBuffer into = slice(request, at, length - 8);
-            Wire.readFully(channel, into);
+            long at = in.need(8).getLong();
+            in.readFully(slice(request, at, length - 8));
         } else if (chunk.type() == Nbd.REPLY_TYPE_OFFSET_HOLE && request.type == Nbd.CMD_READ) {
-            ByteBuffer payload = payload(length, chunk);
+            ByteBuffer payload = payload(in, length, chunk);
             Wire.need(payload, 12, "hole chunk");
             long at = payload.getLong();
             ByteBuffer into = slice(request, at, Integer.toUnsignedLong(payload.getInt()));
@@ -315,7 +311,7 @@ public final class NbdConnection implements AutoCloseable {
                 into.put((byte) 0);
             }
         } else if (chunk.type() == Nbd.REPLY_TYPE_BLOCK_STATUS && request.type == Nbd.CMD_BLOCK_STATUS) {
-            BlockStatusChunk status = BlockStatusChunk.decode(payload(length, chunk));
+            BlockStatusChunk status = BlockStatusChunk.decode(payload(in, length, chunk));
             if (status.contextId() == allocationContext) {
                 request.extents = status.extents();
             }
@@ -328,11 +324,11 @@ public final class NbdConnection implements AutoCloseable {
         }
     }
 
-    private ByteBuffer payload(long length, ChunkHeader chunk) throws IOException {
+    private static ByteBuffer payload(ReplyInput in, long length, ChunkHeader chunk) throws IOException {
         if (length > (1 << 24)) {
             throw new ProtocolException("chunk of type " + chunk.type() + " with " + length + " bytes");
         }
-        return Wire.read(channel, (int) length);
+        return in.read((int) length);
     }
 
     /** @return the part of a read's buffer that a chunk at {@code at} of {@code length} bytes fills */

@@ -162,6 +162,70 @@ class NbdProtocolInteropTest {
         assertTrue(badName.getMessage().contains("No valid URL specified"), badName.getMessage());
     }
 
+    /**
+     * qemu-nbd answers a read of a sparse file with a data or hole chunk per run (4 KiB of data, 12
+     * KiB of hole, over and over): many chunks in one reply, several to a socket read, each landing
+     * in its place.
+     */
+    @Test
+    void aReplyOfManyDataAndHoleChunksLandsInPlace() throws IOException {
+        Path sparse = dir.resolve("sparse.raw");
+        byte[] expected = new byte[2 * MIB];
+        java.util.Random random = new java.util.Random(5);
+        try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(sparse,
+                java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            for (int at = 0; at < expected.length; at += 16384) {
+                byte[] run = new byte[4096];
+                random.nextBytes(run);
+                System.arraycopy(run, 0, expected, at, run.length);
+                out.write(ByteBuffer.wrap(run), at);
+            }
+            out.truncate(expected.length);
+            out.write(ByteBuffer.wrap(new byte[1]), expected.length - 1);
+        }
+        try (NbdServers qemu = NbdServers.qemu(sparse, "raw", dir);
+             BlockFile file = JblockImages.REGISTRY.openFile(qemu.uri(), true, BlockFile.LockMode.NONE)) {
+            for (ByteBuffer back : List.of(ByteBuffer.allocateDirect(expected.length), ByteBuffer.allocate(expected.length))) {
+                back.put(0, (byte) 0x55).put(expected.length / 2 + 5000, (byte) 0x55);
+                file.readFully(back, 0);
+                byte[] read = new byte[expected.length];
+                back.flip().get(read);
+                assertArrayEquals(expected, read, "holes read as zeros, data in place");
+            }
+            ByteBuffer small = ByteBuffer.allocate(100);
+            file.readFully(small, 16384 - 50);
+            assertArrayEquals(java.util.Arrays.copyOfRange(expected, 16384 - 50, 16384 + 50), small.array());
+        }
+    }
+
+    /**
+     * An error reply, structured or simple, fails its read alone: nbdkit's error filter fails reads
+     * while its trigger file exists, and the reads after it on the same connection still get their
+     * own bytes.
+     */
+    @Test
+    void anErrorReplyFailsItsReadAndTheConnectionReadsOn() throws IOException {
+        byte[] data = new byte[MIB];
+        new java.util.Random(3).nextBytes(data);
+        for (String replies : List.of("--no-sr", "--filter=nofilter")) {
+            Path own = Files.createDirectory(dir.resolve(replies.replace("-", "")));
+            Path trigger = own.resolve("fail-reads");
+            try (Nbdkit kit = Nbdkit.start(own, replies, "--filter=error", "memory", "size=4M", "error-pread=EIO",
+                    "error-pread-rate=100%", "error-pread-file=" + trigger);
+                 BlockFile file = JblockImages.REGISTRY.openFile(kit.uri(), false, BlockFile.LockMode.NONE)) {
+                file.write(ByteBuffer.wrap(data), MIB);
+                Files.createFile(trigger);
+                IOException failed = assertThrows(IOException.class, () -> file.readFully(ByteBuffer.allocate(4096), MIB));
+                assertTrue(failed.getMessage().contains("EIO") || failed.getMessage().contains("Input/output error"),
+                        replies + ": " + failed.getMessage());
+                Files.delete(trigger);
+                ByteBuffer back = ByteBuffer.allocate(MIB);
+                file.readFully(back, MIB);
+                assertArrayEquals(data, back.array(), replies);
+            }
+        }
+    }
+
     /** nbdkit as a process on a Unix socket. */
     private static final class Nbdkit implements AutoCloseable {
         private final Process process;
