@@ -53,7 +53,7 @@ public final class Sizes {
         if (whole.compareTo(UINT64_MAX) > 0) {
             throw tooLarge(text);
         }
-        BigDecimal fraction = BigDecimal.ZERO;
+        String fraction = "";
         if (j < s.length() && s.charAt(j) == '.') {
             if (hex) {
                 throw notASize(text);
@@ -62,25 +62,26 @@ public final class Sizes {
             while (k < s.length() && Character.isDigit(s.charAt(k))) {
                 k++;
             }
-            if (k > j + 1) {
-                fraction = new BigDecimal("0." + s.substring(j + 1, k));
-            }
+            fraction = s.substring(j + 1, k);
             j = k;
         }
-        long multiplier = 1;
+        int unit = 0;
         if (j < s.length()) {
-            int unit = SUFFIXES.indexOf(Character.toLowerCase(s.charAt(j)));
+            unit = SUFFIXES.indexOf(Character.toLowerCase(s.charAt(j)));
             if (unit < 0) {
                 throw notASize(text);
             }
-            multiplier = 1L << (10 * unit);
             j++;
         }
-        if (j != s.length() || (multiplier == 1 && fraction.signum() != 0)) {
+        boolean fractional = !fraction.isEmpty() && new BigInteger(fraction).signum() != 0;
+        if (j != s.length() || (unit == 0 && fractional)) {
             throw notASize(text);
         }
-        BigInteger value = new BigDecimal(whole).add(fraction).multiply(BigDecimal.valueOf(multiplier))
-                .setScale(0, RoundingMode.FLOOR).toBigInteger();
+        // BigDecimal only for a fraction: its class initialisation alone costs a command's start
+        // several milliseconds, and most sizes are whole.
+        BigInteger value = !fractional ? whole.shiftLeft(10 * unit)
+                : new BigDecimal(whole + "." + fraction).multiply(BigDecimal.valueOf(1L << (10 * unit)))
+                        .setScale(0, RoundingMode.FLOOR).toBigInteger();
         if (value.compareTo(INT64_MAX) > 0) {
             throw tooLarge(text);
         }
