@@ -1,6 +1,8 @@
 package org.jblock.driver.vpc;
 
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
@@ -132,8 +134,29 @@ final class VhdCreator {
         long timestamp = Instant.now().getEpochSecond() - VhdFooter.EPOCH_SECONDS;
         VhdFooter unsummed = new VhdFooter(VhdFooter.COOKIE, VhdFooter.FEATURE_RESERVED, VhdFooter.VERSION_1_0,
                 dataOffset, (int) timestamp, CREATOR_APP, CREATOR_VERSION, CREATOR_OS, size, size, sizing.geometry(),
-                type, 0, UUID.randomUUID(), (byte) 0, new byte[0]);
+                type, 0, uniqueId(), (byte) 0, new byte[0]);
         return unsummed.withChecksum();
+    }
+
+    /**
+     * @return a new image's unique id, a random (version 4) UUID: from 16 bytes of the system's
+     *         {@code /dev/urandom} where it has one, else {@link UUID#randomUUID()}, whose
+     *         {@code SecureRandom} costs a command's start some 6 ms (security providers, a digest).
+     *         The id needs to be random, not secret (QEMU takes its random numbers from GLib's).
+     */
+    static UUID uniqueId() {
+        byte[] bytes = new byte[16];
+        try (InputStream urandom = new FileInputStream("/dev/urandom")) {
+            if (urandom.readNBytes(bytes, 0, bytes.length) == bytes.length) {
+                bytes[6] = (byte) ((bytes[6] & 0x0f) | 0x40); // version 4: random
+                bytes[8] = (byte) ((bytes[8] & 0x3f) | 0x80); // the IETF variant
+                ByteBuffer both = ByteBuffer.wrap(bytes);
+                return new UUID(both.getLong(), both.getLong());
+            }
+        } catch (IOException | RuntimeException e) {
+            // no /dev/urandom here
+        }
+        return UUID.randomUUID();
     }
 
     private static void checkBlockSize(long blockSize) throws InvalidOptionException {

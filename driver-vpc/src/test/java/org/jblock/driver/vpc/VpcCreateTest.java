@@ -56,6 +56,18 @@ class VpcCreateTest {
     }
 
     @Test
+    void eachImageGetsItsOwnRandomUniqueId() throws IOException {
+        java.util.Set<java.util.UUID> ids = new java.util.HashSet<>();
+        for (String options : new String[] {"", "", "subformat=fixed", "subformat=fixed"}) {
+            byte[] bytes = TestImages.create(1 << 20, options).toByteArray();
+            java.util.UUID id = VhdFooter.decode(Arrays.copyOfRange(bytes, bytes.length - 512, bytes.length)).uniqueId();
+            assertEquals(4, id.version(), id + " is a random UUID");
+            assertEquals(2, id.variant(), id + " has the IETF variant");
+            assertTrue(ids.add(id), id + " was given before");
+        }
+    }
+
+    @Test
     void tooLargeIsRefused() {
         InvalidOptionException e = assertThrows(InvalidOptionException.class,
                 () -> TestImages.create(2190433320960L + 512, "force_size=on"));
