@@ -17,21 +17,21 @@ import org.jblock.registry.CacheMode;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.OpenFailure;
 
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * What every subcommand shares: the writers, the registry, opening images with qemu-img's error
  * wording, and the exit code for a failure.
  */
 abstract class ImgCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @ParentCommand
-    JblockImg tool;
+    /**
+     * The tool and this command's own {@link CommandLine}, handed over by the tool when it adds the
+     * command ({@link #attach}) rather than injected by picocli's {@code @ParentCommand} and
+     * {@code @Spec}: each annotation type picocli meets costs a start a proxy class of its own.
+     */
+    private JblockImg tool;
+    private CommandLine commandLine;
 
     @Option(names = "--image-opts", description = "The image names are option strings"
             + " (driver=vpc,file.driver=file,file.filename=disk.vhd), not file names.")
@@ -48,12 +48,18 @@ abstract class ImgCommand implements Callable<Integer> {
         return 1;
     }
 
+    /** Called once by the tool, when it adds this command as {@code commandLine}. */
+    final void attach(JblockImg tool, CommandLine commandLine) {
+        this.tool = tool;
+        this.commandLine = commandLine;
+    }
+
     final PrintWriter out() {
-        return spec.commandLine().getOut();
+        return commandLine.getOut();
     }
 
     final PrintWriter err() {
-        return spec.commandLine().getErr();
+        return commandLine.getErr();
     }
 
     /**

@@ -110,8 +110,8 @@ public final class JblockImg implements Callable<Integer> {
         return COMMANDS.containsKey(args[0]) ? Set.of(args[0]) : COMMANDS.keySet();
     }
 
-    /** As above, with only the subcommands {@code only}. */
-    private static CommandLine commandLine(DriverRegistry registry, boolean terminal, PrintWriter out,
+    /** As above, with only the subcommands {@code only} (see {@link #subcommandsNeeded}). */
+    static CommandLine commandLine(DriverRegistry registry, boolean terminal, PrintWriter out,
                                            PrintWriter err, Set<String> only) {
         JblockImg tool = new JblockImg(registry, terminal);
         CommandLine cmd = new CommandLine(tool);
@@ -119,8 +119,11 @@ public final class JblockImg implements Callable<Integer> {
         cmd.getCommandSpec().version(Version.line(TOOL));
         for (Map.Entry<String, Supplier<ImgCommand>> command : COMMANDS.entrySet()) {
             if (only.contains(command.getKey())) {
-                cmd.addSubcommand(command.getKey(), command.getValue().get());
-                cmd.getSubcommands().get(command.getKey()).getCommandSpec().mixinStandardHelpOptions(true);
+                ImgCommand subcommand = command.getValue().get();
+                cmd.addSubcommand(command.getKey(), subcommand);
+                CommandLine added = cmd.getSubcommands().get(command.getKey());
+                added.getCommandSpec().mixinStandardHelpOptions(true);
+                subcommand.attach(tool, added);
             }
         }
         if (cmd.getSubcommands().containsKey("resize")) {

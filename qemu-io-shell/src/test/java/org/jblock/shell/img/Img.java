@@ -66,11 +66,24 @@ final class Img {
         return run(registry(), true, args);
     }
 
+    /**
+     * As {@link #run(String...)}, with only the subcommands the tool's {@code main} builds for these
+     * arguments ({@link JblockImg#subcommandsNeeded}), where the other runs build every one.
+     */
+    static Result runAsMain(String... args) {
+        return run(registry(), false, JblockImg.subcommandsNeeded(args), args);
+    }
+
     private static Result run(DriverRegistry registry, boolean terminal, String... args) {
+        return run(registry, terminal, JblockImg.subcommandsNeeded(new String[] {"--help"}), args);
+    }
+
+    private static Result run(DriverRegistry registry, boolean terminal, java.util.Set<String> subcommands,
+                              String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exitCode = JblockImg.commandLine(registry, terminal, new PrintWriter(out, true), new PrintWriter(err, true))
-                .execute(args);
+        int exitCode = JblockImg.commandLine(registry, terminal, new PrintWriter(out, true), new PrintWriter(err, true),
+                subcommands).execute(args);
         return new Result(exitCode, out.toString(), err.toString());
     }
 }

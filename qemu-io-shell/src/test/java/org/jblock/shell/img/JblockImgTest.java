@@ -17,6 +17,24 @@ class JblockImgTest {
         assertEquals(Set.of("info"), JblockImg.subcommandsNeeded(new String[] {"info", "--help"}));
     }
 
+    /**
+     * Built alone, as {@code main} builds it, a subcommand says and refuses what it says and refuses
+     * among all the others: its help, an unknown option, an option without its value, no arguments.
+     */
+    @Test
+    void aSubcommandBuiltAloneAnswersAsItDoesAmongAllTheOthers() {
+        for (String name : EVERY) {
+            for (String[] args : java.util.List.of(new String[] {name, "--help"}, new String[] {name, "--no-such-option"},
+                    new String[] {name, "-f"}, new String[] {name}, new String[] {name, "-q", "no-such-image"})) {
+                Img.Result alone = Img.runAsMain(args);
+                Img.Result amongAll = Img.run(args);
+                assertEquals(amongAll, alone, String.join(" ", args));
+            }
+        }
+        assertEquals(Img.run("--version"), Img.runAsMain("--version"));
+        assertEquals(Img.run(), Img.runAsMain());
+    }
+
     @Test
     void helpEndsWithQemuImgsListOfSupportedFormats() {
         Img.Result r = Img.run("--help").assertSuccess();
