@@ -649,6 +649,21 @@ public final class DriverRegistry {
         return protocols.parse(filename);
     }
 
+    /**
+     * Tells every protocol that opens will follow ({@link BlockProtocol#prepare}), so that their own
+     * start-up work runs while the caller does its: a tool calls this as soon as it knows it will
+     * open images. Returns at once; a protocol whose hint fails is left as it is.
+     */
+    public void prepareProtocols() {
+        for (BlockProtocol protocol : protocols.all()) {
+            try {
+                protocol.prepare();
+            } catch (RuntimeException e) {
+                // Only a hint: the protocol's first open meets whatever is wrong.
+            }
+        }
+    }
+
     /** @return the names of the registered protocols, sorted */
     public List<String> protocolNames() {
         return protocols.all().stream().map(BlockProtocol::name).collect(Collectors.toUnmodifiableList());

@@ -116,6 +116,49 @@ class DriverRegistryProtocolTest {
         return bytes;
     }
 
+    /** A protocol that counts the hints it gets, or fails them. */
+    static final class Preparing extends Mem {
+        final String name;
+        final boolean fails;
+        final AtomicInteger prepared = new AtomicInteger();
+
+        Preparing(String name, boolean fails) {
+            this.name = name;
+            this.fails = fails;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Set<String> prefixes() {
+            return Set.of();
+        }
+
+        @Override
+        public void prepare() {
+            prepared.incrementAndGet();
+            if (fails) {
+                throw new IllegalStateException("cannot get ready");
+            }
+        }
+    }
+
+    @Test
+    void every_protocol_gets_the_hint_that_opens_follow_and_one_that_fails_it_still_opens() throws Exception {
+        Preparing failing = new Preparing("failing", true);
+        Preparing willing = new Preparing("willing", false);
+        failing.files.put("disk", MemoryBlockFile.of("disk", new byte[] {7, 8}));
+        DriverRegistry registry = DriverRegistry.of(List.of(RAW), List.of(failing, willing));
+        registry.prepareProtocols();
+        assertEquals(List.of(1, 1), List.of(failing.prepared.get(), willing.prepared.get()));
+        try (BlockImage image = registry.open(Map.of("driver", "failing", "name", "disk"), OpenSpec.readOnlySpec())) {
+            assertArrayEquals(new byte[] {7, 8}, read(image, 2));
+        }
+    }
+
     @Test
     void a_filename_with_a_claimed_prefix_goes_to_its_protocol() throws Exception {
         mem.files.put("disk", MemoryBlockFile.of("disk", new byte[] {1, 2, 3, 4}));

@@ -109,6 +109,22 @@ public interface BlockProtocol {
     }
 
     /**
+     * A hint that opens will follow soon: a tool calls it (through the registry) as soon as it knows
+     * it will work on images, before the rest of its start-up. A protocol whose first open or first
+     * question has a fixed cost of its own, independent of what is opened (binding native
+     * functions, loading a library), may start that work now on a daemon thread, so that it is done
+     * by the time it is needed.
+     *
+     * <p>It returns at once and never fails: work it starts must not print, must keep any failure
+     * for the first use to meet as it would have without this call, and must leave every open and
+     * every call correct whether or not it has finished (a class's initialisation, which the JVM
+     * runs once and makes other threads wait for, does all this). It may be called more than once,
+     * from any thread, or never. The default does nothing.
+     */
+    default void prepare() {
+    }
+
+    /**
      * Opens the storage the request's options name, locked as {@link ProtocolRequest#lock()} says.
      *
      * @throws java.nio.file.NoSuchFileException when there is nothing by that name

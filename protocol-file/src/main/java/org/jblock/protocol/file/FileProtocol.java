@@ -50,6 +50,12 @@ public final class FileProtocol implements BlockProtocol {
         return List.of(FILENAME, LOCKING);
     }
 
+    /** Binds the hole functions ({@code lseek}, JDK 22+) on a daemon thread, so the first block status finds them bound. */
+    @Override
+    public void prepare() {
+        Holes.prepare();
+    }
+
     @Override
     public BlockFile open(ProtocolRequest request) throws IOException {
         LocalBlockFile file = LocalBlockFile.open(path(request.options()), request.readOnly());

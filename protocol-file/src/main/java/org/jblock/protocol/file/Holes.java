@@ -19,6 +19,10 @@ final class Holes implements Closeable {
     private Holes() {
     }
 
+    /** Gets the calls ready ahead of the first question (the JDK 22+ version binds them); here, nothing to do. */
+    static void prepare() {
+    }
+
     /** @return the holes of {@code path}; here, none are ever known */
     static Holes open(Path path, boolean writable) {
         return new Holes();

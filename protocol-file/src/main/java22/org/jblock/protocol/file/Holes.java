@@ -12,6 +12,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -59,6 +60,9 @@ final class Holes implements Closeable {
     private static final long STX_MASK = 0;
     private static final long STX_BLOCKS = 48;
 
+    /** Whether {@link #prepare} started its thread. */
+    private static final AtomicBoolean PREPARED = new AtomicBoolean();
+
     private final Path path;
     private final boolean writable;
     /** The descriptor: not yet opened (-2), none (-1: the calls cannot be made), or open. */
@@ -84,6 +88,28 @@ final class Holes implements Closeable {
      */
     static Holes open(Path path, boolean writable) {
         return new Holes(path, writable);
+    }
+
+    /**
+     * Binds the hole functions on a daemon thread, once per process, so that the first question
+     * finds them bound: binding spins classes no start-up cache holds (some 20 ms), which the
+     * thread does while the command's own start-up goes on. A question asked before the binding is
+     * done waits for it (the JVM runs a class's initialisation once, other threads waiting); a
+     * binding that fails leaves {@link Native#LIB} null, as it would on the first question.
+     */
+    static void prepare() {
+        if (!PREPARED.compareAndSet(false, true)) {
+            return;
+        }
+        Thread binder = new Thread(() -> {
+            try {
+                Native ignored = Native.LIB;
+            } catch (Throwable e) {
+                // An initialisation that failed: the first question meets it, as without this thread.
+            }
+        }, "jblock-holes-binding");
+        binder.setDaemon(true);
+        binder.start();
     }
 
     /** Opens the descriptor on the first question; after {@link #close()}, no more. */

@@ -9,10 +9,12 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 import org.jblock.api.BlockFile;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,6 +92,49 @@ class LocalBlockFileHolesTest {
             assertEquals(16 * MIB, file.seekData(16 * MIB));
             assertEquals(16 * MIB, file.seekHole(20 * MIB));
         }
+    }
+
+    /**
+     * The binding that {@link FileProtocol#prepare} starts on a thread of its own serves the first
+     * question, asked before it may be done: in a fresh JVM, the answers are those of a binding made
+     * on the spot.
+     */
+    @Test
+    void holes_bound_ahead_on_another_thread_answer_as_holes_bound_on_the_spot() throws Exception {
+        Path path = sparseFile();
+        String expected = holesExpected() ? "true " + MIB + " " + 2 * MIB + " " + 8 * MIB
+                : "false 0 " + 16 * MIB + " " + 3 * MIB;
+        List<String> nativeAccess = Runtime.version().feature() >= 22 ? List.of("--enable-native-access=ALL-UNNAMED")
+                : List.of();
+        assertEquals(List.of(expected, ""), probeAfterPrepare(path, nativeAccess));
+    }
+
+    /** A binding refused on the thread that prepares leaves what a refused binding leaves: all data, and no word of it. */
+    @Test
+    void holes_whose_binding_ahead_is_refused_read_as_all_data_and_nothing_is_printed() throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 24, "--illegal-native-access=deny needs JDK 24+");
+        Path path = sparseFile();
+        assertEquals(List.of("false 0 " + 16 * MIB + " " + 3 * MIB, ""),
+                probeAfterPrepare(path, List.of("--illegal-native-access=deny")));
+    }
+
+    /** @return what {@link PreparedHolesProbe} printed on its standard output and on its standard error */
+    private List<String> probeAfterPrepare(Path sparse, List<String> jvmOptions) throws Exception {
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), PreparedHolesProbe.class.getName(),
+                sparse.toString()));
+        Path err = dir.resolve("probe.err");
+        Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        process.getOutputStream().close();
+        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!process.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new AssertionError("the probe did not finish");
+        }
+        assertEquals(0, process.exitValue(), out + Files.readString(err));
+        return List.of(out.strip(), Files.readString(err).strip());
     }
 
     @Test

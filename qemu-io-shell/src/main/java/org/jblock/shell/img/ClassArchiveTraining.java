@@ -43,6 +43,8 @@ public final class ClassArchiveTraining {
      *                     classes of the commands after it)
      */
     static void run(Path dir) throws IOException {
+        // As jblock-img does before a subcommand: the protocols' own start-up runs beside the commands.
+        DriverRegistry.load().prepareProtocols();
         String raw = dir.resolve("a.raw").toString();
         String vhd = dir.resolve("b.vhd").toString();
         String copy = dir.resolve("c.raw").toString();

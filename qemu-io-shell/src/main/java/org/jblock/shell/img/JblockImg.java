@@ -77,8 +77,12 @@ public final class JblockImg implements Callable<Integer> {
         try {
             ToolLogging.applySwitches(args);
             Optional<DriverRegistry> registry = ToolDrivers.load(TOOL, err::println);
-            exitCode = registry.isEmpty() ? 1
-                    : commandLine(registry.get(), terminal, out, err, subcommandsNeeded(args)).execute(args);
+            Set<String> needed = subcommandsNeeded(args);
+            if (registry.isPresent() && needed.size() == 1) {
+                // A subcommand will open images: the protocols get ready while its command line is parsed.
+                registry.get().prepareProtocols();
+            }
+            exitCode = registry.isEmpty() ? 1 : commandLine(registry.get(), terminal, out, err, needed).execute(args);
         } catch (OutOfMemoryError e) {
             // picocli hands exceptions to the handler but lets errors through: still one line.
             err.println(TOOL + ": out of memory (" + e.getMessage() + ")");
