@@ -147,10 +147,30 @@ public final class NbdConnection implements AutoCloseable {
      * the server may work on them at once. Each must be awaited before its buffer is used or given up.
      */
     public InFlight startRead(long offset, ByteBuffer dst) throws IOException {
-        Pending request = new Pending(Nbd.CMD_READ, offset, dst);
-        send(request, 0, dst.remaining(), null);
+        return startRead(offset, dst, Math.max(1, dst.remaining()));
+    }
+
+    /**
+     * As {@link #startRead(long, ByteBuffer)} for a read of any length: it goes as requests of at
+     * most {@code piece} bytes (and at most {@link #maxPayload()}), sent together in one write, so
+     * that the server works on the next piece while the previous one crosses the wire. The read
+     * returned is answered when every piece is: its {@link InFlight#await} throws the first piece's
+     * failure, and only once no reply can land in the buffer any more.
+     */
+    public InFlight startRead(long offset, ByteBuffer dst, int piece) throws IOException {
+        int total = dst.remaining();
+        int size = Math.max(1, Math.min(piece, maxPayload()));
+        int count = Math.max(1, (total + size - 1) / size);
+        CountDownLatch answered = new CountDownLatch(count);
+        Pending[] pieces = new Pending[count];
+        for (int k = 0; k < count; k++) {
+            int from = k * size;
+            pieces[k] = new Pending(Nbd.CMD_READ, offset + from, dst.slice(dst.position() + from,
+                    Math.min(size, total - from)), answered);
+        }
+        sendAll(pieces);
         return () -> {
-            request.await();
+            Pending.awaitAll(answered, pieces);
             dst.position(dst.limit());
         };
     }
@@ -226,6 +246,37 @@ public final class NbdConnection implements AutoCloseable {
             reader.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Sends reads, their headers in one write; each fails alone if the connection breaks meanwhile. */
+    private void sendAll(Pending[] reads) throws IOException {
+        IOException failure = broken;
+        if (failure != null) {
+            throw new IOException(failure.getMessage(), failure);
+        }
+        ByteBuffer headers = ByteBuffer.allocateDirect(reads.length * Request.SIZE);
+        long[] sent = new long[reads.length];
+        for (int k = 0; k < reads.length; k++) {
+            Pending read = reads[k];
+            read.length = read.dst.remaining();
+            sent[k] = cookies.incrementAndGet();
+            pending.put(sent[k], read);
+            new Request(0, read.type, sent[k], read.offset, read.length).encode(headers);
+        }
+        try {
+            synchronized (sendLock) {
+                Wire.writeFully(channel, headers.flip());
+            }
+        } catch (IOException e) {
+            IOException dropped = new IOException(description + ": the server closed the connection (" + reason(e) + ")", e);
+            fail(dropped);
+            throw dropped;
+        }
+        for (int k = 0; k < reads.length; k++) {
+            if (broken != null && pending.remove(sent[k]) != null) {
+                reads[k].fail(broken);
+            }
         }
     }
 
@@ -394,12 +445,26 @@ public final class NbdConnection implements AutoCloseable {
         long length;
         volatile IOException error;
         volatile List<BlockStatusChunk.Descriptor> extents;
-        private final CountDownLatch done = new CountDownLatch(1);
+        /** Counted down once, when this request is answered or fails; may be shared by the pieces of one read. */
+        private final CountDownLatch done;
 
         Pending(int type, long offset, ByteBuffer dst) {
+            this(type, offset, dst, new CountDownLatch(1));
+        }
+
+        Pending(int type, long offset, ByteBuffer dst, CountDownLatch done) {
             this.type = type;
             this.offset = offset;
             this.dst = dst;
+            this.done = done;
+        }
+
+        /** Waits until every one of {@code requests}, which share {@code answered}, is answered; throws the first failure. */
+        static void awaitAll(CountDownLatch answered, Pending[] requests) throws IOException {
+            await(answered);
+            for (Pending request : requests) {
+                request.throwFailure();
+            }
         }
 
         void done() {
@@ -414,12 +479,20 @@ public final class NbdConnection implements AutoCloseable {
         }
 
         void await() throws IOException {
+            await(done);
+            throwFailure();
+        }
+
+        private static void await(CountDownLatch latch) throws IOException {
             try {
-                done.await();
+                latch.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("interrupted while waiting for the NBD server");
             }
+        }
+
+        private void throwFailure() throws IOException {
             IOException failure = error;
             if (failure != null) {
                 if (failure instanceof java.nio.file.AccessDeniedException) {

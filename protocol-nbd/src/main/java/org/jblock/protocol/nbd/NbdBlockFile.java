@@ -2,9 +2,7 @@ package org.jblock.protocol.nbd;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Set;
 
 import org.jblock.api.BlockFile;
@@ -86,35 +84,13 @@ final class NbdBlockFile implements BlockFile {
     /**
      * Reads all of {@code dst} at {@code position} with several requests in flight together: a long
      * read is cut into pieces of {@link #PIECE} bytes (and of at most the server's largest), all sent
-     * before the first reply is awaited, so that the server works on the next piece while the
-     * previous one crosses the wire. Returns (or throws the first failure) only when every piece is
-     * answered, so no reply lands in the buffer afterwards.
+     * at once before the first reply is awaited, so that the server works on the next piece while
+     * the previous one crosses the wire. Returns (or throws the first failure) only when every piece
+     * is answered, so no reply lands in the buffer afterwards.
      */
     private static void readInPieces(NbdConnection connection, long position, ByteBuffer dst) throws IOException {
         int total = dst.remaining();
-        int piece = Math.min(connection.maxPayload(), total < 2 * PIECE ? total : PIECE);
-        List<NbdConnection.InFlight> inFlight = new ArrayList<>(total / piece + 1);
-        IOException failure = null;
-        for (int done = 0; done < total && failure == null; done += piece) {
-            int n = Math.min(piece, total - done);
-            try {
-                inFlight.add(connection.startRead(position + done, dst.slice(done, n)));
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
-        for (NbdConnection.InFlight read : inFlight) {
-            try {
-                read.await();
-            } catch (IOException e) {
-                if (failure == null) {
-                    failure = e;
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        connection.startRead(position, dst, total < 2 * PIECE ? total : PIECE).await();
     }
 
     @Override

@@ -226,6 +226,31 @@ class NbdProtocolInteropTest {
         }
     }
 
+    /**
+     * A long read goes as pieces; when the server fails one of them (jblock's server over blkdebug,
+     * failing one sector in the third piece), the read fails naming that piece, only after every
+     * piece is answered, and the connection serves the next reads.
+     */
+    @Test
+    void aPieceThatFailsFailsItsReadAlone() throws IOException {
+        byte[] content = new byte[4 * MIB];
+        new java.util.Random(9).nextBytes(content);
+        Path raw = dir.resolve("bad.raw");
+        Files.write(raw, content);
+        long badSector = (MIB + 100_000) / 512;
+        String name = "json:{\"driver\": \"raw\", \"file\": {\"driver\": \"blkdebug\", \"image\": {\"driver\":"
+                + " \"file\", \"filename\": \"" + raw + "\"}, \"inject-error\": [{\"event\": \"none\", \"iotype\":"
+                + " \"read\", \"errno\": 5, \"sector\": " + badSector + "}]}}";
+        try (NbdServers server = NbdServers.jblock(name, null, dir);
+             BlockFile file = JblockImages.REGISTRY.openFile(server.uri(), true, BlockFile.LockMode.NONE)) {
+            IOException failed = assertThrows(IOException.class, () -> file.readFully(ByteBuffer.allocateDirect(2 * MIB), 0));
+            assertTrue(failed.getMessage().contains("read at offset " + MIB + " failed: Input/output error"), failed.getMessage());
+            ByteBuffer back = ByteBuffer.allocate(MIB);
+            file.readFully(back, 2 * MIB);
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 2 * MIB, 3 * MIB), back.array());
+        }
+    }
+
     /** nbdkit as a process on a Unix socket. */
     private static final class Nbdkit implements AutoCloseable {
         private final Process process;
