@@ -10,7 +10,8 @@
 # Environment: RUNS (pairs of runs, default 5), SIZE_MIB (virtual size, default 2048), DATA_PERCENT
 # (share of the disk holding data, default 90), FIO_SECONDS (default 10), SHARED (the servers' -e,
 # default 4: nbdcopy uses that many connections when the server allows several), WORK (scratch
-# folder, default on /dev/shm when it has room), JBLOCK_NBD (the command, default bin/jblock-nbd).
+# folder, default on /dev/shm when it has room), JBLOCK_NBD (the command, default bin/jblock-nbd),
+# CLIENT_ONLY (set: only the convert part).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -113,32 +114,36 @@ fio_iops() {
 bytes=$(qemu-img info --output=json -f vpc "$VHD" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')
 echo "image: $(du -m "$VHD" | cut -f1) MiB VHD, virtual size $bytes bytes, on $(df --output=fstype "$WORK" | tail -1)"
 hz=$(getconf CLK_TCK)
-printf '%-4s %-7s %9s %10s %9s %10s %9s %11s\n' run server "copy1 s" "copy1 cpu" "copy2 s" "copy2 cpu" "fio IOPS" "fio cpu/1k"
-for run in $(seq "$RUNS"); do
-  for server_kind in qemu jblock; do
-    start_server "$server_kind"
-    before=$(server_ticks)
-    first=$(copy_seconds)
-    first_cpu=$(echo "scale=3; ($(server_ticks) - $before) / $hz" | bc)
-    before=$(server_ticks)
-    second=$(copy_seconds)
-    copy_cpu=$(echo "scale=3; ($(server_ticks) - $before) / $hz" | bc)
-    before=$(server_ticks)
-    iops=$(fio_iops)
-    fio_cpu=$(echo "scale=5; ($(server_ticks) - $before) * 1000 / $hz / ($iops * $FIO_SECONDS)" | bc)
-    stop_server
-    printf '%-4s %-7s %9.3f %10.2f %9.3f %10.2f %9s %11.4f\n' "$run" "$server_kind" "$first" "$first_cpu" "$second" \
-      "$copy_cpu" "$iops" "$fio_cpu"
+if [ -z "${CLIENT_ONLY:-}" ]; then
+  printf '%-4s %-7s %9s %10s %9s %10s %9s %11s\n' run server "copy1 s" "copy1 cpu" "copy2 s" "copy2 cpu" "fio IOPS" "fio cpu/1k"
+  for run in $(seq "$RUNS"); do
+    for server_kind in qemu jblock; do
+      start_server "$server_kind"
+      before=$(server_ticks)
+      first=$(copy_seconds)
+      first_cpu=$(echo "scale=3; ($(server_ticks) - $before) / $hz" | bc)
+      before=$(server_ticks)
+      second=$(copy_seconds)
+      copy_cpu=$(echo "scale=3; ($(server_ticks) - $before) / $hz" | bc)
+      before=$(server_ticks)
+      iops=$(fio_iops)
+      fio_cpu=$(echo "scale=5; ($(server_ticks) - $before) * 1000 / $hz / ($iops * $FIO_SECONDS)" | bc)
+      stop_server
+      printf '%-4s %-7s %9.3f %10.2f %9.3f %10.2f %9s %11.4f\n' "$run" "$server_kind" "$first" "$first_cpu" "$second" \
+        "$copy_cpu" "$iops" "$fio_cpu"
+    done
   done
-done
-echo "copy: seconds of nbdcopy (the first run after the server starts, then a second one) and the"
-echo "server's CPU seconds for each; fio: reads per second, and the server's CPU seconds per 1000 reads."
+  echo "copy: seconds of nbdcopy (the first run after the server starts, then a second one) and the"
+  echo "server's CPU seconds for each; fio: reads per second, and the server's CPU seconds per 1000 reads."
+fi
 
 # --- the client side: convert of the VHD that qemu-nbd serves raw, qemu-img vs jblock-img ---
 JBLOCK_IMG=("$(dirname "${JBLOCK[0]}")/jblock-img")
+"${JBLOCK_IMG[@]}" --version >/dev/null  # a launcher whose build is stale builds now, not in the first run
 echo
-echo "convert -f vpc -O vpc from the export that 'qemu-nbd -f raw' serves (whole-process seconds):"
-printf '%-4s %12s %12s\n' run qemu-img jblock-img
+echo "convert -f vpc -O vpc from the export that 'qemu-nbd -f raw' serves (whole-process seconds, the"
+echo "client's CPU seconds, user + system, and the server's CPU seconds for the convert):"
+printf '%-4s %9s %8s %8s %11s %8s %8s\n' run qemu-img cpu server jblock-img cpu server
 rm -f "$SOCK"
 qemu-nbd -r -t -e "$SHARED" -f raw -k "$SOCK" "$VHD" </dev/null >/dev/null 2>>"$WORK/servers.log" &
 server=$!
@@ -146,18 +151,17 @@ for _ in $(seq 600); do
   [ -S "$SOCK" ] && break
   sleep 0.05
 done
-timed() {
-  local start end
+timed() {  # prints: wall seconds, client CPU seconds, server CPU seconds
+  local before times
   rm -f "$WORK/out.vhd"
-  start=$(date +%s.%N)
-  "$@" >/dev/null
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc
+  before=$(server_ticks)
+  times=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null; } 2>&1 | tail -1)
+  echo "$times" | awk -v s="$(( $(server_ticks) - before ))" -v hz="$hz" '{printf "%.3f %.2f %.2f", $1, $2 + $3, s / hz}'
 }
 for run in $(seq "$RUNS"); do
-  q=$(timed qemu-img convert -f vpc -O vpc "$URI" "$WORK/out.vhd")
-  j=$(timed "${JBLOCK_IMG[@]}" convert -f vpc -O vpc "$URI" "$WORK/out.vhd")
-  printf '%-4s %12.3f %12.3f\n' "$run" "$q" "$j"
+  read -r qs qc qsrv <<<"$(timed qemu-img convert -f vpc -O vpc "$URI" "$WORK/out.vhd")"
+  read -r js jc jsrv <<<"$(timed "${JBLOCK_IMG[@]}" convert -f vpc -O vpc "$URI" "$WORK/out.vhd")"
+  printf '%-4s %9s %8s %8s %11s %8s %8s\n' "$run" "$qs" "$qc" "$qsrv" "$js" "$jc" "$jsrv"
 done
 stop_server
 rm -f "$WORK/out.vhd"
