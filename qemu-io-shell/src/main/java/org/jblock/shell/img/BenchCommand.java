@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
+import org.jblock.registry.CacheMode;
 import org.jblock.ops.Workers;
 
 import picocli.CommandLine.Command;
@@ -25,7 +26,6 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", description = "Runs a simple I/O benchmark on an image.")
 final class BenchCommand extends ImgCommand {
     private static final List<String> AIO_MODES = List.of("threads", "native", "io_uring");
-    private static final List<String> CACHE_MODES = List.of("none", "writeback", "writethrough", "directsync", "unsafe");
 
     @Option(names = "-c", paramLabel = "count", defaultValue = "75000", description = "Requests (default 75000).")
     long count;
@@ -95,13 +95,16 @@ final class BenchCommand extends ImgCommand {
         if (aio != null && !AIO_MODES.contains(aio)) {
             throw new InvalidOptionException("Invalid aio option: " + aio);
         }
-        if (!CACHE_MODES.contains(cache)) {
+        CacheMode mode;
+        try {
+            mode = CacheMode.parse(cache);
+        } catch (InvalidOptionException e) {
             throw new InvalidOptionException("Invalid cache mode: " + cache);
         }
         if (flushInterval < 0 || (flushInterval > 0 && !write)) {
             throw new InvalidOptionException("--flush-interval is only available in write tests");
         }
-        boolean flushEachWrite = write && ("writethrough".equals(cache) || "directsync".equals(cache));
+        boolean flushEachWrite = write && mode.writethrough();
         try (BlockImage image = open(filename, format, !write, forceShare)) {
             if (!quiet) {
                 out().println(String.format(Locale.ROOT,

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.Options;
+import org.jblock.registry.CacheMode;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.ImageOpts;
 import org.jblock.registry.OpenSpec;
@@ -21,8 +22,6 @@ import org.jblock.registry.OpenSpec;
  * as QEMU names such images.
  */
 final class OpenArguments {
-    private static final List<String> CACHE_MODES = List.of("none", "off", "writeback", "writethrough",
-            "directsync", "unsafe");
     private static final List<String> DISCARD_MODES = List.of("ignore", "off", "unmap", "on");
     private static final List<String> AIO_MODES = List.of("threads", "native", "io_uring");
 
@@ -114,8 +113,12 @@ final class OpenArguments {
 
     /** @throws BadOpenException naming the cache mode when it is not one of QEMU's */
     static void checkCacheMode(String mode) throws BadOpenException {
-        if (mode != null && !CACHE_MODES.contains(mode)) {
-            throw new BadOpenException("Invalid cache option: " + mode);
+        if (mode != null) {
+            try {
+                CacheMode.parse(mode);
+            } catch (InvalidOptionException e) {
+                throw new BadOpenException(e.getMessage());
+            }
         }
     }
 
