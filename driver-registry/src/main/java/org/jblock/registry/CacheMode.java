@@ -25,10 +25,10 @@ import org.jblock.api.spi.support.DelegatingBlockImage;
  *   <tr><td>unsafe</td><td>off</td><td>on</td><td>no</td></tr>
  * </table>
  *
- * <p>jblock reads and writes local files through the page cache only: {@code cache.direct=on} on
- * local storage is refused when the image is opened (see {@link DriverRegistry}); other storage
- * (NBD, HTTP, SSH) has no page cache of this host to bypass and takes it as QEMU's drivers do,
- * changing nothing.
+ * <p>{@code cache.direct=on} opens local files with {@code O_DIRECT} (the file protocol aligns what
+ * its formats ask for itself); an open on a file system without {@code O_DIRECT} fails with QEMU's
+ * words. Other storage (NBD, HTTP, SSH) has no page cache of this host to bypass and takes it as
+ * QEMU's drivers do, changing nothing.
  */
 public enum CacheMode {
     WRITEBACK(false, false, false),

@@ -734,7 +734,7 @@ public final class DriverRegistry {
             storage = new ImageBlockFile(open(storageOptions,
                     spec.withFormat(null).withOptions("").withCache(CacheMode.WRITEBACK)));
         } else {
-            storageCache.checkOpenable(storageOptions);
+            storageCache.putDirectInto(storageOptions);
             storage = storageCache.over(protocols.open(storageOptions, spec.readOnly(), firstLock(spec)));
         }
         BlockImage image;

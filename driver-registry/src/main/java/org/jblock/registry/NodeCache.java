@@ -3,12 +3,10 @@ package org.jblock.registry;
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
 import java.util.Map;
-import java.util.Set;
 
 import org.jblock.api.BlockFile;
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.OptionSpec;
-import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.api.spi.BlockProtocol;
 import org.jblock.api.spi.support.DelegatingBlockFile;
 
@@ -22,17 +20,16 @@ import org.jblock.api.spi.support.DelegatingBlockFile;
  * <p>{@code cache.no-flush=on}: flushes of the node's storage do nothing, so neither the format's
  * flushes (its ordering barriers included) nor the user's reach the disk. A crash may then leave the
  * image in any state; QEMU's {@code cache=unsafe}, the mode of qemu-img's convert target, is that.
- * {@code cache.direct=on}: refused on local files (jblock always goes through the page cache),
- * without effect on storage elsewhere.
+ * {@code cache.direct=on}: a local file is read and written with {@code O_DIRECT}, bypassing the
+ * host's page cache (the file protocol does it, see {@link BlockProtocol#DIRECT}); storage elsewhere
+ * (NBD, HTTP, SSH) has no page cache of this host, and it changes nothing there, as in QEMU.
  *
  * @param direct  {@code cache.direct}
  * @param noFlush {@code cache.no-flush}
  */
 record NodeCache(boolean direct, boolean noFlush) {
-    static final String DIRECT = "cache.direct";
+    static final String DIRECT = BlockProtocol.CACHE_DIRECT;
     static final String NO_FLUSH = "cache.no-flush";
-    /** The protocols that reach this host's files, whose page cache {@code cache.direct} is about. */
-    private static final Set<String> LOCAL = Set.of(BlockProtocol.FILE, "host_device", "host_cdrom");
 
     static NodeCache of(CacheMode mode) {
         return new NodeCache(mode.direct(), mode.noFlush());
@@ -61,17 +58,12 @@ record NodeCache(boolean direct, boolean noFlush) {
     }
 
     /**
-     * @throws UnsupportedFeatureException when {@code cache.direct=on} asks a local file to bypass the
-     *         page cache, with QEMU's words for a file system without {@code O_DIRECT}
+     * Gives a protocol's options this node's {@code cache.direct}: a protocol that reaches this
+     * host's page cache (a local file) bypasses it when on, and the registry drops the key for the
+     * others (see {@link BlockProtocol#DIRECT}).
      */
-    void checkOpenable(Map<String, String> storage) throws UnsupportedFeatureException {
-        String protocol = storage.getOrDefault(Protocols.DRIVER, BlockProtocol.FILE);
-        if (direct && LOCAL.contains(protocol)) {
-            String name = storage.getOrDefault(Protocols.FILENAME, protocol);
-            throw new UnsupportedFeatureException("Could not open '" + name + "': filesystem does not support O_DIRECT"
-                    + " (jblock reads and writes local files through the page cache: use cache mode writeback,"
-                    + " writethrough or unsafe, not none or directsync)");
-        }
+    void putDirectInto(Map<String, String> storage) {
+        storage.put(DIRECT, direct ? "on" : "off");
     }
 
     /** @return {@code storage}, whose flushes do nothing when {@code cache.no-flush} is on */

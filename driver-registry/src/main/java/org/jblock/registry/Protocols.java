@@ -241,17 +241,33 @@ final class Protocols {
         final BlockProtocol protocol;
         final Options options;
         final Map<String, String> all;
+        /** The node's {@code cache.direct}, which its children inherit; null when not given. */
+        final String direct;
 
-        Resolved(BlockProtocol protocol, Options options, Map<String, String> all) {
+        Resolved(BlockProtocol protocol, Options options, Map<String, String> all, String direct) {
             this.protocol = protocol;
             this.options = options;
             this.all = all;
+            this.direct = direct;
         }
 
         ProtocolRequest request(boolean readOnly, BlockFile.LockMode lock) {
-            return new ProtocolRequest(options, readOnly, lock,
-                    (child, childReadOnly, childLock) -> open(childOptions(protocol, all, child), childReadOnly, childLock));
+            return new ProtocolRequest(options, readOnly, lock, (child, childReadOnly, childLock) -> {
+                Map<String, String> options = childOptions(protocol, all, child);
+                if (direct != null) {
+                    options.putIfAbsent(BlockProtocol.CACHE_DIRECT, direct);
+                }
+                return open(options, childReadOnly, childLock);
+            });
         }
+    }
+
+    /**
+     * @return whether {@code protocol} honours {@code cache.direct}; every node takes the option
+     *         (QEMU's cache modes), and for the others it changes nothing
+     */
+    private static boolean takesDirect(BlockProtocol protocol) {
+        return protocol.openOptions().stream().anyMatch(o -> o.name().equals(BlockProtocol.CACHE_DIRECT));
     }
 
     private Resolved resolve(Map<String, String> given) throws IOException {
@@ -269,14 +285,18 @@ final class Protocols {
             String filename = all.remove(FILENAME);
             all.putIfAbsent(child, filename);
         }
+        String direct = all.remove(BlockProtocol.CACHE_DIRECT);
         Map<String, String> own = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : all.entrySet()) {
             if (!children.contains(head(e.getKey()))) {
                 own.put(e.getKey(), e.getValue());
             }
         }
+        if (direct != null && takesDirect(protocol)) {
+            own.put(BlockProtocol.CACHE_DIRECT, direct);
+        }
         try {
-            return new Resolved(protocol, Options.of(own, protocol.openOptions()), all);
+            return new Resolved(protocol, Options.of(own, protocol.openOptions()), all, direct);
         } catch (InvalidOptionException e) {
             throw new InvalidOptionException("Block protocol '" + protocol.name() + "': " + e.getMessage());
         }

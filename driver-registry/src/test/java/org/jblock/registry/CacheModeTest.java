@@ -166,19 +166,79 @@ class CacheModeTest {
                 () -> CacheMode.parse("fast")).getMessage());
     }
 
+    /** Storage that honours {@code cache.direct}, as a local file does: records what each open was given. */
+    static final class DirectAware implements BlockProtocol {
+        final MemoryBlockFile content;
+        final List<Boolean> given = new java.util.ArrayList<>();
+
+        DirectAware() throws IOException {
+            content = MemoryBlockFile.of("direct-aware", new byte[1 << 20]);
+        }
+
+        @Override
+        public String name() {
+            return "direct-aware";
+        }
+
+        @Override
+        public List<OptionSpec<?>> openOptions() {
+            return List.of(DIRECT);
+        }
+
+        @Override
+        public BlockFile open(ProtocolRequest request) {
+            given.add(request.options().get(DIRECT));
+            return content.reopen(request.readOnly());
+        }
+    }
+
+    private List<Boolean> directGiven(OpenSpec spec, String... pairs) throws IOException {
+        DirectAware aware = new DirectAware();
+        Map<String, String> map = options(pairs);
+        map.put("file.driver", aware.name());
+        try (BlockImage image = DriverRegistry.of(List.of(TestDrivers.raw()), List.of(aware)).open(map, spec)) {
+            image.write(0, ByteBuffer.wrap(new byte[] {1}));
+        }
+        return aware.given;
+    }
+
     @Test
-    void direct_on_a_local_file_is_refused_with_qemus_words() throws Exception {
+    void a_protocol_that_takes_cache_direct_gets_the_nodes_value() throws Exception {
+        assertEquals(List.of(true), directGiven(OpenSpec.readWrite().withCache(CacheMode.NONE)));
+        assertEquals(List.of(true), directGiven(OpenSpec.readWrite().withCache(CacheMode.DIRECTSYNC)));
+        assertEquals(List.of(false), directGiven(OpenSpec.readWrite()));
+        assertEquals(List.of(false), directGiven(OpenSpec.readWrite().withCache(CacheMode.UNSAFE)));
+        assertEquals(List.of(true), directGiven(OpenSpec.readWrite(), "cache.direct", "on"));
+        assertEquals(List.of(true), directGiven(OpenSpec.readWrite(), "file.cache.direct", "on"));
+        assertEquals(List.of(false), directGiven(OpenSpec.readWrite().withCache(CacheMode.NONE), "file.cache.direct", "off"));
+    }
+
+    @Test
+    void direct_on_a_local_file_reads_and_writes_it() throws Exception {
         Path file = dir.resolve("disk.raw");
         Files.write(file, new byte[4096]);
+        try (BlockImage image = registry().open(file.toString(), OpenSpec.readWrite().withFormat("raw")
+                .withCache(CacheMode.DIRECTSYNC))) {
+            image.write(13, ByteBuffer.wrap(new byte[] {5, 6, 7}));
+            ByteBuffer back = ByteBuffer.allocate(5);
+            image.read(12, back);
+            assertArrayEquals(new byte[] {0, 5, 6, 7, 0}, back.array());
+        }
+        assertEquals(6, Files.readAllBytes(file)[14]);
+    }
+
+    @Test
+    void direct_on_a_file_system_without_o_direct_is_refused_with_qemus_words() throws Exception {
+        Path proc = Path.of("/proc/version");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(proc), "needs Linux's /proc");
         UnsupportedFeatureException e = assertThrows(UnsupportedFeatureException.class,
-                () -> registry().open(file.toString(), OpenSpec.readOnlySpec().withFormat("raw")
+                () -> registry().open(proc.toString(), OpenSpec.readOnlySpec().withFormat("raw")
                         .withCache(CacheMode.NONE)));
-        assertTrue(e.getMessage().startsWith("Could not open '" + file + "': filesystem does not support O_DIRECT"),
-                e.getMessage());
+        assertEquals("Could not open '/proc/version': filesystem does not support O_DIRECT", e.getMessage());
         Map<String, String> map = new LinkedHashMap<>();
         map.put("driver", "raw");
         map.put("cache.direct", "on");
-        map.put("file.filename", file.toString());
+        map.put("file.filename", proc.toString());
         assertThrows(UnsupportedFeatureException.class, () -> registry().open(map, OpenSpec.readOnlySpec()));
     }
 

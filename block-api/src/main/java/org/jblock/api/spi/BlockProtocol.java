@@ -35,6 +35,18 @@ import org.jblock.api.UnsupportedFeatureException;
  * {@code server.path} are plain option names) and passes the keys of each child in
  * {@link #children()} on, unchecked, to the child's own protocol.
  *
+ * <h2>Cache modes: {@value #CACHE_DIRECT}</h2>
+ * QEMU's {@code cache.direct} is an option of every node, which the registry works out from the
+ * node's own options, the node above it and the cache mode ({@code -t none}, {@code --nocache}). A
+ * protocol whose bytes pass through this host's page cache (a local file or device) lists
+ * {@link #DIRECT} in {@link #openOptions()}, gets the value in every request, given or inherited,
+ * and with {@code on} bypasses the page cache ({@code O_DIRECT}), serving unaligned requests
+ * itself; where the storage cannot bypass it, the open fails. A protocol that does not list it
+ * never sees the key: its storage has no page cache of this host to bypass (NBD, HTTP, SSH), and
+ * the mode changes nothing there, as in QEMU. A filter's children inherit the value given for the
+ * filter. ({@code cache.no-flush} is the registry's alone: it keeps flushes from reaching the
+ * storage.)
+ *
  * <h2>Filters</h2>
  * A filter (blkdebug) is a protocol that wraps another: it names its child in {@link #children()}
  * ({@code "image"}) and opens it with {@link ProtocolRequest#child(String)}, which resolves the
@@ -61,6 +73,16 @@ public interface BlockProtocol {
 
     /** The name of the local-file protocol, which gets every filename without a prefix. */
     String FILE = "file";
+
+    /** The key of QEMU's {@code cache.direct} option (see the class comment). */
+    String CACHE_DIRECT = "cache.direct";
+
+    /**
+     * {@code cache.direct=on|off}: bypass this host's page cache. Listed in {@link #openOptions()}
+     * by protocols that honour it (see the class comment).
+     */
+    OptionSpec<Boolean> DIRECT = OptionSpec.bool(CACHE_DIRECT, false,
+            "bypass the host's page cache (O_DIRECT); set by cache modes none and directsync");
 
     /**
      * @return QEMU's driver name ({@code file}, {@code nbd}, {@code http}, {@code blkdebug}): lower

@@ -13,7 +13,7 @@ import org.jblock.api.spi.ProtocolRequest;
 /**
  * What QEMU's {@code host_device} and {@code host_cdrom} drivers do, for the two protocols of those
  * names: a character or block device by name ({@code driver=host_device,filename=/dev/sdb}), with
- * the file protocol's options and locks. Anything else is refused ({@code 'host_device' driver
+ * the file protocol's options ({@code cache.direct} included) and locks. Anything else is refused ({@code 'host_device' driver
  * requires 'x' to be either a character or block device}). Each name is a final provider class with
  * nothing of its own but the name, as ServiceLoader needs one class per provider.
  */
@@ -43,12 +43,13 @@ abstract class DeviceProtocol implements BlockProtocol {
 
     @Override
     public final List<OptionSpec<?>> openOptions() {
-        return List.of(FileProtocol.FILENAME, FileProtocol.LOCKING);
+        return List.of(FileProtocol.FILENAME, FileProtocol.LOCKING, DIRECT);
     }
 
     @Override
     public final BlockFile open(ProtocolRequest request) throws IOException {
-        LocalBlockFile device = LocalBlockFile.openDevice(FileProtocol.path(request.options()), request.readOnly(), name);
+        LocalBlockFile device = LocalBlockFile.openDevice(FileProtocol.path(request.options()), request.readOnly(), name,
+                FileProtocol.direct(request));
         return FileProtocol.locked(device, request);
     }
 }

@@ -19,7 +19,10 @@ import org.jblock.api.spi.ProtocolRequest;
  * {@code file:NAME} (for a name whose first ':' comes before any '/'), and
  * {@code driver=file,filename=NAME}.
  *
- * <p>Options: {@code filename}, and {@code locking=on|off|auto} ({@code off} takes no lock).
+ * <p>Options: {@code filename}, {@code locking=on|off|auto} ({@code off} takes no lock), and
+ * {@code cache.direct=on|off} ({@link BlockProtocol#DIRECT}: {@code on} reads and writes with
+ * {@code O_DIRECT}, bypassing the page cache; QEMU's cache modes {@code none} and {@code directsync}).
+ * Creating never bypasses it: the file is created, then opened as asked.
  */
 public final class FileProtocol implements BlockProtocol {
     private static final String PREFIX = FILE + ":";
@@ -47,7 +50,7 @@ public final class FileProtocol implements BlockProtocol {
 
     @Override
     public List<OptionSpec<?>> openOptions() {
-        return List.of(FILENAME, LOCKING);
+        return List.of(FILENAME, LOCKING, DIRECT);
     }
 
     /** Binds the hole functions ({@code lseek}, JDK 22+) on a daemon thread, so the first block status finds them bound. */
@@ -58,7 +61,7 @@ public final class FileProtocol implements BlockProtocol {
 
     @Override
     public BlockFile open(ProtocolRequest request) throws IOException {
-        LocalBlockFile file = LocalBlockFile.open(path(request.options()), request.readOnly());
+        LocalBlockFile file = LocalBlockFile.open(path(request.options()), request.readOnly(), direct(request));
         return locked(file, request);
     }
 
@@ -91,6 +94,11 @@ public final class FileProtocol implements BlockProtocol {
             throw e;
         }
         return file;
+    }
+
+    /** @return whether the request asks to bypass the page cache ({@code cache.direct=on}) */
+    static boolean direct(ProtocolRequest request) {
+        return Boolean.TRUE.equals(request.options().get(DIRECT));
     }
 
     static Path path(Options options) throws InvalidOptionException {

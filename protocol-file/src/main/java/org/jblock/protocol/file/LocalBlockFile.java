@@ -35,6 +35,10 @@ import org.jblock.api.spi.BlockProtocol;
  * systems that support neither, every byte is data and zeros are written. (The cheap JDK 17
  * substitute, the file's allocated block count, is not to be trusted: a file whose data sits in
  * its inode, or whose blocks a file system has not yet counted, shows none.)
+ *
+ * <p>Opened {@code direct} ({@code cache.direct=on}), its bytes are read and written through a
+ * second descriptor opened with {@code O_DIRECT}, bypassing the page cache, aligned as the kernel
+ * needs by {@link DirectIo}; the size, locks, holes and flushes keep to the first.
  */
 public final class LocalBlockFile implements BlockFile {
     private final Path path;
@@ -46,6 +50,8 @@ public final class LocalBlockFile implements BlockFile {
     private final Holes holes;
     /** A regular file, whose bytes the kernel sends to a socket itself; a device reads through a buffer. */
     private final boolean regular;
+    /** The {@code O_DIRECT} data path; null when the file goes through the page cache. */
+    private final DirectIo direct;
     private FileLocks.Held lock;
     private volatile boolean closed;
     /** Changes made through this handle (see {@link #changed}). */
@@ -59,15 +65,21 @@ public final class LocalBlockFile implements BlockFile {
      */
     private final java.util.concurrent.atomic.AtomicBoolean unflushed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private LocalBlockFile(Path path, RandomAccessFile file, boolean readOnly) throws IOException {
+    private LocalBlockFile(Path path, RandomAccessFile file, boolean readOnly, boolean direct) throws IOException {
         this.path = path;
         this.fileKey = FileLocks.identity(path);
         this.name = path.toString();
         this.file = file;
         this.channel = file.getChannel();
         this.readOnly = readOnly;
-        this.holes = Holes.open(path, !readOnly);
         this.regular = Files.isRegularFile(path);
+        this.holes = Holes.open(path, !readOnly);
+        try {
+            this.direct = direct ? DirectIo.open(path, readOnly, name) : null;
+        } catch (IOException | RuntimeException e) {
+            closeAfter(holes, e);
+            throw e;
+        }
     }
 
     /**
@@ -81,8 +93,19 @@ public final class LocalBlockFile implements BlockFile {
      *         {@code Is a directory})
      */
     public static LocalBlockFile open(Path path, boolean readOnly) throws IOException {
+        return open(path, readOnly, false);
+    }
+
+    /**
+     * Opens an existing file, as {@link #open(Path, boolean)}; {@code direct}: its bytes bypass the
+     * page cache ({@code O_DIRECT}).
+     *
+     * @throws org.jblock.api.UnsupportedFeatureException when {@code direct} and the file system
+     *         takes no {@code O_DIRECT} ({@code Could not open 'x': filesystem does not support O_DIRECT})
+     */
+    public static LocalBlockFile open(Path path, boolean readOnly, boolean direct) throws IOException {
         checkKind(path, readOnly, BlockProtocol.FILE, false);
-        return openChecked(path, readOnly);
+        return openChecked(path, readOnly, direct);
     }
 
     /**
@@ -92,12 +115,13 @@ public final class LocalBlockFile implements BlockFile {
      * @throws BlockException when it is neither ({@code 'host_device' driver requires 'x' to be either a
      *         character or block device})
      */
-    public static LocalBlockFile openDevice(Path path, boolean readOnly, String driver) throws IOException {
+    public static LocalBlockFile openDevice(Path path, boolean readOnly, String driver, boolean direct)
+            throws IOException {
         checkKind(path, readOnly, driver, true);
-        return openChecked(path, readOnly);
+        return openChecked(path, readOnly, direct);
     }
 
-    private static LocalBlockFile openChecked(Path path, boolean readOnly) throws IOException {
+    private static LocalBlockFile openChecked(Path path, boolean readOnly, boolean direct) throws IOException {
         RandomAccessFile file;
         try {
             file = new RandomAccessFile(path.toFile(), readOnly ? "r" : "rw");
@@ -105,7 +129,7 @@ public final class LocalBlockFile implements BlockFile {
             throw new AccessDeniedException(path.toString(), null,
                     readOnly ? "Permission denied" : "Permission denied (open for writing)");
         }
-        return wrap(path, file, readOnly);
+        return wrap(path, file, readOnly, direct);
     }
 
     /**
@@ -131,9 +155,10 @@ public final class LocalBlockFile implements BlockFile {
         }
     }
 
-    private static LocalBlockFile wrap(Path path, RandomAccessFile file, boolean readOnly) throws IOException {
+    private static LocalBlockFile wrap(Path path, RandomAccessFile file, boolean readOnly, boolean direct)
+            throws IOException {
         try {
-            return new LocalBlockFile(path, file, readOnly);
+            return new LocalBlockFile(path, file, readOnly, direct);
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;
@@ -156,7 +181,7 @@ public final class LocalBlockFile implements BlockFile {
         } catch (FileNotFoundException e) {
             throw new AccessDeniedException(path.toString(), null, "Could not create file: " + e.getMessage());
         }
-        LocalBlockFile created = wrap(path, file, false);
+        LocalBlockFile created = wrap(path, file, false, false);
         try {
             created.truncate(0);
         } catch (IOException | RuntimeException e) {
@@ -179,6 +204,9 @@ public final class LocalBlockFile implements BlockFile {
         }
         int total = 0;
         try {
+            if (direct != null) {
+                return direct.read(dst, position);
+            }
             while (dst.hasRemaining()) {
                 int n = channel.read(dst, position + total);
                 if (n < 0) {
@@ -194,13 +222,18 @@ public final class LocalBlockFile implements BlockFile {
 
     /**
      * {@link FileChannel#transferTo}: to a socket, the kernel's {@code sendfile} (the bytes go from
-     * the page cache to the socket without a copy in this process).
+     * the page cache to the socket without a copy in this process). A file opened {@code direct}
+     * has no page cache to send from: it reads and writes, as {@link BlockFile#transferTo} does.
      */
     @Override
     public void transferTo(long position, long count, WritableByteChannel target) throws IOException {
         ensureOpen();
         if (position < 0 || count < 0) {
             throw new InvalidRequestException(name + ": negative offset or length (" + position + ", " + count + ")");
+        }
+        if (direct != null) {
+            BlockFile.super.transferTo(position, count, target);
+            return;
         }
         long done = 0;
         try {
@@ -236,6 +269,10 @@ public final class LocalBlockFile implements BlockFile {
         }
         long at = position;
         try {
+            if (direct != null) {
+                direct.write(src, position);
+                return;
+            }
             while (src.hasRemaining()) {
                 at += channel.write(src, at);
             }
@@ -250,7 +287,7 @@ public final class LocalBlockFile implements BlockFile {
     public long size() throws IOException {
         ensureOpen();
         try {
-            return channel.size();
+            return direct != null ? direct.size() : channel.size();
         } catch (ClosedChannelException e) {
             throw closed(e);
         }
@@ -279,7 +316,14 @@ public final class LocalBlockFile implements BlockFile {
         }
         // RandomAccessFile.setLength extends sparsely; FileChannel can only shrink.
         try {
-            file.setLength(size);
+            if (direct != null) {
+                direct.alone(() -> {
+                    file.setLength(size);
+                    return null;
+                });
+            } else {
+                file.setLength(size);
+            }
         } finally {
             changed();
         }
@@ -376,31 +420,33 @@ public final class LocalBlockFile implements BlockFile {
         }
     }
 
-    private boolean punch(long offset, long length) {
+    private boolean punch(long offset, long length) throws IOException {
         try {
-            return holes.punch(offset, length);
+            return direct != null ? direct.holding(offset, length, () -> holes.punch(offset, length))
+                    : holes.punch(offset, length);
         } finally {
             changed();
         }
     }
 
-    private boolean zeroRange(long offset, long length) {
+    private boolean zeroRange(long offset, long length) throws IOException {
         try {
-            return holes.zeroRange(offset, length);
+            return direct != null ? direct.holding(offset, length, () -> holes.zeroRange(offset, length))
+                    : holes.zeroRange(offset, length);
         } finally {
             changed();
         }
     }
 
     /** @return {@link Capability#HOLES} where holes are known, the punching ones where holes can be
-     *         made, {@link Capability#TRANSFER} for a regular file */
+     *         made, {@link Capability#TRANSFER} for a regular file read through the page cache */
     @Override
     public java.util.Set<Capability> capabilities() {
         java.util.Set<Capability> all = BlockFile.super.capabilities();
         if (holes.seeks()) {
             all.add(Capability.HOLES);
         }
-        if (regular) {
+        if (regular && direct == null) {
             all.add(Capability.TRANSFER);
         }
         if (!readOnly && holes.punches()) {
@@ -493,7 +539,13 @@ public final class LocalBlockFile implements BlockFile {
             try {
                 FileLocks.close(fileKey, holes);
             } finally {
-                FileLocks.close(fileKey, file);
+                try {
+                    if (direct != null) {
+                        FileLocks.close(fileKey, direct.channel());
+                    }
+                } finally {
+                    FileLocks.close(fileKey, file);
+                }
             }
         }
     }
@@ -507,6 +559,15 @@ public final class LocalBlockFile implements BlockFile {
             return new BlockException(name + ": I/O interrupted; the file is closed", e);
         }
         return new ImageClosedException(name);
+    }
+
+    /** Closes a descriptor of this file after {@code failure}, as {@link #close()} closes them. */
+    private void closeAfter(java.io.Closeable opened, Throwable failure) {
+        try {
+            FileLocks.close(fileKey, opened);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     private void ensureOpen() throws ImageClosedException {

@@ -114,11 +114,11 @@ class LocalBlockFileTest {
     void a_device_protocol_takes_character_devices_and_refuses_the_rest() throws Exception {
         Path devNull = Path.of("/dev/null");
         Assumptions.assumeTrue(Files.exists(devNull), "no /dev/null here");
-        try (LocalBlockFile device = LocalBlockFile.openDevice(devNull, true, "host_device")) {
+        try (LocalBlockFile device = LocalBlockFile.openDevice(devNull, true, "host_device", false)) {
             assertEquals(0, device.size());
         }
         Path file = Files.write(dir.resolve("plain.img"), new byte[512]);
-        BlockException e = assertThrows(BlockException.class, () -> LocalBlockFile.openDevice(file, true, "host_cdrom"));
+        BlockException e = assertThrows(BlockException.class, () -> LocalBlockFile.openDevice(file, true, "host_cdrom", false));
         assertEquals("'host_cdrom' driver requires '" + file + "' to be either a character or block device", e.getMessage());
     }
 

@@ -73,10 +73,19 @@ public abstract class BlockProtocolContract extends ReadOnlyBlockFileContract {
         return false;
     }
 
+    /**
+     * @return options every open of the kit gives besides the filename's, to run the whole kit on
+     *         another way of the protocol's (the local file's {@code cache.direct=on}); none by default
+     */
+    protected Map<String, String> openOptions() {
+        return Map.of();
+    }
+
     /** Opens {@code filename} through the SPI, as the registry does, without a lock. */
     protected final BlockFile open(String filename, boolean readOnly) throws IOException {
         BlockProtocol protocol = protocol();
-        Map<String, String> given = protocol.parseFilename(filename);
+        Map<String, String> given = new java.util.LinkedHashMap<>(protocol.parseFilename(filename));
+        given.putAll(openOptions());
         Options options = Options.of(given, protocol.openOptions());
         return protocol.open(new ProtocolRequest(options, readOnly, BlockFile.LockMode.NONE));
     }

@@ -45,7 +45,9 @@ final class DriverRules {
             selected = selected.and().resideOutsideOfPackage(exempt);
         }
         return selected
-                .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.api..", driverPackages, "java..", "javax..")
+                // com.sun.nio.file: the JDK's own extended file options (ExtendedOpenOption.DIRECT, O_DIRECT)
+                .should().onlyDependOnClassesThat().resideInAnyPackage("org.jblock.api..", driverPackages, "java..", "javax..",
+                        "com.sun.nio.file..")
                 .because("a driver or protocol is a plug-in of the block-api contract: it must load next to any "
                         + "registry and any other plug-ins, with the JDK and block-api alone");
     }
