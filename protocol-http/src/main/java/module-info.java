@@ -4,9 +4,14 @@
  *
  * <p>Opening asks for the first {@code readahead} bytes with one ranged {@code GET}, which gives
  * the size and the object's validators; a VHD's footer costs one more request, and its header and
- * block table usually come with the first. Reads go through a cache of 64 KiB blocks (at most
- * 32 MiB per image); a miss fetches the missing blocks in one request per run and reads ahead.
- * Readers of a block that is being fetched wait for that fetch instead of sending their own.
+ * block table usually come with the first. Reads go through a cache of 64 KiB blocks (32 MiB per
+ * image); a miss fetches the missing blocks in one request per run and reads ahead. A reader that
+ * goes on where an earlier read stopped has the next 8 MiB fetched ahead of it in requests of
+ * 2 MiB. Requests run on four threads of the image's own over as many keep-alive HTTP/1.1
+ * connections; readers of a block that is being fetched wait for that fetch instead of sending
+ * their own. Memory: the 32 MiB of the cache, plus at most the four requests in flight (8 MiB
+ * each) whose blocks the cache let go of before they arrived. {@code close()} closes the
+ * connections and ends the threads.
  *
  * <p>Never wrong data: every request after the first carries {@code If-Range} and
  * {@code If-Match} (or the {@code Last-Modified} date), and only a {@code 206} with exactly the

@@ -3,7 +3,6 @@ package org.jblock.protocol.http;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 
@@ -16,7 +15,13 @@ import org.jblock.api.ReadOnlyImageException;
 /**
  * An object on a web server as a read-only {@link BlockFile}: reads come from a {@link BlockCache}
  * of {@value #BLOCK_SIZE}-byte blocks (at most {@value #CACHE_BYTES} bytes per open object) that
- * {@link RemoteObject} fills by byte range.
+ * {@link RemoteObject} fills by byte range, with up to {@value #FETCH_THREADS} requests at once on
+ * as many keep-alive connections ({@link Connections}); a reader that goes on where the last read
+ * stopped has the next {@value #WINDOW} bytes fetched ahead of it.
+ *
+ * <p>Memory: the cache's {@value #CACHE_BYTES} bytes, plus the blocks of requests in flight that
+ * the cache let go of before they arrived (at most {@value #FETCH_THREADS} requests of
+ * {@value #MAX_FETCH} bytes).
  *
  * <p>Opening costs one request (the first {@code readahead} bytes, which also give the size and
  * the validators); a VHD's footer then costs one more, and its header and block table usually come
@@ -30,14 +35,24 @@ final class HttpBlockFile implements BlockFile {
     static final long CACHE_BYTES = 32L << 20;
     /** The most one request asks for; a longer read costs several. */
     static final long MAX_FETCH = 8L << 20;
+    /** How far past a read in order the next bytes are fetched ahead. */
+    static final long WINDOW = 8L << 20;
+    /** The length of one request of the window (at least the readahead option). */
+    static final long AHEAD_REQUEST = 2L << 20;
+    /** Requests at once, and so connections, per open object. */
+    static final int FETCH_THREADS = 4;
+    /** How long close() waits for the fetch threads, whose connections it has closed. */
+    private static final long CLOSE_WAIT_MILLIS = 10_000;
 
     private final String name;
+    private final Connections connections;
     private final RemoteObject object;
     private final BlockCache cache;
     private volatile boolean closed;
 
-    private HttpBlockFile(String name, RemoteObject object, BlockCache cache) {
+    private HttpBlockFile(String name, Connections connections, RemoteObject object, BlockCache cache) {
         this.name = name;
+        this.connections = connections;
         this.object = object;
         this.cache = cache;
     }
@@ -68,14 +83,21 @@ final class HttpBlockFile implements BlockFile {
         }
         HttpSettings effective = settings.withUserInfo(given.getUserInfo());
         String name = uri.toString();
-        HttpClient client = HttpClients.client(effective.sslVerify());
+        Connections connections = new Connections(name, Tls.of(effective.sslVerify()),
+                (int) effective.timeout().toMillis());
         int probe = (int) Math.max(BLOCK_SIZE, roundUp(effective.readahead()));
-        RemoteObject.Opened opened = RemoteObject.open(client, uri, name, effective, probe);
+        RemoteObject.Opened opened;
+        try {
+            opened = RemoteObject.open(connections, uri, name, effective, probe);
+        } catch (IOException | RuntimeException e) {
+            connections.close();
+            throw e;
+        }
         RemoteObject object = opened.object();
-        BlockCache cache = new BlockCache(object::fetch, object.size(), BLOCK_SIZE, CACHE_BYTES,
-                effective.readahead(), MAX_FETCH);
+        BlockCache cache = new BlockCache(name, object::fetch, object.size(), BLOCK_SIZE, CACHE_BYTES,
+                effective.readahead(), WINDOW, AHEAD_REQUEST, MAX_FETCH, FETCH_THREADS);
         cache.put(0, opened.head());
-        return new HttpBlockFile(name, object, cache);
+        return new HttpBlockFile(name, connections, object, cache);
     }
 
     private static long roundUp(long bytes) {
@@ -129,10 +151,22 @@ final class HttpBlockFile implements BlockFile {
         return name;
     }
 
+    /** @return how many of this file's fetch threads are alive (for tests) */
+    int liveThreads() {
+        return cache.liveThreads();
+    }
+
+    /**
+     * Stops the fetches (queued ones fail, running ones fail at once as their connections close),
+     * waits for the fetch threads to end and forgets the cache. Reads waiting for a fetch, and reads
+     * afterwards, fail with {@link ImageClosedException}.
+     */
     @Override
     public void close() {
         closed = true;
-        cache.clear();
+        cache.shutdown();
+        connections.close();
+        cache.close(CLOSE_WAIT_MILLIS);
     }
 
     private void ensureOpen() throws ImageClosedException {

@@ -1,40 +1,33 @@
 package org.jblock.protocol.http;
 
+import java.io.EOFException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
+import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandler;
-import java.net.http.HttpResponse.BodySubscriber;
-import java.net.http.HttpResponse.ResponseInfo;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLException;
 
 import org.jblock.api.BlockException;
+import org.jblock.api.ImageClosedException;
+import org.jblock.protocol.http.Connection.Head;
 
 /**
  * One object on a web server, read by byte range, and the validators that prove it is still the
@@ -49,8 +42,8 @@ import org.jblock.api.BlockException;
  * message starts with the URL: a server that ignores ranges, an object that changed, a response cut
  * short, an error status, a redirect loop, a refused connection, or no progress for the timeout.
  *
- * <p>Safe for concurrent use: requests are independent; the JDK's {@link HttpClient} pools the
- * connections.
+ * <p>Safe for concurrent use: requests are independent, each on a keep-alive connection of its
+ * own from {@link Connections}.
  */
 final class RemoteObject {
     /** {@code bytes first-last/total}, total possibly {@code *}. */
@@ -66,7 +59,7 @@ final class RemoteObject {
     record Opened(RemoteObject object, byte[] head) {
     }
 
-    private final HttpClient client;
+    private final Connections connections;
     private final URI uri;
     private final String name;
     private final HttpSettings settings;
@@ -77,9 +70,9 @@ final class RemoteObject {
     private final String lastModified;
     private final AtomicLong requests;
 
-    private RemoteObject(HttpClient client, URI uri, String name, HttpSettings settings, long size, String etag,
+    private RemoteObject(Connections connections, URI uri, String name, HttpSettings settings, long size, String etag,
                          String lastModified, AtomicLong requests) {
-        this.client = client;
+        this.connections = connections;
         this.uri = uri;
         this.name = name;
         this.settings = settings;
@@ -98,26 +91,27 @@ final class RemoteObject {
      * @param name the URL as messages show it
      * @throws BlockException naming {@code name} when the server cannot serve the object by range
      */
-    static Opened open(HttpClient client, URI uri, String name, HttpSettings settings, int probeLength)
+    static Opened open(Connections connections, URI uri, String name, HttpSettings settings, int probeLength)
             throws IOException {
         AtomicLong requests = new AtomicLong();
-        RemoteObject bare = new RemoteObject(client, uri, name, settings, -1, null, null, requests);
+        RemoteObject bare = new RemoteObject(connections, uri, name, settings, -1, null, null, requests);
         int asked = Math.max(1, probeLength);
-        HttpResponse<byte[]> response = bare.exchange(target -> bare.request(target, 0, asked, false),
-                info -> bare.checkProbe(info, asked));
+        Answer response = bare.exchange(target -> bare.request(target, 0, asked, false),
+                info -> bare.checkProbe(info, asked), length -> List.of(new byte[(int) length]));
         HttpHeaders headers = response.headers();
+        byte[] head = response.body() == null ? new byte[0] : response.body().get(0);
         long size;
         if (response.statusCode() == 416) {
             size = 0;
         } else if (response.statusCode() == 200) {
-            size = response.body().length;
+            size = head.length;
         } else {
             Matcher range = bare.contentRange(headers);
             size = range.group(3).equals("*") ? bare.sizeFromHead() : Long.parseLong(range.group(3));
         }
-        RemoteObject object = new RemoteObject(client, uri, name, settings, size, strongETag(headers),
+        RemoteObject object = new RemoteObject(connections, uri, name, settings, size, strongETag(headers),
                 headers.firstValue("Last-Modified").orElse(null), requests);
-        return new Opened(object, response.statusCode() == 416 ? new byte[0] : response.body());
+        return new Opened(object, response.statusCode() == 416 ? new byte[0] : head);
     }
 
     /** @return the object's size in bytes, as found when it was opened */
@@ -131,52 +125,66 @@ final class RemoteObject {
     }
 
     /**
-     * Reads exactly {@code length} bytes at {@code offset}, which must lie within the object.
+     * Fills {@code parts} with the object's bytes from {@code offset} on, the first part first, with
+     * one request; they must lie within the object.
      *
      * @throws BlockException naming the URL when the server does not answer with exactly them
      */
-    byte[] fetch(long offset, int length) throws IOException {
-        Objects.checkFromIndexSize(offset, length, size);
-        return exchange(target -> request(target, offset, length, true), info -> checkFetch(info, offset, length)).body();
+    void fetch(long offset, List<byte[]> parts) throws IOException {
+        long total = 0;
+        for (byte[] part : parts) {
+            total += part.length;
+        }
+        Objects.checkFromIndexSize(offset, total, size);
+        if (total == 0) {
+            return;
+        }
+        long length = total;
+        exchange(target -> request(target, offset, length, true), info -> checkFetch(info, offset, length),
+                expected -> parts);
     }
 
     /** A ranged GET of {@code target} (the object, or where it redirects to). */
-    private HttpRequest request(URI target, long offset, int length, boolean conditional) {
-        HttpRequest.Builder builder = start(target)
-                .header("Range", "bytes=" + offset + "-" + (offset + length - 1));
+    private Request request(URI target, long offset, long length, boolean conditional) {
+        Map<String, String> headers = start(target);
+        headers.put("Range", "bytes=" + offset + "-" + (offset + length - 1));
         if (conditional) {
             if (etag != null) {
-                builder.header("If-Range", etag).header("If-Match", etag);
+                headers.put("If-Range", etag);
+                headers.put("If-Match", etag);
             } else if (lastModified != null) {
-                builder.header("If-Range", lastModified);
+                headers.put("If-Range", lastModified);
             }
         }
-        return builder.GET().build();
+        return new Request("GET", headers);
+    }
+
+    /** A request's method and header fields (besides Host, which the connection adds). */
+    private record Request(String method, Map<String, String> headers) {
+    }
+
+    /** A final answer: its status, its header fields and its body (null when it was not read). */
+    private record Answer(int statusCode, HttpHeaders headers, List<byte[]> body) {
     }
 
     /**
      * A request to {@code target} with the headers every request carries; the cookie and the
      * credentials go only to the origin of the URL that was opened, never to another a redirect names.
      */
-    private HttpRequest.Builder start(URI target) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(target)
-                .timeout(settings.timeout())
-                .header("User-Agent", USER_AGENT);
-        if ("http".equalsIgnoreCase(target.getScheme())) {
-            // No h2c upgrade offer on plain connections: servers that half-support it misbehave.
-            builder.version(HttpClient.Version.HTTP_1_1);
-        }
+    private Map<String, String> start(URI target) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("User-Agent", USER_AGENT);
         if (sameOrigin(target, uri)) {
             if (settings.cookie() != null) {
-                builder.header("Cookie", settings.cookie());
+                headers.put("Cookie", settings.cookie());
             }
             if (settings.username() != null) {
                 String pair = settings.username() + ":" + Optional.ofNullable(settings.password()).orElse("");
-                builder.header("Authorization",
+                headers.put("Authorization",
                         "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
             }
         }
-        return builder;
+        return headers;
     }
 
     private static boolean sameOrigin(URI a, URI b) {
@@ -189,8 +197,8 @@ final class RemoteObject {
     }
 
     /** The expected body length of the probe's answer, or -1 for an empty object (416). */
-    private long checkProbe(ResponseInfo info, int asked) throws BlockException {
-        int status = info.statusCode();
+    private long checkProbe(Head info, int asked) throws BlockException {
+        int status = info.status();
         HttpHeaders headers = info.headers();
         if (status == 416) {
             Matcher m = UNSATISFIED_RANGE.matcher(headers.firstValue("Content-Range").orElse(""));
@@ -224,8 +232,8 @@ final class RemoteObject {
         return last + 1;
     }
 
-    private long checkFetch(ResponseInfo info, long offset, int length) throws BlockException {
-        int status = info.statusCode();
+    private long checkFetch(Head info, long offset, long length) throws BlockException {
+        int status = info.status();
         HttpHeaders headers = info.headers();
         if (status == 412 || status == 416) {
             throw changed("HTTP " + status + " to a request for bytes " + offset + "-" + (offset + length - 1));
@@ -297,13 +305,12 @@ final class RemoteObject {
 
     /** The size from a {@code HEAD}'s {@code Content-Length}, for servers whose ranges do not say it. */
     private long sizeFromHead() throws IOException {
-        HttpResponse<byte[]> response = exchange(
-                target -> start(target).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), info -> {
-            if (info.statusCode() != 200) {
+        Answer response = exchange(target -> new Request("HEAD", start(target)), info -> {
+            if (info.status() != 200) {
                 throw statusError(info);
             }
             return 0;
-        });
+        }, length -> List.of());
         String length = response.headers().firstValue("Content-Length").orElse("");
         if (!length.matches("\\d{1,18}")) {
             throw fail("the server says neither in Content-Range nor in Content-Length how large the object is");
@@ -316,8 +323,8 @@ final class RemoteObject {
         return tag == null || tag.startsWith("W/") ? null : tag;
     }
 
-    private BlockException statusError(ResponseInfo info) {
-        int status = info.statusCode();
+    private BlockException statusError(Head info) {
+        int status = info.status();
         if (status == 404 || status == 410) {
             return fail("not found (HTTP " + status + ")");
         }
@@ -338,20 +345,21 @@ final class RemoteObject {
     /** Reads a response's header and says how many body bytes to expect (-1: drop the body). */
     @FunctionalInterface
     private interface Check {
-        long expectedLength(ResponseInfo info) throws BlockException;
+        long expectedLength(Head info) throws BlockException;
     }
 
     /**
      * Sends the request {@code build} makes for the object's URL, following up to
-     * {@value #MAX_REDIRECTS} redirects, and collects the final answer's body as {@code check}
-     * expects.
+     * {@value #MAX_REDIRECTS} redirects, and reads the final answer's body, as long as
+     * {@code check} expects, into the arrays {@code sink} gives for that length.
      */
-    private HttpResponse<byte[]> exchange(Function<URI, HttpRequest> build, Check check) throws IOException {
+    private Answer exchange(Function<URI, Request> build, Check check, LongFunction<List<byte[]>> sink)
+            throws IOException {
         URI target = uri;
         for (int hop = 0; ; hop++) {
-            HttpResponse<byte[]> response = exchangeOnce(build.apply(target), info ->
-                    isRedirect(info) ? -1 : check.expectedLength(info));
-            if (!isRedirect(response)) {
+            Answer response = exchangeOnce(target, build.apply(target), info ->
+                    isRedirect(info.status(), info.headers()) ? -1 : check.expectedLength(info), sink);
+            if (!isRedirect(response.statusCode(), response.headers())) {
                 return response;
             }
             if (hop == MAX_REDIRECTS) {
@@ -375,87 +383,82 @@ final class RemoteObject {
         }
     }
 
-    private static boolean isRedirect(ResponseInfo info) {
-        return isRedirect(info.statusCode(), info.headers());
-    }
-
-    private static boolean isRedirect(HttpResponse<?> response) {
-        return isRedirect(response.statusCode(), response.headers());
-    }
-
     private static boolean isRedirect(int status, HttpHeaders headers) {
         return (status == 301 || status == 302 || status == 303 || status == 307 || status == 308)
                 && headers.firstValue("Location").isPresent();
     }
 
-    /** Sends {@code request} and collects its body, failing when the server makes no progress for the timeout. */
-    private HttpResponse<byte[]> exchangeOnce(HttpRequest request, Check check) throws IOException {
+    /**
+     * Sends {@code request} to {@code target} on a pooled connection and reads its answer's body.
+     * A connection that carried requests before and fails before an answer begins was dropped by
+     * the server while idle: the request goes once more, on a new one.
+     */
+    private Answer exchangeOnce(URI target, Request request, Check check, LongFunction<List<byte[]>> sink)
+            throws IOException {
         requests.incrementAndGet();
-        Progress progress = new Progress();
-        BodyHandler<byte[]> handler = info -> {
-            progress.touch();
-            long expected;
+        for (int attempt = 0; ; attempt++) {
+            Connection connection;
             try {
-                expected = check.expectedLength(info);
-            } catch (BlockException e) {
-                return new Refused(e, progress);
+                connection = connections.take(target);
+            } catch (IOException | RuntimeException e) {
+                throw translate(e);
             }
-            if (expected < 0) {
-                return new Refused(null, progress);
-            }
-            Collector collector = new Collector((int) expected, progress);
-            progress.collector = collector;
-            return collector;
-        };
-        CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, handler);
-        long timeout = settings.timeout().toNanos();
-        try {
-            while (true) {
-                long left = timeout - (System.nanoTime() - progress.last);
-                if (left <= 0) {
-                    progress.abandon(future);
-                    throw fail("no answer for " + settings.timeout().toSeconds() + " s (timeout)");
-                }
+            try {
+                Head head;
                 try {
-                    return future.get(left, TimeUnit.NANOSECONDS);
-                } catch (TimeoutException e) {
-                    // Loop: the deadline moves with every part of the body that arrives.
+                    head = connection.exchange(request.method(), target, request.headers());
+                } catch (EOFException | SocketException e) {
+                    if (attempt == 0 && connection.reused() && !connections.isClosed()) {
+                        connections.discard(connection);
+                        continue;
+                    }
+                    throw e;
                 }
+                long expected = check.expectedLength(head);
+                if (expected < 0) {
+                    // An error, a redirect or an answer not needed: its body is dropped with the connection.
+                    connections.discard(connection);
+                    return new Answer(head.status(), head.headers(), null);
+                }
+                List<byte[]> parts = sink.apply(expected);
+                long got = connection.readBody(parts);
+                if (got < 0) {
+                    throw fail("the server sent more than the " + expected + " bytes asked for");
+                }
+                if (got < expected) {
+                    throw fail("the response was cut short after " + got + " of " + expected + " bytes");
+                }
+                connections.give(connection);
+                return new Answer(head.status(), head.headers(), parts);
+            } catch (IOException | RuntimeException e) {
+                connections.discard(connection);
+                throw translate(e);
             }
-        } catch (InterruptedException e) {
-            progress.abandon(future);
-            Thread.currentThread().interrupt();
-            InterruptedIOException interrupted = new InterruptedIOException(name + ": interrupted");
-            interrupted.initCause(e);
-            throw interrupted;
-        } catch (ExecutionException e) {
-            // The client may fail the exchange itself when a body ends early, before the collector
-            // hears of it: a body that came short is said to be cut short either way.
-            Collector collector = progress.collector;
-            if (collector != null && collector.isShort()) {
-                throw collector.cutShort(e.getCause());
-            }
-            throw translate(e.getCause());
         }
     }
 
-    private BlockException translate(Throwable failure) {
-        Throwable cause = failure;
-        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
+    /** The failure of an exchange as an error naming the URL (after a close: that the image is closed). */
+    private IOException translate(Throwable cause) {
+        if (cause instanceof ImageClosedException closed) {
+            return closed;
+        }
+        if (connections.isClosed()) {
+            ImageClosedException closed = new ImageClosedException(name);
+            closed.initCause(cause);
+            return closed;
         }
         if (cause instanceof BlockException) {
-            return new BlockException(cause.getMessage(), cause);
+            return (BlockException) cause;
         }
         String what;
         if (cause instanceof HttpConnectTimeoutException) {
             what = "could not connect within " + settings.timeout().toSeconds() + " s (timeout)";
-        } else if (cause instanceof HttpTimeoutException) {
+        } else if (cause instanceof SocketTimeoutException) {
             what = "no answer for " + settings.timeout().toSeconds() + " s (timeout)";
+        } else if (cause instanceof UnknownHostException) {
+            what = "unknown host " + uri.getHost();
         } else if (cause instanceof ConnectException) {
-            Throwable inner = cause.getCause();
-            what = inner instanceof UnresolvedAddressException ? "unknown host " + uri.getHost()
-                    : "could not connect to " + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")
+            what = "could not connect to " + uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "")
                     + " (" + Optional.ofNullable(cause.getMessage()).orElse("connection refused") + ")";
         } else if (cause instanceof SSLException) {
             what = "TLS failed: " + cause.getMessage()
@@ -466,127 +469,5 @@ final class RemoteObject {
             what = "request failed: " + cause;
         }
         return new BlockException(name + ": " + what, cause);
-    }
-
-    /** When the exchange last moved, and how to stop it. */
-    private static final class Progress {
-        volatile long last = System.nanoTime();
-        volatile Flow.Subscription subscription;
-        /** The body's collector, once the response's head was accepted. */
-        volatile Collector collector;
-
-        void touch() {
-            last = System.nanoTime();
-        }
-
-        void abandon(CompletableFuture<?> future) {
-            future.cancel(true);
-            Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-    }
-
-    /** Takes exactly the expected number of bytes; fewer or more is an error. */
-    private final class Collector implements BodySubscriber<byte[]> {
-        private final byte[] data;
-        private final Progress progress;
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private int filled;
-
-        Collector(int expected, Progress progress) {
-            this.data = new byte[expected];
-            this.progress = progress;
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            progress.subscription = subscription;
-            subscription.request(Long.MAX_VALUE);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            progress.touch();
-            for (ByteBuffer item : items) {
-                int n = item.remaining();
-                if (n > data.length - filled) {
-                    progress.subscription.cancel();
-                    result.completeExceptionally(fail("the server sent more than the " + data.length + " bytes asked for"));
-                    return;
-                }
-                item.get(data, filled, n);
-                filled += n;
-            }
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            result.completeExceptionally(cutShort(throwable));
-        }
-
-        /** @return whether fewer bytes than expected have arrived */
-        boolean isShort() {
-            return filled < data.length;
-        }
-
-        BlockException cutShort(Throwable why) {
-            return fail("the response was cut short after " + filled + " of " + data.length
-                    + " bytes (" + Optional.ofNullable(why.getMessage()).orElse(why.toString()) + ")");
-        }
-
-        @Override
-        public void onComplete() {
-            if (filled < data.length) {
-                result.completeExceptionally(fail("the response was cut short after " + filled + " of "
-                        + data.length + " bytes"));
-            } else {
-                result.complete(data);
-            }
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
-    }
-
-    /** Drops the body unread (closing the connection when there is one): of an error, or not needed. */
-    private static final class Refused implements BodySubscriber<byte[]> {
-        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
-        private final Progress progress;
-
-        Refused(BlockException error, Progress progress) {
-            this.progress = progress;
-            if (error != null) {
-                result.completeExceptionally(error);
-            } else {
-                result.complete(new byte[0]);
-            }
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            progress.subscription = subscription;
-            subscription.cancel();
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> item) {
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-        }
-
-        @Override
-        public void onComplete() {
-        }
-
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return result;
-        }
     }
 }

@@ -47,6 +47,9 @@ final class RangeServer implements AutoCloseable {
     private volatile Fault fault = Fault.NONE;
     private volatile int status;
     private volatile long delayMillis;
+    /** Requests for ranges from here on answer {@link #status} (or wait for the gate); before it, normally. */
+    private volatile long faultFrom;
+    private volatile java.util.concurrent.CountDownLatch gate;
 
     RangeServer(byte[] content) throws IOException {
         this(content, null);
@@ -100,6 +103,24 @@ final class RangeServer implements AutoCloseable {
         this.delayMillis = millis;
     }
 
+    /** Answers only the ranges that start before {@code offset} as told by {@link #status} and {@link #hold}. */
+    void faultFrom(long offset) {
+        this.faultFrom = offset;
+    }
+
+    /** Makes requests for ranges at or past {@link #faultFrom} wait until {@link #release}. */
+    void hold() {
+        gate = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    void release() {
+        java.util.concurrent.CountDownLatch g = gate;
+        gate = null;
+        if (g != null) {
+            g.countDown();
+        }
+    }
+
     /** Replaces the object with new bytes and a new ETag and date, as an upload would. */
     void replace(byte[] newContent, String newEtag, String newLastModified) {
         this.content = newContent;
@@ -117,6 +138,12 @@ final class RangeServer implements AutoCloseable {
             if (delayMillis > 0) {
                 Thread.sleep(delayMillis);
             }
+            Matcher at = range == null ? null : RANGE.matcher(range);
+            boolean faulty = at != null && at.matches() && Long.parseLong(at.group(1)) >= faultFrom;
+            java.util.concurrent.CountDownLatch g = gate;
+            if (faulty && g != null && !g.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                return;
+            }
             String path = exchange.getRequestURI().getPath();
             Headers headers = exchange.getResponseHeaders();
             if (path.startsWith("/loop")) {
@@ -129,7 +156,7 @@ final class RangeServer implements AutoCloseable {
                 exchange.sendResponseHeaders(301, -1);
                 return;
             }
-            if (status != 0) {
+            if (status != 0 && (faultFrom == 0 || faulty)) {
                 exchange.sendResponseHeaders(status, -1);
                 return;
             }
@@ -190,6 +217,7 @@ final class RangeServer implements AutoCloseable {
 
     @Override
     public void close() {
+        release();
         server.stop(0);
         executor.shutdownNow();
     }

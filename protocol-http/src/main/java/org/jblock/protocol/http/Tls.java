@@ -1,7 +1,6 @@
 package org.jblock.protocol.http;
 
 import java.net.Socket;
-import java.net.http.HttpClient;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -12,31 +11,27 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * The JDK HTTP clients the images share, one per TLS policy, made on first use: a client pools
- * connections and owns threads, so every image on one policy uses the same one.
+ * The TLS policy of an https image: the JDK's trust store and host name check ({@code sslverify=on}),
+ * or no check at all ({@code sslverify=off}).
  *
- * <p>Redirects are followed by {@link RemoteObject} itself (to keep credentials at their origin
- * and to name a loop); the clients follow none.
+ * @param context where TLS sockets come from
+ * @param verify  whether the server's certificate and host name are checked
  */
-final class HttpClients {
-    private static final class Verifying {
-        static final HttpClient CLIENT = builder().build();
-    }
-
+record Tls(SSLContext context, boolean verify) {
     private static final class Trusting {
-        static final HttpClient CLIENT = builder().sslContext(trustingEverything()).build();
+        static final SSLContext CONTEXT = trustingEverything();
     }
 
-    private HttpClients() {
-    }
-
-    /** @return the client for {@code sslVerify}: the JDK's trust store and host name check, or none */
-    static HttpClient client(boolean sslVerify) {
-        return sslVerify ? Verifying.CLIENT : Trusting.CLIENT;
-    }
-
-    private static HttpClient.Builder builder() {
-        return HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER);
+    /** @return the policy for {@code sslVerify} (the contexts are made on first use) */
+    static Tls of(boolean sslVerify) {
+        if (!sslVerify) {
+            return new Tls(Trusting.CONTEXT, false);
+        }
+        try {
+            return new Tls(SSLContext.getDefault(), true);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK offers no TLS", e);
+        }
     }
 
     /**
