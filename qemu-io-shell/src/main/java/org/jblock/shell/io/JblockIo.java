@@ -50,7 +50,7 @@ public final class JblockIo {
     boolean readOnly;
     @Option(names = {"-s", "--snapshot"}, description = "Keep writes in memory, leave the image unchanged.")
     boolean snapshot;
-    @Option(names = {"-n", "--nocache"}, description = "Accepted for qemu-io compatibility, short for -t none.")
+    @Option(names = {"-n", "--nocache"}, description = "Bypass the host's page cache (O_DIRECT): short for -t none.")
     boolean noCache;
     @Option(names = {"-C", "--copy-on-read"}, description = "Copy what reads find in backing images into the image.")
     boolean copyOnRead;
@@ -62,7 +62,7 @@ public final class JblockIo {
             description = "Accepted for compatibility: threads, native, io_uring.")
     String aioMode;
     @Option(names = {"-t", "--cache"}, paramLabel = "MODE",
-            description = "Accepted for compatibility: none, writeback, writethrough, directsync, unsafe.")
+            description = "Cache mode: writethrough (the default), writeback, none, directsync, unsafe.")
     String cacheMode;
     @Option(names = {"-d", "--discard"}, paramLabel = "MODE",
             description = "Accepted for compatibility: ignore, unmap.")
@@ -177,7 +177,7 @@ public final class JblockIo {
             return "--image-opts and -f are mutually exclusive";
         }
         try {
-            OpenArguments.checkCacheMode(cacheMode);
+            OpenArguments.cacheMode(cacheMode, noCache);
             OpenArguments.checkDiscardMode(discardMode);
             OpenArguments.checkAioMode(aioMode);
         } catch (OpenArguments.BadOpenException e) {
@@ -193,7 +193,7 @@ public final class JblockIo {
         String file = files.get(0);
         try {
             OpenArguments.Target target = OpenArguments.resolve(shell.registry(), imageOpts ? null : file, format, options,
-                    imageOpts ? file : null, readOnly, forceShare, copyOnRead);
+                    imageOpts ? file : null, readOnly, forceShare, copyOnRead, OpenArguments.cacheMode(cacheMode, noCache));
             for (String warning : target.warnings()) {
                 err.print(IoShell.PROGRAM + ": warning: " + warning + "\n");
             }
@@ -219,8 +219,9 @@ public final class JblockIo {
                 + "  -r, --read-only      open read-only (a shared lock)\n"
                 + "  -U, --force-share    take no lock (read-only opens only)\n"
                 + "  -s, --snapshot       keep writes in memory, leave the image unchanged\n"
-                + "  -n, --nocache        accepted for qemu-io compatibility, short for -t none\n"
-                + "  -t, --cache=MODE     accepted for compatibility: none, writeback, writethrough, directsync, unsafe\n"
+                + "  -n, --nocache        bypass the host's page cache (O_DIRECT): short for -t none\n"
+                + "  -t, --cache=MODE     cache mode: writethrough (the default: a flush after each write),\n"
+                + "                       writeback, none and directsync (O_DIRECT), unsafe (flushes do nothing)\n"
                 + "  -d, --discard=MODE   accepted for compatibility: ignore, unmap\n"
                 + "  -i, --aio=MODE       accepted for compatibility: threads, native, io_uring\n"
                 + "  -C, --copy-on-read   copy what reads find in backing images into the image\n"

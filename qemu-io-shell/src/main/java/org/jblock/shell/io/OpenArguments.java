@@ -52,9 +52,10 @@ final class OpenArguments {
      * @param optionTexts each {@code -o} string
      * @param imageOpts   the {@code --image-opts} string, or null
      * @param copyOnRead  {@code -C}: the open option {@code copy-on-read=on}
+     * @param cache       the cache mode ({@link #cacheMode})
      */
     static Target resolve(DriverRegistry registry, String path, String format, List<String> optionTexts,
-                          String imageOpts, boolean readOnly, boolean forceShare, boolean copyOnRead)
+                          String imageOpts, boolean readOnly, boolean forceShare, boolean copyOnRead, CacheMode cache)
             throws BadOpenException {
         Map<String, String> all = new LinkedHashMap<>();
         List<String> warnings = List.of();
@@ -88,7 +89,8 @@ final class OpenArguments {
         boolean describedByOptions = imageOpts != null && driver != null && !all.isEmpty();
         if (!describedByOptions
                 && all.keySet().stream().noneMatch(k -> k.equals("filename") || k.equals("file") || k.startsWith("file."))) {
-            return new Target(path, new OpenSpec(driver, ro, forceShare, Options.join(all)), warnings, path);
+            return new Target(path, new OpenSpec(driver, ro, forceShare, Options.join(all)).withCache(cache), warnings,
+                    path);
         }
         // The storage is described by options: name the image by its json: filename, as QEMU does.
         Map<String, String> options = new LinkedHashMap<>();
@@ -105,20 +107,28 @@ final class OpenArguments {
             }
             options.putAll(all);
             // The format named in the options is named: no probe, and no probed-raw guard.
-            return new Target(ImageOpts.jsonName(options), new OpenSpec(driver, ro, forceShare, ""), warnings, path);
+            return new Target(ImageOpts.jsonName(options), new OpenSpec(driver, ro, forceShare, "").withCache(cache),
+                    warnings, path);
         } catch (IOException e) {
             throw new BadOpenException(e.getMessage());
         }
     }
 
-    /** @throws BadOpenException naming the cache mode when it is not one of QEMU's */
-    static void checkCacheMode(String mode) throws BadOpenException {
-        if (mode != null) {
-            try {
-                CacheMode.parse(mode);
-            } catch (InvalidOptionException e) {
-                throw new BadOpenException(e.getMessage());
-            }
+    /**
+     * The cache mode of an open, as qemu-io takes it: {@code -t MODE} (qemu-img's modes, one parser:
+     * {@link CacheMode#parse}), else {@code -n} ({@code none}: the host's page cache bypassed), else
+     * qemu-io's default, {@code writethrough} (a flush after each write).
+     *
+     * @throws BadOpenException {@code Invalid cache option: MODE} when it is not one of QEMU's
+     */
+    static CacheMode cacheMode(String mode, boolean noCache) throws BadOpenException {
+        if (mode == null) {
+            return noCache ? CacheMode.NONE : CacheMode.WRITETHROUGH;
+        }
+        try {
+            return CacheMode.parse(mode);
+        } catch (InvalidOptionException e) {
+            throw new BadOpenException(e.getMessage());
         }
     }
 

@@ -3,13 +3,16 @@ package org.jblock.shell.io;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jblock.registry.CacheMode;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code open [-rsCnkU] [-t cache] [-d discard] [-o options] [-f fmt] [path]}. With {@code -s}
- * writes go to a temporary overlay and the image is left unchanged. Cache, discard and AIO modes
- * are checked and accepted; jblock has one I/O path, so they change nothing.
+ * writes go to a temporary overlay and the image is left unchanged. {@code -t} and {@code -n} set
+ * the cache mode (qemu-io's default: writethrough); discard and AIO modes are checked and accepted,
+ * and change nothing.
  */
 @Command(name = "open")
 final class OpenCommand extends IoCommand {
@@ -28,14 +31,14 @@ final class OpenCommand extends IoCommand {
     @Override
     public Integer call() {
         try {
-            OpenArguments.checkCacheMode(cacheMode);
+            CacheMode cache = OpenArguments.cacheMode(cacheMode, noCache);
             OpenArguments.checkDiscardMode(discardMode);
             OpenArguments.checkAioMode(aioMode);
             if (operands.size() > 1) {
                 return usage();
             }
             OpenArguments.Target target = OpenArguments.resolve(shell.registry(), operands.isEmpty() ? null : operands.get(0), format,
-                    options, null, readOnly, forceShare, copyOnRead);
+                    options, null, readOnly, forceShare, copyOnRead, cache);
             for (String warning : target.warnings()) {
                 shell.err(IoShell.PROGRAM + ": warning: " + warning + "\n");
             }

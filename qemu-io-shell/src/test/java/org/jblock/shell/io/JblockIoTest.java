@@ -198,4 +198,75 @@ class JblockIoTest {
         Outcome missing = run("", "-c", "open -o driver=throttle,throttle-group=g0,file.driver=vpc " + image);
         assertEquals("jblock-io: can't open device " + image + ": Throttle group 'g0' does not exist\n", missing.err());
     }
+
+    @Test
+    void nocache_reads_and_writes_the_image_bypassing_the_page_cache() throws IOException {
+        Path image = dir.resolve("n.raw");
+        Files.write(image, new byte[8192]);
+        Outcome written = run("", "-n", "-f", "raw", "-c", "write -q -P 0x6b 100 1000", "-c", "read -q -P 0x6b 100 1000",
+                image.toString());
+        assertEquals(0, written.status(), written.err());
+        assertEquals("", written.out() + written.err());
+        byte[] content = Files.readAllBytes(image);
+        assertEquals(0x6b, content[100]);
+        assertEquals(0x6b, content[1099]);
+        assertEquals(0, content[1100]);
+        Outcome none = run("", "-t", "directsync", "-f", "raw", "-c", "write -q -P 0x11 4000 200", image.toString());
+        assertEquals(0, none.status(), none.err());
+        assertEquals(0x11, Files.readAllBytes(image)[4100]);
+    }
+
+    @Test
+    void the_direct_modes_reach_the_file_and_the_others_do_not() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(Path.of("/proc/version")), "needs Linux's /proc");
+        String refused = "jblock-io: can't open device /proc/version: Could not open '/proc/version': filesystem does not"
+                + " support O_DIRECT\n";
+        for (String[] direct : new String[][] {{"-n"}, {"--nocache"}, {"-t", "none"}, {"--cache=directsync"}}) {
+            String[] args = new String[direct.length + 5];
+            System.arraycopy(direct, 0, args, 0, direct.length);
+            System.arraycopy(new String[] {"-r", "-f", "raw", "-c", "length"}, 0, args, direct.length, 5);
+            args = java.util.Arrays.copyOf(args, args.length + 1);
+            args[args.length - 1] = "/proc/version";
+            Outcome outcome = run("", args);
+            assertEquals(1, outcome.status(), String.join(" ", args));
+            assertEquals(refused, outcome.err(), String.join(" ", args));
+        }
+        for (String mode : new String[] {"writeback", "writethrough", "unsafe"}) {
+            Outcome outcome = run("", "-t", mode, "-r", "-f", "raw", "-c", "length", "/proc/version");
+            assertEquals(0, outcome.status(), mode + ": " + outcome.err());
+        }
+        Outcome open = run("", "-c", "open -r -n -f raw /proc/version");
+        assertEquals(refused, open.err());
+    }
+
+    @Test
+    void open_and_reopen_take_the_cache_mode_qemu_io_s_default_being_writethrough() throws IOException {
+        Path image = dir.resolve("m.raw");
+        Files.write(image, new byte[4096]);
+        try (ShellRun run = new ShellRun()) {
+            run.run("open -f raw " + image);
+            assertEquals(org.jblock.registry.CacheMode.WRITETHROUGH, run.shell.imageSpec().cache());
+            run.run("reopen -c unsafe");
+            assertEquals(org.jblock.registry.CacheMode.UNSAFE, run.shell.imageSpec().cache());
+            run.run("reopen -r");
+            assertEquals(org.jblock.registry.CacheMode.UNSAFE, run.shell.imageSpec().cache(), "a reopen keeps the mode");
+            run.run("reopen -w -c none", "write -q 1 1");
+            assertEquals(org.jblock.registry.CacheMode.NONE, run.shell.imageSpec().cache());
+            run.run("close", "open -n -f raw " + image);
+            assertEquals(org.jblock.registry.CacheMode.NONE, run.shell.imageSpec().cache());
+            run.run("close", "open -t writeback -f raw " + image);
+            assertEquals(org.jblock.registry.CacheMode.WRITEBACK, run.shell.imageSpec().cache());
+            assertEquals("", run.takeErr());
+            run.run("reopen -c fast");
+            assertEquals("jblock-io: Invalid cache option: fast\n", run.takeErr());
+            assertEquals(org.jblock.registry.CacheMode.WRITEBACK, run.shell.imageSpec().cache());
+            run.run("close", "open -t off -f raw " + image);
+            assertEquals(org.jblock.registry.CacheMode.NONE, run.shell.imageSpec().cache(), "QEMU's 'off' is none");
+            run.run("close", "open -t fast -f raw " + image);
+            assertEquals("jblock-io: Invalid cache option: fast\n", run.takeErr());
+        }
+        Outcome bad = run("", "-t", "fast", "-c", "length", image.toString());
+        assertEquals(1, bad.status());
+        assertEquals("jblock-io: Invalid cache option: fast\n", bad.err());
+    }
 }
