@@ -23,10 +23,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.jblock.api.BlockImage;
+import org.jblock.api.InvalidOptionException;
 import org.jblock.nbd.NbdExport;
 import org.jblock.nbd.NbdExportInfo;
 import org.jblock.nbd.NbdServer;
 import org.jblock.registry.DriverRegistry;
+import org.jblock.registry.CacheMode;
 import org.jblock.registry.ImageOpts;
 import org.jblock.registry.OpenSpec;
 import org.jblock.shell.ProgramName;
@@ -99,6 +101,13 @@ public final class JblockNbd implements Callable<Integer> {
             description = "Image open options (key=value,...).")
     String openOptions;
 
+    @Option(names = {"-n", "--nocache"}, description = "Bypass the host's page cache (O_DIRECT): --cache=none.")
+    boolean noCache;
+
+    @Option(names = "--cache", paramLabel = "MODE",
+            description = "Cache mode: writeback (the default), writethrough, none, directsync, unsafe.")
+    String cacheMode;
+
     @Option(names = {"-L", "--list"}, description = "List the exports of the server at -k or -b/-p, as a client.")
     boolean list;
 
@@ -163,6 +172,15 @@ public final class JblockNbd implements Callable<Integer> {
         if (imageOpts && format != null) {
             return fail("--image-opts and -f are mutually exclusive");
         }
+        if (noCache && cacheMode != null) {
+            return fail("-n and --cache can only be specified once");
+        }
+        CacheMode cache;
+        try {
+            cache = noCache ? CacheMode.NONE : cacheMode == null ? CacheMode.WRITEBACK : CacheMode.parse(cacheMode);
+        } catch (InvalidOptionException e) {
+            return fail("Invalid cache mode `" + cacheMode + "'");
+        }
         Integer limit = number(shared);
         if (limit == null || limit < 0) {
             return fail("Invalid shared device number '" + shared + "'");
@@ -198,7 +216,7 @@ public final class JblockNbd implements Callable<Integer> {
         if (fork && System.getenv(FORKED) == null) {
             return forkServer();
         }
-        return serve(files.get(0), address, limit);
+        return serve(files.get(0), address, limit, cache);
     }
 
     /** {@code -L}: what the server says of its exports, as qemu-nbd prints it. */
@@ -233,11 +251,12 @@ public final class JblockNbd implements Callable<Integer> {
         return 0;
     }
 
-    private int serve(String file, SocketAddress address, int limit) throws IOException, InterruptedException {
+    private int serve(String file, SocketAddress address, int limit, CacheMode cache)
+            throws IOException, InterruptedException {
         BlockImage image;
         try {
             // As qemu-nbd: the clients are told the size, so nobody may resize the image meanwhile.
-            OpenSpec spec = new OpenSpec(format, readOnly, false, openOptions, true);
+            OpenSpec spec = new OpenSpec(format, readOnly, false, openOptions, true).withCache(cache);
             if (imageOpts) {
                 ImageOpts.Parsed parsed = ImageOpts.parse(file);
                 for (String warning : parsed.warnings()) {

@@ -203,6 +203,32 @@ class NbdCommandTest {
     }
 
     @Test
+    void cacheModesAreQemuNbds() throws IOException {
+        Path socket = folder.resolve("s.sock");
+        ToolProcess.Started server = jblockNbd("--cache=none", "-k", socket.toString(), "disk.vhd").start();
+        awaitSocket(socket, server);
+        RealTools.run(Tool.QEMU_IO, "-f", "raw", "-c", "write -P 0x2e 1000 70k", "nbd+unix:///?socket=" + socket)
+                .assertSucceeded();
+        ToolProcess.Run end = server.await();
+        assertEquals(0, end.status(), end::all);
+        Result check = RealTools.run(Tool.QEMU_IO, "-f", "vpc", "-c", "read -P 0x2e 1000 70k",
+                folder.resolve("disk.vhd").toString()).assertSucceeded();
+        assertFalse(check.stdout().contains("Pattern verification failed"), check::describe);
+
+        ToolProcess.Run bad = jblockNbd("--cache=fast", "-k", socket.toString(), "disk.vhd").run();
+        assertEquals(1, bad.status(), bad::all);
+        assertEquals("jblock-nbd: Invalid cache mode `fast'\n", bad.err(), bad::all);
+        ToolProcess.Run twice = jblockNbd("-n", "--cache=none", "-k", socket.toString(), "disk.vhd").run();
+        assertEquals("jblock-nbd: -n and --cache can only be specified once\n", twice.err(), twice::all);
+        if (Files.isRegularFile(Path.of("/proc/version"))) {
+            ToolProcess.Run direct = jblockNbd("-n", "-r", "-f", "raw", "-k", socket.toString(), "/proc/version").run();
+            assertEquals(1, direct.status(), direct::all);
+            assertEquals("jblock-nbd: Failed to open '/proc/version': Could not open '/proc/version': filesystem does"
+                    + " not support O_DIRECT\n", direct.err(), direct::all);
+        }
+    }
+
+    @Test
     void mistakesAreOneLineAndStatusOne() {
         ToolProcess.Run missing = jblockNbd("-k", folder.resolve("s.sock").toString(), "missing.vhd").run();
         assertEquals(1, missing.status(), missing::all);

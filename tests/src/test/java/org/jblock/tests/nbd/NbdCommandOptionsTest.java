@@ -26,7 +26,9 @@ class NbdCommandOptionsTest {
                 new String[] {"-p", "10810", "-b", "127.0.0.1", "--shared=2", "--persistent", "--fork",
                     "--pid-file=/tmp/p", "-v", "disk"},
                 new String[] {"--image-opts", "driver=raw,file.filename=disk"},
-                new String[] {"-L", "-k", "/tmp/s"});
+                new String[] {"-L", "-k", "/tmp/s"},
+                new String[] {"-n", "disk"}, new String[] {"--nocache", "disk"}, new String[] {"--cache=unsafe", "disk"},
+                new String[] {"--cache", "directsync", "disk"});
         for (String[] arguments : supported) {
             assertDoesNotThrow(() -> JblockNbd.model(REGISTRY).parseArgs(arguments),
                     () -> String.join(" ", arguments));
@@ -35,8 +37,7 @@ class NbdCommandOptionsTest {
 
     @Test
     void qemuNbdsOtherOptionsAreRefusedAsUnknown() {
-        for (String option : List.of("-s", "--snapshot", "-l", "--load-snapshot=s", "-n", "--nocache", "--cache=none",
-                "--aio=threads", "--discard=unmap", "--detect-zeroes=on", "-A", "--allocation-depth", "-B",
+        for (String option : List.of("-s", "--snapshot", "-l", "--load-snapshot=s", "--aio=threads", "--discard=unmap", "--detect-zeroes=on", "-A", "--allocation-depth", "-B",
                 "--bitmap=b", "-c", "--connect=/dev/nbd0", "-d", "--disconnect", "--object=secret,id=s",
                 "--tls-creds=t", "--tls-authz=a", "-T", "--trace=x", "--selinux-label=l")) {
             CommandLine.UnmatchedArgumentException refused = assertThrows(CommandLine.UnmatchedArgumentException.class,
