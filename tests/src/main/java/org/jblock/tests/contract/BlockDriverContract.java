@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -72,8 +73,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * }</pre>
  *
  * <p>Each check creates a new image through the SPI ({@link BlockDriver#create}, then
- * {@link BlockDriver#open}), exactly as the registry does, and runs twice: on a {@link Storage#MEMORY
- * memory file} and on a {@link Storage#LOCAL_FILE local file}. Data checks compare the image with an
+ * {@link BlockDriver#open}), exactly as the registry does, and runs three times: on a
+ * {@link Storage#MEMORY memory file}, on a {@link Storage#LOCAL_FILE local file} and on a local file
+ * opened with {@code O_DIRECT} ({@link Storage#DIRECT_FILE}, QEMU's cache mode none). Data checks compare the image with an
  * in-memory model of every byte, so images must be small enough for a byte array (the default size
  * is a few clusters; see {@link #requestedSize()}).
  *
@@ -111,7 +113,13 @@ public abstract class BlockDriverContract {
         /** A {@link org.jblock.api.MemoryBlockFile}. */
         MEMORY("memory"),
         /** A local file in a temporary folder, through the {@code file} protocol. */
-        LOCAL_FILE("local file");
+        LOCAL_FILE("local file"),
+        /**
+         * The same, opened with {@code cache.direct=on} (QEMU's cache modes none and directsync): the
+         * format's unaligned requests reach the protocol's aligning of {@code O_DIRECT} I/O. Skipped,
+         * saying so, where the temporary folder's file system has no {@code O_DIRECT}.
+         */
+        DIRECT_FILE("local file with O_DIRECT");
 
         private final String label;
 
@@ -729,14 +737,17 @@ public abstract class BlockDriverContract {
     // ---------------------------------------------------------------- the image's life
 
     /** @return storage for a check's image, in the check's temporary folder when local */
-    private ImageStore store(Storage storage) {
+    private ImageStore store(Storage storage) throws IOException {
         return store(storage, IMAGE_NAME);
     }
 
-    private ImageStore store(Storage storage, String fileName) {
+    private ImageStore store(Storage storage, String fileName) throws IOException {
+        if (storage == Storage.DIRECT_FILE) {
+            assumeTrue(ImageStore.takesDirectIo(folder), "the file system of " + folder + " has no O_DIRECT");
+        }
         return storage == Storage.MEMORY
                 ? ImageStore.inMemory(fileName)
-                : ImageStore.localFile(folder.resolve(fileName));
+                : ImageStore.localFile(folder.resolve(fileName), storage == Storage.DIRECT_FILE);
     }
 
     /** Creates an image of {@link #requestedSize()} with {@link #createOptions()}, as the registry does. */

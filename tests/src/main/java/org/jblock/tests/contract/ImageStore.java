@@ -52,9 +52,10 @@ abstract class ImageStore {
 
     /**
      * Storage in a local file at {@code path}, which need not exist yet, through the {@code file}
-     * protocol found by {@link ServiceLoader}.
+     * protocol found by {@link ServiceLoader}; {@code direct}: opened with {@code cache.direct=on}
+     * (created without, as QEMU creates images).
      */
-    static ImageStore localFile(Path path) {
+    static ImageStore localFile(Path path, boolean direct) {
         return new ImageStore() {
             @Override
             BlockFile create() throws IOException {
@@ -65,12 +66,19 @@ abstract class ImageStore {
             @Override
             BlockFile open(boolean readOnly) throws IOException {
                 BlockProtocol file = fileProtocol();
-                return file.open(request(file, readOnly));
+                return file.open(request(file, readOnly, direct));
             }
 
             private ProtocolRequest request(BlockProtocol file, boolean readOnly) throws IOException {
-                return new ProtocolRequest(Options.of(Map.of("filename", path.toString()), file.openOptions()),
-                        readOnly, BlockFile.LockMode.NONE);
+                return request(file, readOnly, false);
+            }
+
+            private ProtocolRequest request(BlockProtocol file, boolean readOnly, boolean bypass) throws IOException {
+                Map<String, String> options = new java.util.HashMap<>(Map.of("filename", path.toString()));
+                if (bypass) {
+                    options.put(BlockProtocol.CACHE_DIRECT, "on");
+                }
+                return new ProtocolRequest(Options.of(options, file.openOptions()), readOnly, BlockFile.LockMode.NONE);
             }
 
             @Override
@@ -82,6 +90,25 @@ abstract class ImageStore {
                 return Files.readAllBytes(path);
             }
         };
+    }
+
+    /**
+     * @return whether files in {@code folder} open with {@code cache.direct=on}: false where its
+     *         file system has no {@code O_DIRECT} (the file protocol refuses in QEMU's words)
+     */
+    static boolean takesDirectIo(Path folder) throws IOException {
+        Path probe = Files.createTempFile(folder, "direct", ".probe");
+        try {
+            localFile(probe, true).open(true).close();
+            return true;
+        } catch (org.jblock.api.UnsupportedFeatureException e) {
+            if (String.valueOf(e.getMessage()).endsWith("filesystem does not support O_DIRECT")) {
+                return false;
+            }
+            throw e;
+        } finally {
+            Files.deleteIfExists(probe);
+        }
     }
 
     /** @return the {@code file} protocol, which must be on the class or module path */
