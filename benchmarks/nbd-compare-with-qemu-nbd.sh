@@ -49,20 +49,7 @@ trap cleanup EXIT
 # --- a dynamic VHD: DATA_PERCENT of its 2 MiB blocks hold random data, the rest were never written ---
 VHD="$WORK/disk.vhd"
 if [ ! -e "$VHD" ]; then
-  /usr/bin/python3 - "$WORK/disk.raw" "$SIZE_MIB" "$DATA_PERCENT" <<'PY'
-import random, sys
-path, size_mib, percent = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-MIB = 1 << 20
-rng = random.Random(20261130)
-pool = rng.randbytes(8 * MIB)
-with open(path, "wb") as f:
-    f.truncate(size_mib * MIB)
-    for block in range(size_mib // 2):
-        if rng.randrange(100) < percent:
-            f.seek(block * 2 * MIB)
-            at = (block * 4099) % len(pool)
-            f.write((pool[at:] + pool[:at])[:2 * MIB])
-PY
+  /usr/bin/python3 "$ROOT/benchmarks/make-dynamic-vhd.py" "$WORK/disk.raw" "$SIZE_MIB" "$DATA_PERCENT"
   qemu-img convert -f raw -O vpc "$WORK/disk.raw" "$VHD"
   rm -f "$WORK/disk.raw"
 fi

@@ -82,10 +82,11 @@ final class Connection implements AutoCloseable {
     }
 
     /**
-     * Connects to {@code target}'s origin ({@code tls} for https), waiting at most {@code timeoutMillis}
+     * Connects to {@code target}'s origin (over TLS for https, checking the server's certificate
+     * when {@code sslVerify}), waiting at most {@code timeoutMillis}
      * to connect and, afterwards, for each read.
      */
-    static Connection open(URI target, Tls tls, int timeoutMillis) throws IOException {
+    static Connection open(URI target, boolean sslVerify, int timeoutMillis) throws IOException {
         String host = hostOf(target);
         int port = portOf(target);
         Socket plain = new Socket();
@@ -102,6 +103,7 @@ final class Connection implements AutoCloseable {
             if (!"https".equalsIgnoreCase(target.getScheme())) {
                 return new Connection(originOf(target), plain);
             }
+            Tls tls = Tls.of(sslVerify);
             SSLSocket secure = (SSLSocket) tls.context().getSocketFactory().createSocket(plain, host, port, true);
             SSLParameters parameters = secure.getSSLParameters();
             if (tls.verify()) {

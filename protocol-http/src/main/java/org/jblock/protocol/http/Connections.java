@@ -22,16 +22,16 @@ final class Connections implements AutoCloseable {
     static final int MAX_IDLE = 8;
 
     private final String name;
-    private final Tls tls;
+    private final boolean sslVerify;
     private final int timeoutMillis;
     private final Deque<Connection> idle = new ArrayDeque<>();
     private final Set<Connection> open = new HashSet<>();
     private boolean closed;
 
     /** @param name the image's name, for the error after {@link #close()} */
-    Connections(String name, Tls tls, int timeoutMillis) {
+    Connections(String name, boolean sslVerify, int timeoutMillis) {
         this.name = name;
-        this.tls = tls;
+        this.sslVerify = sslVerify;
         this.timeoutMillis = timeoutMillis;
     }
 
@@ -51,7 +51,7 @@ final class Connections implements AutoCloseable {
                 }
             }
         }
-        Connection connection = Connection.open(target, tls, timeoutMillis);
+        Connection connection = Connection.open(target, sslVerify, timeoutMillis);
         synchronized (this) {
             if (closed) {
                 connection.close();

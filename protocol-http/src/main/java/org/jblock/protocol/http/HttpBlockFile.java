@@ -83,7 +83,7 @@ final class HttpBlockFile implements BlockFile {
         }
         HttpSettings effective = settings.withUserInfo(given.getUserInfo());
         String name = uri.toString();
-        Connections connections = new Connections(name, Tls.of(effective.sslVerify()),
+        Connections connections = new Connections(name, effective.sslVerify(),
                 (int) effective.timeout().toMillis());
         int probe = (int) Math.max(BLOCK_SIZE, roundUp(effective.readahead()));
         RemoteObject.Opened opened;

@@ -18,17 +18,25 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * @param verify  whether the server's certificate and host name are checked
  */
 record Tls(SSLContext context, boolean verify) {
-    private static final class Trusting {
-        static final SSLContext CONTEXT = trustingEverything();
+    private static final class Verifying {
+        static final Tls POLICY = new Tls(defaultContext(), true);
     }
 
-    /** @return the policy for {@code sslVerify} (the contexts are made on first use) */
+    private static final class Trusting {
+        static final Tls POLICY = new Tls(trustingEverything(), false);
+    }
+
+    /**
+     * @return the policy for {@code sslVerify}, made on first use (loading the trust store costs
+     *         tens of milliseconds, which plain http never pays)
+     */
     static Tls of(boolean sslVerify) {
-        if (!sslVerify) {
-            return new Tls(Trusting.CONTEXT, false);
-        }
+        return sslVerify ? Verifying.POLICY : Trusting.POLICY;
+    }
+
+    private static SSLContext defaultContext() {
         try {
-            return new Tls(SSLContext.getDefault(), true);
+            return SSLContext.getDefault();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK offers no TLS", e);
         }
