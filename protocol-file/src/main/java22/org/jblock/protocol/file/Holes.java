@@ -91,11 +91,13 @@ final class Holes implements Closeable {
     }
 
     /**
-     * Binds the hole functions on a daemon thread, once per process, so that the first question
-     * finds them bound: binding spins classes no start-up cache holds (some 20 ms), which the
-     * thread does while the command's own start-up goes on. A question asked before the binding is
-     * done waits for it (the JVM runs a class's initialisation once, other threads waiting); a
-     * binding that fails leaves {@link Native#LIB} null, as it would on the first question.
+     * Binds the hole functions on a daemon thread, once per process, and calls each once where it
+     * can do nothing ({@link Native#callOnceInVain}), so that the first question finds them bound
+     * and linked: binding spins classes no start-up cache holds (some 20 ms) and a first call
+     * links more (some 3 ms), which the thread does while the command's own start-up goes on. A
+     * question asked before the binding is done waits for it (the JVM runs a class's
+     * initialisation once, other threads waiting); a binding that fails leaves {@link Native#LIB}
+     * null, as it would on the first question.
      */
     static void prepare() {
         if (!PREPARED.compareAndSet(false, true)) {
@@ -103,7 +105,10 @@ final class Holes implements Closeable {
         }
         Thread binder = new Thread(() -> {
             try {
-                Native ignored = Native.LIB;
+                Native lib = Native.LIB;
+                if (lib != null) {
+                    lib.callOnceInVain();
+                }
             } catch (Throwable e) {
                 // An initialisation that failed: the first question meets it, as without this thread.
             }
@@ -345,6 +350,25 @@ final class Holes implements Closeable {
                           StructLayout captureLayout, VarHandle errno) {
         /** Bound on first use (the class's initialisation), once per process; null when they cannot be. */
         static final Native LIB = load();
+
+        /**
+         * Calls each function once where it can do nothing (a descriptor that is none, an empty
+         * name), so that the classes a first call links and initialises are ready for the first
+         * real one.
+         */
+        void callOnceInVain() throws Throwable {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment state = arena.allocate(captureLayout);
+                long position = (long) lseek.invokeExact(state, -1, 0L, SEEK_DATA);
+                int error = (int) errno.get(state, 0L);
+                int closed = (int) close.invokeExact(-1);
+                int fd = (int) open.invokeExact(arena.allocateFrom(""), O_RDONLY | O_CLOEXEC, 0);
+                if (fd >= 0) {
+                    // ENOENT on every Linux; never keep a descriptor all the same
+                    closed = (int) close.invokeExact(fd);
+                }
+            }
+        }
 
         static Native load() {
             if (!linux()) {
