@@ -163,6 +163,46 @@ class HttpImagesTest {
     }
 
     @Test
+    void readers_in_order_like_a_copy_s_workers_get_the_local_bytes_from_few_large_requests() throws Exception {
+        int chunk = 2 << 20;
+        int workers = 4;
+        try (BlockImage local = JblockImages.REGISTRY.open(www.resolve("dynamic.vhd"), READ_ONLY);
+             BlockImage remote = JblockImages.REGISTRY.open(nginx.url("dynamic.vhd"), READ_ONLY)) {
+            int before = nginx.requests().size();
+            long chunks = (remote.size() + chunk - 1) / chunk;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+            try {
+                List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+                for (int w = 0; w < workers; w++) {
+                    int first = w;
+                    done.add(pool.submit(() -> {
+                        ByteBuffer a = ByteBuffer.allocate(chunk);
+                        ByteBuffer b = ByteBuffer.allocate(chunk);
+                        for (long c = first; c < chunks; c += workers) {
+                            int n = (int) Math.min(chunk, remote.size() - c * chunk);
+                            a.clear().limit(n);
+                            b.clear().limit(n);
+                            local.read(c * chunk, a);
+                            remote.read(c * chunk, b);
+                            assertArrayEquals(a.array(), b.array(), "at " + c * chunk);
+                        }
+                        return null;
+                    }));
+                }
+                for (java.util.concurrent.Future<?> f : done) {
+                    f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            List<String> requests = nginx.requests().subList(before, nginx.requests().size());
+            assertTrue(requests.size() <= chunks, "about one request per 2 MiB: " + requests);
+            assertTrue(requests.stream().allMatch(r -> r.startsWith("GET bytes=") && r.endsWith(" 206")),
+                    requests::toString);
+        }
+    }
+
+    @Test
     void an_object_that_changes_under_an_open_image_is_an_error_not_new_data() throws IOException {
         Path file = www.resolve("changing.raw");
         byte[] original = new byte[4 << 20];
