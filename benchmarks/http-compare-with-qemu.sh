@@ -2,7 +2,8 @@
 # jblock-img vs qemu-img converting a VHD that nginx serves over HTTP on 127.0.0.1 (issue "protocols
 # as plugins", HTTP(S) reads): whole-process wall time and CPU time (user + system) of
 # `convert -f vpc -O raw URL out.raw`, the two tools alternating, medians of RUNS runs; beside them
-# curl fetching the whole file once per run (what the bytes alone cost). The script starts nginx
+# curl fetching the whole file once per run (what the bytes alone cost) and jblock-img converting
+# the same VHD as a local file (what the copy costs without the network). The script starts nginx
 # itself on an ephemeral port and stops it at the end. See benchmarks/README.md.
 #
 # qemu-img reads http:// through QEMU's curl driver (Debian: qemu-block-extra). qemu-img 7.2's
@@ -120,7 +121,7 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else pr
 "${JBLOCK[@]}" --version >/dev/null   # untimed: the launcher's first start after a build makes its archive
 [ ${#BEFORE[@]} -eq 0 ] || "${BEFORE[@]}" --version >/dev/null
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-qw=() qc=() jw=() jc=() bw=() bc=() cw=() cc=() hangs=0
+qw=() qc=() jw=() jc=() bw=() bc=() cw=() cc=() lw=() lc=() hangs=0
 for ((i = 0; i < RUNS; i++)); do
   read -r w c < <(measure curl -sf -o "$WORK/curl.out" "$URL")
   cw+=("$w"); cc+=("$c")
@@ -133,6 +134,9 @@ for ((i = 0; i < RUNS; i++)); do
   rm -f "$WORK/out-jblock.raw"
   read -r w c < <(measure "${JBLOCK[@]}" convert -f vpc -O raw "$URL" "$WORK/out-jblock.raw")
   jw+=("$w"); jc+=("$c")
+  rm -f "$WORK/out-local.raw"
+  read -r w c < <(measure "${JBLOCK[@]}" convert -f vpc -O raw "$VHD" "$WORK/out-local.raw")
+  lw+=("$w"); lc+=("$c")
   if [ ${#BEFORE[@]} -gt 0 ]; then
     rm -f "$WORK/out-before.raw"
     read -r w c < <(measure "${BEFORE[@]}" convert -f vpc -O raw "$URL" "$WORK/out-before.raw")
@@ -153,6 +157,7 @@ echo "|----------------------------------------|-----------|-----------|"
 printf '| %-38s | %7.3f s | %7.3f s |\n' "curl: the whole file" "$(printf '%s\n' "${cw[@]}" | median)" "$(printf '%s\n' "${cc[@]}" | median)"
 printf '| %-38s | %7.3f s | %7.3f s |\n' "qemu-img convert -f vpc -O raw URL" "$(printf '%s\n' "${qw[@]}" | median)" "$(printf '%s\n' "${qc[@]}" | median)"
 printf '| %-38s | %7.3f s | %7.3f s |\n' "jblock-img convert -f vpc -O raw URL" "$(printf '%s\n' "${jw[@]}" | median)" "$(printf '%s\n' "${jc[@]}" | median)"
+printf '| %-38s | %7.3f s | %7.3f s |\n' "jblock-img convert, the local file" "$(printf '%s\n' "${lw[@]}" | median)" "$(printf '%s\n' "${lc[@]}" | median)"
 if [ ${#BEFORE[@]} -gt 0 ]; then
   printf '| %-38s | %7.3f s | %7.3f s |\n' "jblock-img (before) convert, the same" "$(printf '%s\n' "${bw[@]}" | median)" "$(printf '%s\n' "${bc[@]}" | median)"
 fi
