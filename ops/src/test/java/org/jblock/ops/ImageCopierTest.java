@@ -15,6 +15,7 @@ import org.jblock.api.BlockImage;
 import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.ProgressListener;
 import org.jblock.api.spi.support.DelegatingBlockFile;
+import org.jblock.registry.CacheMode;
 import org.jblock.registry.DriverRegistry;
 import org.jblock.registry.OpenSpec;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -255,6 +256,40 @@ class ImageCopierTest {
             }
             return super.blockStatus(offset, length);
         }
+    }
+
+    /**
+     * The engine of {@code convert} into a new VHD: in cache mode unsafe (convert's default for its
+     * destination, as qemu-img's) no flush reaches the storage, not even the vpc driver's
+     * allocation barriers; in writeback each new block's barriers do. The data is the same.
+     */
+    @Test
+    void aNewVhdInCacheModeUnsafeSendsNoFlushToItsStorage() throws IOException {
+        int size = 4 * ImageCopier.CHUNK;
+        byte[] content = mixedContent(size, 3);
+        long[] flushes = new long[2];
+        List<CacheMode> modes = List.of(CacheMode.UNSAFE, CacheMode.WRITEBACK);
+        for (int m = 0; m < modes.size(); m++) {
+            AtomicLong flushed = new AtomicLong();
+            BlockFileCounter storage = new BlockFileCounter("dst.vhd") {
+                @Override
+                public void flush() throws IOException {
+                    flushed.incrementAndGet();
+                    super.flush();
+                }
+            };
+            REGISTRY.create(storage, "vpc", size, "");
+            long afterCreate = flushed.get();
+            try (BlockImage source = rawImage(new BlockFileCounter("src"), content);
+                 BlockImage target = REGISTRY.open(storage, new OpenSpec("vpc", false, false, "").withCache(modes.get(m)))) {
+                new ImageCopier(List.of(source), target, true, 4096, 2, false, ProgressListener.NONE).copy();
+                target.flush();
+                org.junit.jupiter.api.Assertions.assertArrayEquals(content, java.util.Arrays.copyOf(contentOf(target), size));
+            }
+            flushes[m] = flushed.get() - afterCreate;
+        }
+        assertEquals(0, flushes[0], "unsafe: no flush reaches the storage");
+        assertTrue(flushes[1] >= 2 * 4, "writeback: two barriers for each of the 4 new blocks, got " + flushes[1]);
     }
 
     static class BlockFileCounter extends DelegatingBlockFile {
