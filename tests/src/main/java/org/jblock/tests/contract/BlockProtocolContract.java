@@ -154,6 +154,19 @@ public abstract class BlockProtocolContract extends ReadOnlyBlockFileContract {
         }
     }
 
+    /** {@link BlockProtocol#prepare}, the hint that opens follow, may come any number of times and changes no open. */
+    @Test
+    void the_hint_that_opens_follow_never_fails_and_changes_no_open() throws Exception {
+        byte[] content = BlockFileContract.pattern(10_000, 41);
+        String filename = store(content);
+        BlockProtocol protocol = protocol();
+        protocol.prepare();
+        protocol.prepare();
+        try (BlockFile file = open(filename, true)) {
+            assertArrayEquals(content, BlockFileContract.readAll(file));
+        }
+    }
+
     @Test
     void a_name_that_names_nothing_is_an_io_error_naming_it() throws Exception {
         String missing = missing();

@@ -44,6 +44,7 @@ class BlockProtocolContractCatchesBrokenProtocolsTest {
                 Arguments.of(NameWithCapitals.class, "its_name_and_prefixes_are_ones_the_registry_accepts"),
                 Arguments.of(ParsesIntoAnUnknownOption.class, "its_filenames_and_locations_parse_into_options_it_accepts"),
                 Arguments.of(LocationNamesOtherBytes.class, "its_location_names_the_same_bytes_again"),
+                Arguments.of(PrepareFails.class, "the_hint_that_opens_follow_never_fails_and_changes_no_open"),
                 Arguments.of(OpensNothingAsAnEmptyFile.class, "a_name_that_names_nothing_is_an_io_error_naming_it"),
                 Arguments.of(MissingErrorNamesNothing.class, "a_name_that_names_nothing_is_an_io_error_naming_it"),
                 Arguments.of(ReadOnlyHandleClaimsWrite.class, "capabilities_tell_the_truth_about_writing"),
@@ -87,6 +88,11 @@ class BlockProtocolContractCatchesBrokenProtocolsTest {
         @Override
         public List<OptionSpec<?>> openOptions() {
             return file.openOptions();
+        }
+
+        @Override
+        public void prepare() {
+            file.prepare();
         }
 
         @Override
@@ -170,6 +176,17 @@ class BlockProtocolContractCatchesBrokenProtocolsTest {
                         throw new UnsupportedFeatureException(request.options().asMap().get("filename") + ": read-only storage");
                     }
                     return file.open(request);
+                }
+            });
+        }
+    }
+
+    static final class PrepareFails extends Planted {
+        PrepareFails() {
+            super(new Delegating() {
+                @Override
+                public void prepare() {
+                    throw new IllegalStateException("not ready");
                 }
             });
         }
