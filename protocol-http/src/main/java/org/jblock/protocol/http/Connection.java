@@ -42,8 +42,12 @@ final class Connection implements AutoCloseable {
      */
     private static final int BUFFER = 8 << 10;
 
-    /** The status and header fields of an answer, and how its body is framed. */
-    record Head(int status, HttpHeaders headers) {
+    /**
+     * The status and header fields of an answer, and how its body is framed.
+     *
+     * @param http10 whether the server answered in HTTP/1.0 (which closes connections unless told not to)
+     */
+    record Head(int status, boolean http10, HttpHeaders headers) {
         /** @return the body's length from {@code Content-Length}, or -1 when chunked or unknown */
         long contentLength() {
             if (chunked()) {
@@ -202,7 +206,8 @@ final class Connection implements AutoCloseable {
             bodyToClose = false;
         }
         String connection = head.headers().firstValue("Connection").orElse("").toLowerCase(Locale.ROOT);
-        keepOpen = !connection.contains("close") && !bodyToClose;
+        // HTTP/1.1 keeps a connection unless told to close it; HTTP/1.0 closes it unless told to keep it.
+        keepOpen = (head.http10() ? connection.contains("keep-alive") : !connection.contains("close")) && !bodyToClose;
         reusable = keepOpen && bodyLeft == 0 && !chunkedBody;
         return head;
     }
@@ -332,7 +337,8 @@ final class Connection implements AutoCloseable {
             fields.computeIfAbsent(last, k -> new ArrayList<>()).add(line.substring(colon + 1).trim());
         }
         Map<String, List<String>> ordered = new LinkedHashMap<>(fields);
-        return new Head(Integer.parseInt(parts[1]), HttpHeaders.of(ordered, (name, value) -> true));
+        return new Head(Integer.parseInt(parts[1]), parts[0].equals("HTTP/1.0"),
+                HttpHeaders.of(ordered, (name, value) -> true));
     }
 
     /** A line without its CRLF (or LF), or null at the end of the stream before any byte. */

@@ -423,6 +423,56 @@ class HttpBlockFileTest {
         assertThrows(org.jblock.api.InvalidOptionException.class, () -> settings("bogus=1"));
     }
 
+    @Test
+    void a_kept_connection_the_server_closed_meanwhile_is_replaced_without_an_error() throws Exception {
+        // A server that answers one request per connection and then closes it without saying so,
+        // as servers do with connections idle for too long.
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try (java.net.Socket socket = listener.accept()) {
+                        connections.incrementAndGet();
+                        answerOneRangeAndClose(socket);
+                    } catch (IOException e) {
+                        // The listener was closed: the test is over.
+                    }
+                }
+            }, "closing-server");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String url = "http://127.0.0.1:" + listener.getLocalPort() + "/disk.img";
+            try (HttpBlockFile file = HttpBlockFile.open(url, settings("readahead=0"))) {
+                assertArrayEquals(expected(2 << 20, 512), read(file, 2 << 20, 512));
+                assertArrayEquals(expected(1 << 20, 512), read(file, 1 << 20, 512));
+                assertEquals(3, file.requestCount(), "each read one request");
+                assertEquals(3, connections.get(), "each request on a connection of its own: the dropped ones were left");
+            }
+        }
+    }
+
+    /** Reads one request's head and answers its range with the object's bytes, in HTTP/1.1. */
+    private void answerOneRangeAndClose(java.net.Socket socket) throws IOException {
+        java.io.BufferedReader in = new java.io.BufferedReader(
+                new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+        long first = 0;
+        long last = 0;
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)range: bytes=(\\d+)-(\\d+)").matcher(line);
+            if (m.matches()) {
+                first = Long.parseLong(m.group(1));
+                last = Math.min(Long.parseLong(m.group(2)), SIZE - 1);
+            }
+        }
+        int length = (int) (last - first + 1);
+        String head = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + first + "-" + last + "/" + SIZE
+                + "\r\nContent-Length: " + length + "\r\nETag: \"v1\"\r\n\r\n";
+        java.io.OutputStream out = socket.getOutputStream();
+        out.write(head.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        out.write(content, (int) first, length);
+        out.flush();
+    }
+
     // Readahead in the fetch threads: readers in order find their bytes fetched ahead, and whatever
     // goes wrong in a readahead (an error status, an object that changed, a close) reaches the read
     // that needs those bytes, never a background thread's log, and never leaves a thread behind.
@@ -481,7 +531,9 @@ class HttpBlockFileTest {
             } finally {
                 pool.shutdownNow();
             }
-            assertTrue(server.requests() <= chunks / 3, chunks + " reads of 256 KiB in few requests of up to 2 MiB: "
+            // Readers that outrun the window send their own 256 KiB requests: how many depends on
+            // the scheduling, but never one per read.
+            assertTrue(server.requests() <= chunks / 2, chunks + " reads of 256 KiB in few requests of up to 2 MiB: "
                     + server.log());
         }
     }
