@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -28,6 +30,10 @@ import javax.net.ssl.SSLSocket;
  * the head of the answer and then its body straight into the caller's arrays. Blocking sockets with
  * the read timeout as the "no progress" limit: the JDK's {@code HttpClient} hands each 16 KiB of a
  * body through several threads, which costs more than the transfer itself on a fast network.
+ *
+ * <p>A proxy that the JDK's default {@link ProxySelector} names for the URL ({@code -Dhttp.proxyHost},
+ * {@code -Dhttps.proxyHost}, {@code -Djava.net.useSystemProxies=true}) carries the requests: plain
+ * http ones in absolute form, https ones through a {@code CONNECT} tunnel.
  *
  * <p>After an answer whose body was read whole (by its {@code Content-Length} or its chunks), the
  * connection may serve the next request ({@link #reusable()}); every other answer leaves it to be
@@ -76,6 +82,8 @@ final class Connection implements AutoCloseable {
     }
 
     private final String origin;
+    /** Whether requests name the whole URL (plain http through a proxy). */
+    private final boolean absoluteForm;
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
@@ -91,8 +99,9 @@ final class Connection implements AutoCloseable {
     /** Whether the current body ends when the server closes the connection. */
     private boolean bodyToClose;
 
-    private Connection(String origin, Socket socket) throws IOException {
+    private Connection(String origin, Socket socket, boolean absoluteForm) throws IOException {
         this.origin = origin;
+        this.absoluteForm = absoluteForm;
         this.socket = socket;
         this.in = new BufferedInputStream(socket.getInputStream(), BUFFER);
         this.out = new BufferedOutputStream(socket.getOutputStream(), 8 << 10);
@@ -106,11 +115,12 @@ final class Connection implements AutoCloseable {
     static Connection open(URI target, boolean sslVerify, int timeoutMillis) throws IOException {
         String host = hostOf(target);
         int port = portOf(target);
+        InetSocketAddress proxy = proxyFor(target);
         Socket plain = new Socket();
         try {
             plain.setTcpNoDelay(true);
             try {
-                plain.connect(new InetSocketAddress(host, port), timeoutMillis);
+                plain.connect(proxy != null ? proxy : new InetSocketAddress(host, port), timeoutMillis);
             } catch (SocketTimeoutException e) {
                 HttpConnectTimeoutException timeout = new HttpConnectTimeoutException("connect timed out");
                 timeout.initCause(e);
@@ -118,7 +128,10 @@ final class Connection implements AutoCloseable {
             }
             plain.setSoTimeout(timeoutMillis);
             if (!"https".equalsIgnoreCase(target.getScheme())) {
-                return new Connection(originOf(target), plain);
+                return new Connection(originOf(target), plain, proxy != null);
+            }
+            if (proxy != null) {
+                tunnel(plain, host, port);
             }
             Tls tls = Tls.of(sslVerify);
             SSLSocket secure = (SSLSocket) tls.context().getSocketFactory().createSocket(plain, host, port, true);
@@ -129,10 +142,54 @@ final class Connection implements AutoCloseable {
             secure.setSSLParameters(parameters);
             secure.setSoTimeout(timeoutMillis);
             secure.startHandshake();
-            return new Connection(originOf(target), secure);
+            return new Connection(originOf(target), secure, false);
         } catch (IOException | RuntimeException e) {
             plain.close();
             throw e;
+        }
+    }
+
+    /** @return the HTTP proxy the default proxy selector names for {@code target}, or null to connect directly */
+    private static InetSocketAddress proxyFor(URI target) {
+        ProxySelector selector = ProxySelector.getDefault();
+        if (selector == null) {
+            return null;
+        }
+        for (Proxy proxy : selector.select(target)) {
+            if (proxy.type() == Proxy.Type.DIRECT) {
+                return null;
+            }
+            if (proxy.type() == Proxy.Type.HTTP && proxy.address() instanceof InetSocketAddress address) {
+                return address.isUnresolved() ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
+            }
+        }
+        return null;
+    }
+
+    /** Asks the proxy at the other end of {@code socket} for a tunnel to {@code host:port}. */
+    private static void tunnel(Socket socket, String host, int port) throws IOException {
+        String authority = (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        OutputStream out = socket.getOutputStream();
+        out.write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\nUser-Agent: jblock\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        // Byte by byte up to the blank line: what follows belongs to the TLS handshake.
+        InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("the proxy closed the connection instead of opening a tunnel to " + authority);
+            }
+            if (head.length() >= MAX_HEAD) {
+                throw new IOException("the proxy's answer to CONNECT has a header longer than " + (MAX_HEAD >> 10) + " KiB");
+            }
+            head.append((char) b);
+        }
+        String status = head.substring(0, head.indexOf("\r\n"));
+        String[] parts = status.split(" ", 3);
+        if (parts.length < 2 || !parts[1].startsWith("2")) {
+            throw new IOException("the proxy refused a tunnel to " + authority + " ('" + printable(status) + "')");
         }
     }
 
@@ -177,7 +234,12 @@ final class Connection implements AutoCloseable {
         requests++;
         StringBuilder request = new StringBuilder(256);
         String path = target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath();
-        request.append(method).append(' ').append(path);
+        request.append(method).append(' ');
+        if (absoluteForm) {
+            request.append(target.getScheme()).append("://").append(target.getRawAuthority().substring(
+                    target.getRawAuthority().lastIndexOf('@') + 1));
+        }
+        request.append(path);
         if (target.getRawQuery() != null) {
             request.append('?').append(target.getRawQuery());
         }

@@ -424,6 +424,22 @@ class HttpBlockFileTest {
     }
 
     @Test
+    void the_default_proxy_selector_s_proxy_carries_plain_http_requests() throws IOException {
+        // The URL's host does not exist: only the proxy (the test server, which serves any URL) reaches it.
+        String url = "http://images.invalid/disk.img";
+        java.net.ProxySelector saved = java.net.ProxySelector.getDefault();
+        java.net.ProxySelector.setDefault(java.net.ProxySelector.of(new java.net.InetSocketAddress(
+                InetAddress.getLoopbackAddress(), java.net.URI.create(server.url()).getPort())));
+        try (HttpBlockFile file = HttpBlockFile.open(url, settings())) {
+            assertEquals(SIZE, file.size());
+            assertArrayEquals(expected(2 << 20, 512), read(file, 2 << 20, 512));
+            assertEquals(List.of(url, url), server.targets(), "requests to a proxy name the whole URL");
+        } finally {
+            java.net.ProxySelector.setDefault(saved);
+        }
+    }
+
+    @Test
     void a_kept_connection_the_server_closed_meanwhile_is_replaced_without_an_error() throws Exception {
         // A server that answers one request per connection and then closes it without saying so,
         // as servers do with connections idle for too long.

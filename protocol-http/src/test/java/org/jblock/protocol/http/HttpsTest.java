@@ -70,6 +70,68 @@ class HttpsTest {
         }
     }
 
+    @Test
+    void a_proxy_carries_https_through_a_connect_tunnel() throws Exception {
+        try (java.net.ServerSocket proxy = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = new Thread(() -> tunnels(proxy, asked), "connect-proxy");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            java.net.ProxySelector saved = java.net.ProxySelector.getDefault();
+            java.net.ProxySelector.setDefault(java.net.ProxySelector.of(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), proxy.getLocalPort())));
+            String url = "https://images.invalid/disk.img";
+            try (HttpBlockFile file = HttpBlockFile.open(url, HttpSettings.parse(Map.of("sslverify", "off")))) {
+                ByteBuffer tail = ByteBuffer.allocate(512);
+                file.readFully(tail, content.length - 512);
+                assertArrayEquals(Arrays.copyOfRange(content, content.length - 512, content.length), tail.array());
+            } finally {
+                java.net.ProxySelector.setDefault(saved);
+            }
+            assertTrue(!asked.isEmpty() && asked.stream().allMatch("CONNECT images.invalid:443 HTTP/1.1"::equals),
+                    asked.toString());
+        }
+    }
+
+    /** A proxy that opens every tunnel asked for to the test server, whatever host was named. */
+    private static void tunnels(java.net.ServerSocket proxy, List<String> asked) {
+        while (!proxy.isClosed()) {
+            try {
+                java.net.Socket client = proxy.accept();
+                StringBuilder head = new StringBuilder();
+                InputStream in = client.getInputStream();
+                while (!head.toString().endsWith("\r\n\r\n")) {
+                    int b = in.read();
+                    if (b < 0) {
+                        break;
+                    }
+                    head.append((char) b);
+                }
+                asked.add(head.substring(0, Math.max(0, head.indexOf("\r\n"))));
+                java.net.Socket upstream = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+                        java.net.URI.create(server.url()).getPort());
+                client.getOutputStream().write("HTTP/1.1 200 Connection established\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                pipe(in, upstream.getOutputStream(), upstream);
+                pipe(upstream.getInputStream(), client.getOutputStream(), client);
+            } catch (IOException e) {
+                // The proxy was closed: the test is over.
+            }
+        }
+    }
+
+    private static void pipe(InputStream from, java.io.OutputStream to, java.net.Socket closeAtEnd) {
+        Thread thread = new Thread(() -> {
+            try (closeAtEnd) {
+                from.transferTo(to);
+            } catch (IOException e) {
+                // One side closed: so does the other.
+            }
+        }, "connect-proxy-pipe");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /** A TLS context with a fresh self-signed certificate for 127.0.0.1, made by keytool. */
     private static SSLContext selfSigned(Path keystore) throws IOException, InterruptedException, GeneralSecurityException {
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");

@@ -41,6 +41,8 @@ final class RangeServer implements AutoCloseable {
     });
     private final AtomicInteger requests = new AtomicInteger();
     private final List<String> log = new ArrayList<>();
+    /** The request target of each request as it came (absolute through a proxy). */
+    private final List<String> targets = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile byte[] content;
     private volatile String etag = "\"v1\"";
     private volatile String lastModified = "Mon, 30 Nov 2026 10:00:00 GMT";
@@ -90,6 +92,11 @@ final class RangeServer implements AutoCloseable {
         return List.copyOf(log);
     }
 
+    /** @return the request target of each request, in order */
+    List<String> targets() {
+        return List.copyOf(targets);
+    }
+
     void fault(Fault fault) {
         this.fault = fault;
     }
@@ -134,6 +141,7 @@ final class RangeServer implements AutoCloseable {
         synchronized (this) {
             log.add(exchange.getRequestMethod() + " " + range);
         }
+        targets.add(exchange.getRequestURI().toString());
         try (exchange) {
             if (delayMillis > 0) {
                 Thread.sleep(delayMillis);
