@@ -21,6 +21,9 @@
  * redirects, a refused connection or a server that stalls for {@code timeout} is an error naming
  * the URL.
  *
+ * <p>A proxy that the JDK's default {@link java.net.ProxySelector} names carries the requests
+ * (https ones through a {@code CONNECT} tunnel).
+ *
  * <p>Options (QEMU's curl driver's names): {@code readahead} (bytes, default 256K),
  * {@code timeout} (seconds without progress, default 30), {@code sslverify} (on|off, default on:
  * the JDK's trust store, which {@code -Djavax.net.ssl.trustStore} replaces), {@code cookie},
