@@ -12,6 +12,8 @@ import org.jblock.api.CheckReport;
 import org.jblock.api.CheckReport.Severity;
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.UnsupportedFeatureException;
+import org.jblock.registry.CacheMode;
+import org.jblock.registry.ChainMode;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -23,7 +25,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code check [-f fmt] [-r leaks|all [--dry-run]] [--output=human|json] [-q] filename}, with qemu-img's exit
+ * {@code check [-f fmt] [-r leaks|all [--dry-run]] [--output=human|json] [-T src_cache] [-q] filename}, with qemu-img's exit
  * codes: 0 clean, 1 the check could not run, 2 corruptions left, 3 only leaks left, 63 the format has
  * no checks.
  *
@@ -57,6 +59,10 @@ final class CheckCommand extends ImgCommand {
     @Option(names = "-q", description = "Quiet: print nothing, the exit code tells.")
     boolean quiet;
 
+    @Option(names = "-T", paramLabel = "src_cache", defaultValue = "writeback",
+            description = "Cache mode of the image (default writeback).")
+    String sourceCache;
+
     @Parameters(paramLabel = "filename")
     String filename;
 
@@ -68,8 +74,9 @@ final class CheckCommand extends ImgCommand {
     @Override
     public Integer call() throws IOException {
         CheckMode mode = dryRun ? dryRunOf(repair) : repair;
+        CacheMode cache = sourceCacheMode(sourceCache);
         try (BlockImage image = open(filename, options.format, !mode.repairs(), options.forceShare,
-                switchIfSupported(filename, options.format, CHECK_OPTION))) {
+                switchIfSupported(filename, options.format, CHECK_OPTION), ChainMode.READ_ONLY_BACKING, cache)) {
             CheckReport report;
             try (Progress progress = progress(!quiet && !options.json())) {
                 report = image.check(mode, progress.listener());

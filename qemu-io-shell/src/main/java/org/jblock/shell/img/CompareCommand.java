@@ -6,13 +6,15 @@ import java.util.List;
 
 import org.jblock.api.BlockImage;
 import org.jblock.ops.ImageComparison;
+import org.jblock.registry.CacheMode;
+import org.jblock.registry.ChainMode;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code compare [-f fmt] [-F fmt] [-s] [-p] [-q] a b}: qemu-img's messages and exit codes (0 the same,
+ * {@code compare [-f fmt] [-F fmt] [-T src_cache] [-s] [-p] [-q] a b}: qemu-img's messages and exit codes (0 the same,
  * 1 they differ, 2 an image does not open, 4 a read fails), over {@link ImageComparison}. Images in
  * backing chains are compared as the guest sees them.
  */
@@ -41,6 +43,10 @@ final class CompareCommand extends ImgCommand {
     @Option(names = "-U", description = "Open without taking a lock.")
     boolean forceShare;
 
+    @Option(names = "-T", paramLabel = "src_cache", defaultValue = "writeback",
+            description = "Cache mode of both images (default writeback).")
+    String sourceCache;
+
     @Parameters(index = "0", paramLabel = "filename1")
     String first;
 
@@ -57,8 +63,9 @@ final class CompareCommand extends ImgCommand {
 
     @Override
     public Integer call() throws IOException {
-        try (BlockImage a = open(first, firstFormat, true, forceShare);
-             BlockImage b = open(second, secondFormat, true, forceShare)) {
+        CacheMode cache = sourceCacheMode(sourceCache);
+        try (BlockImage a = open(first, firstFormat, true, forceShare, "", ChainMode.READ_ONLY_BACKING, cache);
+             BlockImage b = open(second, secondFormat, true, forceShare, "", ChainMode.READ_ONLY_BACKING, cache)) {
             int exitCode;
             try (Progress progress = progress(showProgress && !quiet, 2)) {
                 exitCode = compare(a, b, progress);

@@ -95,7 +95,7 @@ final class ConvertCommand extends ImgCommand {
 
     @Option(names = "-t", paramLabel = "cache", defaultValue = "unsafe",
             description = "Cache mode of the destination: writeback, writethrough, unsafe (the default: no flushes),"
-                    + " none and directsync (refused on local files).")
+                    + " none and directsync (O_DIRECT on local files).")
     String cache;
 
     @Option(names = "-T", paramLabel = "src_cache", defaultValue = "writeback",

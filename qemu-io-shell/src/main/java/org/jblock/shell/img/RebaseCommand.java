@@ -51,7 +51,7 @@ final class RebaseCommand extends ImgCommand {
     String cache;
 
     @Option(names = "-T", paramLabel = "src_cache", defaultValue = "writeback",
-            description = "Cache mode of the new backing image (only read: none and directsync are refused on local files).")
+            description = "Cache mode of the new backing image (default writeback).")
     String sourceCache;
 
     @Option(names = "-U", description = "Accepted for compatibility: the image is written, so it is always locked.")

@@ -244,6 +244,10 @@ class ConvertCommandTest {
                 Img.run("commit", "-t", "fast", raw.toString()).assertOneLineError(1).err());
         assertEquals("jblock-img: Invalid source cache option: fast\n",
                 Img.run("rebase", "-T", "fast", "-u", "-b", "", raw.toString()).assertOneLineError(1).err());
+        assertEquals("jblock-img: Invalid source cache option: fast\n",
+                Img.run("compare", "-T", "fast", raw.toString(), raw.toString()).assertOneLineError(2).err());
+        assertEquals("jblock-img: Invalid source cache option: fast\n",
+                Img.run("check", "-T", "fast", raw.toString()).assertOneLineError(1).err());
     }
 
     @Test
@@ -258,7 +262,10 @@ class ConvertCommandTest {
         assertTrue(Img.run("compare", raw.toString(), vhd.toString()).out().endsWith("\nImages are identical.\n"));
         byte[] content = Files.readAllBytes(raw);
         assertArrayEquals(content, java.util.Arrays.copyOf(Files.readAllBytes(back), content.length));
-        assertTrue(Img.run("compare", raw.toString(), back.toString()).out().endsWith("\nImages are identical.\n"));
+        assertTrue(Img.run("compare", "-T", "none", raw.toString(), back.toString()).out()
+                .endsWith("\nImages are identical.\n"));
+        assertEquals("No errors were found on the image.\n", Img.run("check", "-T", "directsync", vhd.toString()).out()
+                .lines().filter(l -> l.startsWith("No errors")).findFirst().orElse("") + "\n");
     }
 
 }
