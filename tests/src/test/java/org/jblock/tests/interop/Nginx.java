@@ -82,9 +82,28 @@ final class Nginx implements LocalServers.Started {
     }
 
     /** @return the requests nginx has logged so far, as {@code METHOD RANGE STATUS} lines */
-    List<String> requests() throws IOException {
+    private List<String> requests() throws IOException {
         Path log = state.resolve("access.log");
         return Files.exists(log) ? Files.readAllLines(log, StandardCharsets.UTF_8) : List.of();
+    }
+
+    /**
+     * @return the requests nginx has logged once its log has stopped growing for a moment (at most
+     *         10 s): nginx writes a request's line after its answer is sent, so a client can be done
+     *         with a request before the line is there
+     */
+    List<String> settledRequests() throws IOException, InterruptedException {
+        List<String> last = requests();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(250);
+            List<String> now = requests();
+            if (now.size() == last.size()) {
+                return now;
+            }
+            last = now;
+        }
+        return last;
     }
 
     @Override
