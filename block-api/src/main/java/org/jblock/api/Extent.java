@@ -1,5 +1,7 @@
 package org.jblock.api;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -50,6 +52,28 @@ public record Extent(long start, long length, boolean data, boolean zero, boolea
     /** A run of data in this image, mapped at {@code hostOffset}. */
     public static Extent data(long start, long length, long hostOffset) {
         return new Extent(start, length, true, false, true, OptionalLong.of(hostOffset));
+    }
+
+    /**
+     * The runs of {@code [at, at+length)} that an image finds in its backing image, where it holds
+     * nothing of its own: the backing image's runs one layer deeper, and past the backing image's end
+     * (a backing image may be smaller) zeros that no layer holds, at the depth below the backing
+     * image's last run there.
+     */
+    public static List<Extent> fromBacking(BlockImage backing, long at, long length) throws IOException {
+        List<Extent> runs = new ArrayList<>();
+        long inBacking = Math.max(0, Math.min(length, backing.size() - at));
+        int bottom = 1;
+        if (inBacking > 0) {
+            for (Extent e : backing.blockStatus(at, inBacking)) {
+                runs.add(e.below(1));
+                bottom = e.depth() + 1;
+            }
+        }
+        if (inBacking < length) {
+            runs.add(new Extent(at + inBacking, length - inBacking, false, true, false, OptionalLong.empty(), bottom));
+        }
+        return runs;
     }
 
     /** A run that reads as zeros with no storage behind it; allocated says whether this layer says so. */

@@ -113,9 +113,7 @@ public final class MemoryOverlay extends AbstractBlockImage {
             if (inOverlay) {
                 extents.add(new Extent(at, runEnd - at, true, false, true, OptionalLong.empty()));
             } else {
-                for (Extent e : base.blockStatus(at, runEnd - at)) {
-                    extents.add(e.below(1));
-                }
+                extents.addAll(Extent.fromBacking(base, at, runEnd - at));
             }
             at = runEnd;
         }

@@ -358,17 +358,7 @@ final class Qcow2Image extends AbstractBlockImage {
                     : Extent.zero(at, n, false));
             return;
         }
-        long inBacking = Math.max(0, Math.min(n, b.size() - at));
-        int bottom = 1;
-        if (inBacking > 0) {
-            for (Extent e : b.blockStatus(at, inBacking)) {
-                extents.add(e.below(1));
-                bottom = e.depth() + 1;
-            }
-        }
-        if (inBacking < n) {
-            extents.add(new Extent(at + inBacking, n - inBacking, false, true, false, OptionalLong.empty(), bottom));
-        }
+        extents.addAll(Extent.fromBacking(b, at, n));
     }
 
     // ---- writes ---------------------------------------------------------------------------------

@@ -726,18 +726,7 @@ final class DynamicVhdImage extends AbstractBlockImage {
             extents.add(new Extent(at, n, false, false, false, java.util.OptionalLong.empty(), 1));
             return;
         }
-        long inParent = Math.max(0, Math.min(n, p.size() - at));
-        int bottom = 1;
-        if (inParent > 0) {
-            for (Extent e : p.blockStatus(at, inParent)) {
-                extents.add(e.below(1));
-                bottom = e.depth() + 1;
-            }
-        }
-        if (inParent < n) {
-            extents.add(new Extent(at + inParent, n - inParent, false, true, false,
-                    java.util.OptionalLong.empty(), bottom));
-        }
+        extents.addAll(Extent.fromBacking(p, at, n));
     }
 
 
