@@ -5,6 +5,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -61,8 +64,16 @@ final class LocalServers {
 
         String said() throws IOException;
 
+        /** Stops the process: asked first, killed when it does not end. */
         @Override
-        void close() throws IOException;
+        default void close() {
+            stop(process());
+        }
+    }
+
+    /** @return what a server wrote into {@code log}, or {@code none} when it wrote no such file */
+    static String said(Path log, String none) throws IOException {
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).trim() : none;
     }
 
     /** Starts the server on a given port: writes its configuration and starts its process. */

@@ -114,13 +114,7 @@ final class Nginx implements LocalServers.Started {
     /** @return what nginx has logged as errors */
     @Override
     public String said() throws IOException {
-        Path log = state.resolve("error.log");
-        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).trim() : "(no error log)";
+        return LocalServers.said(state.resolve("error.log"), "(no error log)");
     }
 
-
-    @Override
-    public void close() throws IOException {
-        LocalServers.stop(process);
-    }
 }

@@ -140,13 +140,7 @@ final class Sshd implements LocalServers.Started {
     /** @return what sshd has logged */
     @Override
     public String said() throws IOException {
-        Path log = state.resolve("sshd.log");
-        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8).trim() : "(no log)";
+        return LocalServers.said(state.resolve("sshd.log"), "(no log)");
     }
 
-
-    @Override
-    public void close() throws IOException {
-        LocalServers.stop(process);
-    }
 }
