@@ -16,6 +16,9 @@
  * long; {@code reconnect-delay=SECONDS}: when the server drops the connection, requests wait that
  * long for a new one (the export must keep its size) and are sent again on it, then fail at once
  * until a try succeeds. Both are 0 by default: one try, and requests fail with the connection.
+ * {@code multi-conn=N} (jblock's, not QEMU's; default 2): a read-only image whose server allows
+ * several connections ({@code NBD_FLAG_CAN_MULTI_CONN}) spreads reads that overlap over up to N,
+ * made in the background once reads overlap; a refused one is done without. 1: one connection.
  *
  * <h2>Limits</h2>
  * An export has a fixed size: writes past its end and resizing are refused. Holes are known where

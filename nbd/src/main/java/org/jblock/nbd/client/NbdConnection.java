@@ -111,6 +111,19 @@ public final class NbdConnection implements AutoCloseable {
         return has(Nbd.FLAG_SEND_FUA);
     }
 
+    /**
+     * @return whether the server says every connection to the export sees the same data
+     *         ({@code NBD_FLAG_CAN_MULTI_CONN}), so a client may spread its requests over several
+     */
+    public boolean canMultiConn() {
+        return has(Nbd.FLAG_CAN_MULTI_CONN);
+    }
+
+    /** @return how many requests are sent and not yet answered (a measure of how busy the connection is) */
+    public int requestsInFlight() {
+        return pending.size();
+    }
+
     /** @return whether {@link #blockStatus} works: structured replies and {@code base:allocation} agreed */
     public boolean hasBlockStatus() {
         return allocationContext >= 0;

@@ -16,8 +16,9 @@ import org.jblock.nbd.wire.Nbd;
 
 /**
  * An NBD export as a {@link BlockFile}: requests larger than the server takes are split, many
- * threads may have requests in flight on the one connection, and holes are the server's
- * {@code base:allocation} extents that read as zeros with nothing stored.
+ * threads may have requests in flight on a connection (reads of a read-only export on several,
+ * see {@link ReadConnections}), and holes are the server's {@code base:allocation} extents that
+ * read as zeros with nothing stored.
  */
 final class NbdBlockFile implements BlockFile {
     /** Zero writes and trims longer than this go as several requests (their length is 32 bits). */
@@ -26,13 +27,16 @@ final class NbdBlockFile implements BlockFile {
     static final int PIECE = 512 << 10;
 
     private final Reconnector connections;
+    /** Further connections for reads, or null (a writable image, or a server that wants one connection). */
+    private final ReadConnections readConnections;
     private final String location;
     private final boolean readOnly;
     private final long size;
     private volatile boolean closed;
 
-    NbdBlockFile(Reconnector connections, String location, boolean readOnly) {
+    NbdBlockFile(Reconnector connections, ReadConnections readConnections, String location, boolean readOnly) {
         this.connections = connections;
+        this.readConnections = readConnections;
         this.location = location;
         this.readOnly = readOnly || connections.connection().isReadOnly();
         this.size = connections.connection().size();
@@ -73,12 +77,41 @@ final class NbdBlockFile implements BlockFile {
         int total = (int) Math.min(dst.remaining(), size - position);
         ByteBuffer all = dst.slice();
         all.limit(total);
-        send(connection -> {
-            readInPieces(connection, position, all.duplicate());
-            return null;
-        });
+        if (!readOnAnother(position, all)) {
+            send(connection -> {
+                readInPieces(connection, position, all.duplicate());
+                return null;
+            });
+        }
         dst.position(dst.position() + total);
         return total;
+    }
+
+    /**
+     * Reads on one of the {@link ReadConnections} when it is less busy than the first connection.
+     *
+     * @return false when the read is still to be made on the first connection: none was less busy,
+     *         or the one chosen broke (it is dropped)
+     */
+    private boolean readOnAnother(long position, ByteBuffer dst) throws IOException {
+        if (readConnections == null) {
+            return false;
+        }
+        NbdConnection first = connection();
+        NbdConnection chosen = readConnections.pick(first);
+        if (chosen == first) {
+            return false;
+        }
+        try {
+            readInPieces(chosen, position, dst.duplicate());
+            return true;
+        } catch (IOException e) {
+            if (closed || !chosen.isBroken()) {
+                throw e;
+            }
+            readConnections.drop(chosen);
+            return false;
+        }
     }
 
     /**
@@ -258,6 +291,9 @@ final class NbdBlockFile implements BlockFile {
     public void close() throws IOException {
         if (!closed) {
             closed = true;
+            if (readConnections != null) {
+                readConnections.close();
+            }
             connections.close();
         }
     }

@@ -20,6 +20,8 @@ import org.jblock.nbd.client.NbdConnection;
  * module's description for the names and options it takes.
  */
 public final class NbdProtocol implements BlockProtocol {
+    /** The most connections one image makes ({@link #MULTI_CONN}). */
+    static final int MAX_CONNECTIONS = 16;
     static final OptionSpec<String> SERVER_TYPE = OptionSpec.choice("server.type", null,
             "inet (TCP) or unix (a Unix socket)", "inet", "unix");
     static final OptionSpec<String> SERVER_HOST = OptionSpec.string("server.host", null, "the server's host name or address");
@@ -30,6 +32,9 @@ public final class NbdProtocol implements BlockProtocol {
             "seconds for which requests wait for a new connection when the server drops one (0: they fail at once)");
     static final OptionSpec<Long> OPEN_TIMEOUT = OptionSpec.integer("open-timeout", 0L,
             "seconds for which the first connection is tried again (0: one try)");
+    static final OptionSpec<Long> MULTI_CONN = OptionSpec.integer("multi-conn", 2L,
+            "connections a read-only image spreads its reads over when the server allows several"
+                    + " (NBD_FLAG_CAN_MULTI_CONN); 1: one connection (a jblock option, not QEMU's)");
     static final OptionSpec<String> HOST = OptionSpec.string("host", null, "older name of server.host");
     static final OptionSpec<String> PORT = OptionSpec.string("port", null, "older name of server.port");
     static final OptionSpec<String> PATH = OptionSpec.string("path", null, "older name of server.path");
@@ -57,7 +62,7 @@ public final class NbdProtocol implements BlockProtocol {
     @Override
     public List<OptionSpec<?>> openOptions() {
         return List.of(SERVER_TYPE, SERVER_HOST, SERVER_PORT, SERVER_PATH, EXPORT, RECONNECT_DELAY, OPEN_TIMEOUT,
-                HOST, PORT, PATH);
+                MULTI_CONN, HOST, PORT, PATH);
     }
 
     @Override
@@ -68,14 +73,22 @@ public final class NbdProtocol implements BlockProtocol {
                 either(options.get(SERVER_PORT), options.get(PORT)),
                 either(options.get(SERVER_PATH), options.get(PATH)),
                 options.get(EXPORT));
-        Reconnector connections = Reconnector.open(
-                () -> NbdConnection.open(address.socketAddress(), address.export(), address.uri()),
-                seconds(options, OPEN_TIMEOUT), seconds(options, RECONNECT_DELAY));
-        if (!request.readOnly() && connections.connection().isReadOnly()) {
+        long multiConn = options.get(MULTI_CONN);
+        if (multiConn < 1 || multiConn > MAX_CONNECTIONS) {
+            throw new InvalidOptionException("Parameter '" + MULTI_CONN.name() + "' expects a number of connections from 1 to "
+                    + MAX_CONNECTIONS);
+        }
+        Reconnector.Connect connect = () -> NbdConnection.open(address.socketAddress(), address.export(), address.uri());
+        Reconnector connections = Reconnector.open(connect, seconds(options, OPEN_TIMEOUT),
+                seconds(options, RECONNECT_DELAY));
+        NbdConnection first = connections.connection();
+        if (!request.readOnly() && first.isReadOnly()) {
             connections.close();
             throw new AccessDeniedException(address.uri(), null, "Permission denied: the NBD export is read-only");
         }
-        return new NbdBlockFile(connections, address.uri(), request.readOnly());
+        ReadConnections more = request.readOnly() && first.canMultiConn() && multiConn > 1
+                ? new ReadConnections(connect, (int) multiConn - 1, first) : null;
+        return new NbdBlockFile(connections, more, address.uri(), request.readOnly());
     }
 
     private static Duration seconds(Options options, OptionSpec<Long> option) throws InvalidOptionException {

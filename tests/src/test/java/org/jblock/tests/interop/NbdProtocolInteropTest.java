@@ -130,6 +130,84 @@ class NbdProtocolInteropTest {
         assertEquals(asked, firstAnswer, "every piece is asked for before the first answer: " + reads);
     }
 
+    /**
+     * A read-only image whose server allows several connections (nbdkit's file plugin says
+     * {@code NBD_FLAG_CAN_MULTI_CONN}) spreads reads that overlap over two connections, as nbdcopy
+     * does; {@code multi-conn=1} keeps them on one. nbdkit's log names the connection of each read,
+     * and every byte comes back in its place.
+     */
+    @Test
+    void overlappingReadsOfAReadOnlyImageSpreadOverTheConnectionsTheServerAllows() throws Exception {
+        byte[] content = randomBytes(8 * MIB, 21);
+        Path raw = Files.write(dir.resolve("content.raw"), content);
+        for (String multiConn : List.of("2", "1")) {
+            Path where = Files.createDirectory(dir.resolve("multi-conn-" + multiConn));
+            Path log = where.resolve("requests.log");
+            try (Nbdkit kit = Nbdkit.start(where, "-r", "--filter=log", "--filter=delay", "file", raw.toString(),
+                    "delay-read=20ms", "logfile=" + log);
+                 BlockImage image = JblockImages.REGISTRY.open(Map.of("driver", "raw", "file.driver", "nbd",
+                         "file.server.type", "unix", "file.server.path", kit.socket.toString(), "file.multi-conn", multiConn),
+                         OpenSpec.readOnlySpec())) {
+                assertArrayEquals(content, readInParallel(image, 4, MIB), "multi-conn=" + multiConn);
+            }
+            java.util.Set<String> readers = Files.readAllLines(log).stream().filter(line -> line.contains(" Read id="))
+                    .map(line -> line.replaceAll(".*(connection=\\d+).*", "$1")).collect(java.util.stream.Collectors.toSet());
+            assertEquals(Integer.parseInt(multiConn), readers.size(), "the connections that read, multi-conn=" + multiConn
+                    + ": " + readers);
+        }
+    }
+
+    /**
+     * A server that says it allows several connections but refuses the second (nbdkit's limit
+     * filter, on which nbdcopy gives up) keeps every read on the first connection, none failing.
+     */
+    @Test
+    void aServerThatRefusesTheSecondConnectionServesEveryReadOnTheFirst() throws Exception {
+        byte[] content = randomBytes(4 * MIB, 22);
+        Path raw = Files.write(dir.resolve("content.raw"), content);
+        try (Nbdkit kit = Nbdkit.start(dir, "-r", "--filter=limit", "--filter=delay", "file", raw.toString(),
+                "limit=1", "delay-read=20ms");
+             BlockImage image = JblockImages.REGISTRY.open(kit.uri(), OpenSpec.readOnlySpec().withFormat("raw"))) {
+            for (int round = 0; round < 3; round++) {
+                assertArrayEquals(content, readInParallel(image, 4, MIB / 2), "round " + round);
+            }
+        }
+        assertTrue(Files.readString(dir.resolve("nbdkit.log")).contains("too many clients"),
+                "the server refused a second connection");
+    }
+
+    private static byte[] randomBytes(int length, long seed) {
+        byte[] bytes = new byte[length];
+        new java.util.Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Reads all of {@code image} with {@code threads} threads, each taking every {@code threads}-th piece. */
+    private static byte[] readInParallel(BlockImage image, int threads, int piece) throws Exception {
+        byte[] all = new byte[(int) image.size()];
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                done.add(pool.submit(() -> {
+                    for (int at = first * piece; at < all.length; at += threads * piece) {
+                        ByteBuffer buffer = ByteBuffer.allocateDirect(Math.min(piece, all.length - at));
+                        image.read(at, buffer);
+                        buffer.flip().get(all, at, buffer.remaining());
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> future : done) {
+                future.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return all;
+    }
+
     @Test
     void aServerWithoutStructuredRepliesStillServesWithoutHoles() throws IOException {
         try (Nbdkit kit = Nbdkit.start(dir, "--no-sr", "memory", "size=4M");
