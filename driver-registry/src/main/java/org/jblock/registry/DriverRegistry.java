@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
@@ -650,16 +651,19 @@ public final class DriverRegistry {
     }
 
     /**
-     * Tells every protocol that opens will follow ({@link BlockProtocol#prepare}), so that their own
-     * start-up work runs while the caller does its: a tool calls this as soon as it knows it will
-     * open images. Returns at once; a protocol whose hint fails is left as it is.
+     * Tells the protocols of the storage {@code names} name that opens may follow
+     * ({@link BlockProtocol#prepare}), so that their own start-up work runs while the caller does
+     * its: a tool calls this with its arguments as soon as it knows it will open images. What names
+     * no storage (an option, a number, an unknown prefix) is passed over. Returns at once; a
+     * protocol whose hint fails is left as it is.
      */
-    public void prepareProtocols() {
-        for (BlockProtocol protocol : protocols.all()) {
+    public void prepareProtocols(Collection<String> names) {
+        for (String name : names) {
             try {
-                protocol.prepare();
-            } catch (RuntimeException e) {
-                // Only a hint: the protocol's first open meets whatever is wrong.
+                Map<String, String> options = protocols.parse(name);
+                protocols.protocol(options.get(Protocols.DRIVER)).prepare(options);
+            } catch (IOException | RuntimeException e) {
+                // Only a hint: what is wrong with the name, its open says.
             }
         }
     }

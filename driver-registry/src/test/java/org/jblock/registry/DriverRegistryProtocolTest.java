@@ -116,11 +116,11 @@ class DriverRegistryProtocolTest {
         return bytes;
     }
 
-    /** A protocol that counts the hints it gets, or fails them. */
+    /** A protocol that keeps the hints it gets, or fails them. */
     static final class Preparing extends Mem {
         final String name;
         final boolean fails;
-        final AtomicInteger prepared = new AtomicInteger();
+        final List<Map<String, String>> prepared = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Preparing(String name, boolean fails) {
             this.name = name;
@@ -134,26 +134,37 @@ class DriverRegistryProtocolTest {
 
         @Override
         public Set<String> prefixes() {
-            return Set.of();
+            return Set.of(name);
         }
 
         @Override
-        public void prepare() {
-            prepared.incrementAndGet();
+        public Map<String, String> parseFilename(String filename) {
+            return Map.of("name", filename.substring(name.length() + 1));
+        }
+
+        @Override
+        public void prepare(Map<String, String> options) {
+            prepared.add(options);
             if (fails) {
                 throw new IllegalStateException("cannot get ready");
             }
         }
     }
 
+    /**
+     * The protocol of each name gets the hint with what the name stands for; what names no storage
+     * (an option, an unknown prefix) is passed over, and a hint that fails leaves its protocol working.
+     */
     @Test
-    void every_protocol_gets_the_hint_that_opens_follow_and_one_that_fails_it_still_opens() throws Exception {
+    void the_protocol_of_each_name_gets_the_hint_that_opens_follow_and_one_that_fails_it_still_opens() throws Exception {
         Preparing failing = new Preparing("failing", true);
         Preparing willing = new Preparing("willing", false);
         failing.files.put("disk", MemoryBlockFile.of("disk", new byte[] {7, 8}));
         DriverRegistry registry = DriverRegistry.of(List.of(RAW), List.of(failing, willing));
-        registry.prepareProtocols();
-        assertEquals(List.of(1, 1), List.of(failing.prepared.get(), willing.prepared.get()));
+        registry.prepareProtocols(List.of("-f", "failing:disk", "unknown:thing", "willing:a", "willing:b", "8M"));
+        assertEquals(List.of(Map.of("driver", "failing", "name", "disk")), failing.prepared);
+        assertEquals(List.of(Map.of("driver", "willing", "name", "a"), Map.of("driver", "willing", "name", "b")),
+                willing.prepared);
         try (BlockImage image = registry.open(Map.of("driver", "failing", "name", "disk"), OpenSpec.readOnlySpec())) {
             assertArrayEquals(new byte[] {7, 8}, read(image, 2));
         }

@@ -131,19 +131,25 @@ public interface BlockProtocol {
     }
 
     /**
-     * A hint that opens will follow soon: a tool calls it (through the registry) as soon as it knows
-     * it will work on images, before the rest of its start-up. A protocol whose first open or first
-     * question has a fixed cost of its own, independent of what is opened (binding native
-     * functions, loading a library), may start that work now on a daemon thread, so that it is done
-     * by the time it is needed.
+     * A hint that the storage {@code options} describe may be opened soon: a tool calls it (through
+     * the registry) for each of its arguments that names storage of this protocol, as soon as it
+     * knows it will work on images, before the rest of its start-up. A protocol whose first open or
+     * first question has a fixed cost of its own (binding native functions, loading a library) may
+     * start that work now on a daemon thread, so that it is done by the time it is needed, and may
+     * look at the options to tell whether it will be: the local file binds its hole functions only
+     * for a file that exists, as a new one has no holes to ask about, and the work would only
+     * compete with the command's own start-up.
      *
      * <p>It returns at once and never fails: work it starts must not print, must keep any failure
      * for the first use to meet as it would have without this call, and must leave every open and
      * every call correct whether or not it has finished (a class's initialisation, which the JVM
      * runs once and makes other threads wait for, does all this). It may be called more than once,
      * from any thread, or never. The default does nothing.
+     *
+     * @param options what an argument stands for ({@link #parseFilename}'s keys and {@code driver}),
+     *                unchecked: it may name nothing, or be no image name at all
      */
-    default void prepare() {
+    default void prepare(Map<String, String> options) {
     }
 
     /**

@@ -1,6 +1,7 @@
 package org.jblock.protocol.file;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -53,10 +54,21 @@ public final class FileProtocol implements BlockProtocol {
         return List.of(FILENAME, LOCKING, DIRECT);
     }
 
-    /** Binds the hole functions ({@code lseek}, JDK 22+) on a daemon thread, so the first block status finds them bound. */
+    /**
+     * Binds the hole functions ({@code lseek}, JDK 22+) on a daemon thread when {@code options} name
+     * a file that exists, so that its first block status finds them bound; a file still to be
+     * created gets none (the binding would compete with the command's start-up for nothing).
+     */
     @Override
-    public void prepare() {
-        Holes.prepare();
+    public void prepare(Map<String, String> options) {
+        String filename = options.get(FILENAME.name());
+        try {
+            if (filename != null && Files.exists(Path.of(filename))) {
+                Holes.prepare();
+            }
+        } catch (InvalidPathException | SecurityException e) {
+            // Not a path this system has: nothing to get ready for.
+        }
     }
 
     @Override

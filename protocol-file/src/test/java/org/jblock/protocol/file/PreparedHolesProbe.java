@@ -16,8 +16,9 @@ final class PreparedHolesProbe {
     /** @param args the sparse file of {@link LocalBlockFileHolesTest} */
     public static void main(String[] args) throws Exception {
         FileProtocol protocol = new FileProtocol();
-        protocol.prepare();
-        protocol.prepare();
+        java.util.Map<String, String> options = protocol.parseFilename(args[0]);
+        protocol.prepare(options);
+        protocol.prepare(options);
         try (LocalBlockFile file = LocalBlockFile.open(Path.of(args[0]), true)) {
             System.out.println(file.capabilities().contains(BlockFile.Capability.HOLES) + " " + file.seekData(0)
                     + " " + file.seekHole(1 << 20) + " " + file.seekData(3 << 20));

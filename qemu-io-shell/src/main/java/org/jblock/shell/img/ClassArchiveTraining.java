@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -50,12 +51,12 @@ public final class ClassArchiveTraining {
      *                     classes of the commands after it)
      */
     static void run(Path dir) throws IOException {
-        // As jblock-img does before a subcommand: the protocols' own start-up runs beside the commands.
-        DriverRegistry.load().prepareProtocols();
         String raw = dir.resolve("a.raw").toString();
         String vhd = dir.resolve("b.vhd").toString();
         String copy = dir.resolve("c.raw").toString();
         img("create", "-f", "raw", raw, "8M");
+        // As jblock-img does before a subcommand on an image that exists: its protocol's own start-up runs beside the commands.
+        DriverRegistry.load().prepareProtocols(List.of(raw));
         PrintStream none = new PrintStream(OutputStream.nullOutputStream());
         String[] io = {"-f", "raw", "-c", "write -P 0x5a 0 1M", "-c", "read -v 0 512", "-c", "write -z 2M 1M",
                 "-c", "map", "-c", "info", raw};

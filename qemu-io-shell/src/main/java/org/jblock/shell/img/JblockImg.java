@@ -79,8 +79,8 @@ public final class JblockImg implements Callable<Integer> {
             Optional<DriverRegistry> registry = ToolDrivers.load(TOOL, err::println);
             Set<String> needed = subcommandsNeeded(args);
             if (registry.isPresent() && needed.size() == 1) {
-                // A subcommand will open images: the protocols get ready while its command line is parsed.
-                registry.get().prepareProtocols();
+                // A subcommand will open images: their protocols get ready while its command line is parsed.
+                registry.get().prepareProtocols(java.util.Arrays.asList(args));
             }
             exitCode = registry.isEmpty() ? 1 : commandLine(registry.get(), terminal, out, err, needed).execute(args);
         } catch (OutOfMemoryError e) {

@@ -154,14 +154,17 @@ public abstract class BlockProtocolContract extends ReadOnlyBlockFileContract {
         }
     }
 
-    /** {@link BlockProtocol#prepare}, the hint that opens follow, may come any number of times and changes no open. */
+    /** {@link BlockProtocol#prepare}, the hint that opens may follow, takes a stored name's options or options naming nothing, any number of times, and changes no open. */
     @Test
     void the_hint_that_opens_follow_never_fails_and_changes_no_open() throws Exception {
         byte[] content = BlockFileContract.pattern(10_000, 41);
         String filename = store(content);
         BlockProtocol protocol = protocol();
-        protocol.prepare();
-        protocol.prepare();
+        Map<String, String> options = new java.util.LinkedHashMap<>(protocol.parseFilename(filename));
+        options.put("driver", protocol.name());
+        protocol.prepare(options);
+        protocol.prepare(options);
+        protocol.prepare(Map.of("driver", protocol.name()));
         try (BlockFile file = open(filename, true)) {
             assertArrayEquals(content, BlockFileContract.readAll(file));
         }

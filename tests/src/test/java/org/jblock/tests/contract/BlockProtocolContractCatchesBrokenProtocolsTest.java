@@ -91,8 +91,8 @@ class BlockProtocolContractCatchesBrokenProtocolsTest {
         }
 
         @Override
-        public void prepare() {
-            file.prepare();
+        public void prepare(Map<String, String> options) {
+            file.prepare(options);
         }
 
         @Override
@@ -185,7 +185,7 @@ class BlockProtocolContractCatchesBrokenProtocolsTest {
         PrepareFails() {
             super(new Delegating() {
                 @Override
-                public void prepare() {
+                public void prepare(Map<String, String> options) {
                     throw new IllegalStateException("not ready");
                 }
             });
