@@ -11,7 +11,6 @@ module org.jblock.shell {
     requires org.jblock.nbd;
     requires info.picocli;
     requires org.jline;
-    requires com.fasterxml.jackson.databind;
 
     opens org.jblock.shell.io to info.picocli;
     opens org.jblock.shell.img to info.picocli;

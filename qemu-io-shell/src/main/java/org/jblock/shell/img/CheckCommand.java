@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 import org.jblock.api.BlockImage;
@@ -15,7 +16,6 @@ import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.registry.CacheMode;
 import org.jblock.registry.ChainMode;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -92,9 +92,9 @@ final class CheckCommand extends ImgCommand {
             }
             if (!quiet) {
                 if (options.json()) {
-                    ObjectNode json = toJson(image.info().format(), report, repairedReport);
+                    Map<String, Object> json = toJson(image.info().format(), report, repairedReport);
                     if (mode.plans()) {
-                        plan.forEach(json.putArray("repair-plan")::add);
+                        json.put("repair-plan", plan);
                     }
                     Json.print(out(), json);
                 } else {
@@ -149,8 +149,8 @@ final class CheckCommand extends ImgCommand {
         return report.count(Severity.LEAK) > 0 ? LEAKS : CLEAN;
     }
 
-    private ObjectNode toJson(String imageFormat, CheckReport report, CheckReport repaired) {
-        ObjectNode json = Json.object();
+    private Map<String, Object> toJson(String imageFormat, CheckReport report, CheckReport repaired) {
+        Map<String, Object> json = Json.object();
         json.put("filename", filename);
         json.put("format", imageFormat);
         json.put("check-errors", 0);

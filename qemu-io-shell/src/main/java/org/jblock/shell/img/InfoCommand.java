@@ -13,8 +13,6 @@ import org.jblock.api.ImageInfo;
 import org.jblock.api.Sizes;
 import org.jblock.registry.ChainMode;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,7 +61,7 @@ final class InfoCommand extends ImgCommand {
         }
         if (options.json()) {
             if (backingChain) {
-                ArrayNode array = Json.array();
+                List<Object> array = new ArrayList<>();
                 for (int i = 0; i < names.size(); i++) {
                     array.add(toJson(names.get(i), infos.get(i), diskSizes.get(i)));
                 }
@@ -86,8 +84,8 @@ final class InfoCommand extends ImgCommand {
      * The keys of qemu-img's {@code ImageInfo}, in its order, and {@code format-specific} when the
      * format has fields; {@code actual-size} only when {@code actualSize} is known (not negative).
      */
-    static ObjectNode toJson(String filename, ImageInfo info, long actualSize) {
-        ObjectNode json = Json.object();
+    static Map<String, Object> toJson(String filename, ImageInfo info, long actualSize) {
+        Map<String, Object> json = Json.object();
         info.backing().map(ImageInfo.Backing::format)
                 .ifPresent(format -> json.put("backing-filename-format", format));
         json.put("virtual-size", info.virtualSize());
@@ -100,12 +98,10 @@ final class InfoCommand extends ImgCommand {
             json.put("actual-size", actualSize);
         }
         if (!info.formatSpecific().isEmpty()) {
-            ObjectNode specific = json.putObject("format-specific");
+            Map<String, Object> specific = Json.object();
             specific.put("type", info.format());
-            ObjectNode data = specific.putObject("data");
-            for (Map.Entry<String, Object> e : info.formatSpecific().entrySet()) {
-                data.putPOJO(e.getKey(), e.getValue());
-            }
+            specific.put("data", info.formatSpecific());
+            json.put("format-specific", specific);
         }
         info.backing().ifPresent(backing -> {
             json.put("full-backing-filename", backing.resolved());

@@ -1,63 +1,112 @@
 package org.jblock.shell.img;
 
 import java.io.PrintWriter;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.DefaultIndenter;
-import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
-import com.fasterxml.jackson.core.util.Separators;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-/** JSON output, laid out like qemu-img's (four-space indent, {@code "key": value}). */
+/**
+ * JSON output, laid out like qemu-img's: four-space indent, {@code "key": value}, an empty object or
+ * array as {@code { }} or {@code [ ]}. A value is a {@link String}, a {@link Number}, a
+ * {@link Boolean}, null, a {@link List} of values or a {@link Map} from names to values, written in
+ * its iteration order ({@link #object()} keeps insertion order).
+ *
+ * <p>Written here rather than by a JSON library: the tools only ever write these few shapes, and
+ * every start of a tool pays for the classes its start-up cache holds (a library's some 400
+ * classes cost each start some 8 ms).
+ */
 final class Json {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final ObjectWriter PRETTY = MAPPER.writer(new DefaultPrettyPrinter()
-            .withObjectIndenter(new DefaultIndenter("    ", "\n"))
-            .withArrayIndenter(new DefaultIndenter("    ", "\n"))
-            .withSeparators(Separators.createDefaultInstance()
-                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER)));
-    private static final ObjectWriter COMPACT = MAPPER.writer();
+    private static final String INDENT = "    ";
 
     private Json() {
     }
 
-    static ObjectNode object() {
-        return MAPPER.createObjectNode();
+    /** @return an empty object that keeps its members in the order they are put */
+    static Map<String, Object> object() {
+        return new LinkedHashMap<>();
     }
 
-    static com.fasterxml.jackson.databind.node.ArrayNode array() {
-        return MAPPER.createArrayNode();
-    }
-
-    /** Prints {@code node} over several lines. */
-    static void print(PrintWriter out, JsonNode node) {
-        out.println(write(PRETTY, node));
+    /** Prints {@code value} over several lines. */
+    static void print(PrintWriter out, Object value) {
+        StringBuilder text = new StringBuilder();
+        write(text, value, 0);
+        out.println(text);
     }
 
     /**
      * @return an object on one line as qemu-img lays it out ({@code map --output=json}):
      *         {@code { "start": 0, "length": 512, "data": true}}, which scripts match as text
      */
-    static String oneLine(ObjectNode node) {
+    static String oneLine(Map<String, ?> object) {
         StringBuilder text = new StringBuilder("{ ");
-        java.util.Iterator<java.util.Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            java.util.Map.Entry<String, JsonNode> field = fields.next();
-            text.append(write(COMPACT, MAPPER.getNodeFactory().textNode(field.getKey()))).append(": ")
-                    .append(write(COMPACT, field.getValue())).append(fields.hasNext() ? ", " : "");
+        for (Iterator<? extends Map.Entry<String, ?>> members = object.entrySet().iterator(); members.hasNext(); ) {
+            Map.Entry<String, ?> member = members.next();
+            string(text, member.getKey());
+            text.append(": ");
+            write(text, member.getValue(), 0);
+            text.append(members.hasNext() ? ", " : "");
         }
         return text.append('}').toString();
     }
 
-    private static String write(ObjectWriter writer, JsonNode node) {
-        try {
-            return writer.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            // A tree of plain nodes always serializes; failing here is a programming error.
-            throw new IllegalStateException(e);
+    private static void write(StringBuilder text, Object value, int depth) {
+        if (value == null) {
+            text.append("null");
+        } else if (value instanceof String s) {
+            string(text, s);
+        } else if (value instanceof Number || value instanceof Boolean) {
+            text.append(value);
+        } else if (value instanceof Map<?, ?> map) {
+            text.append('{');
+            int i = 0;
+            for (Map.Entry<?, ?> member : map.entrySet()) {
+                text.append(i++ == 0 ? "\n" : ",\n").append(INDENT.repeat(depth + 1));
+                string(text, String.valueOf(member.getKey()));
+                text.append(": ");
+                write(text, member.getValue(), depth + 1);
+            }
+            end(text, map.isEmpty(), depth, '}');
+        } else if (value instanceof List<?> list) {
+            text.append('[');
+            int i = 0;
+            for (Object element : list) {
+                text.append(i++ == 0 ? "\n" : ",\n").append(INDENT.repeat(depth + 1));
+                write(text, element, depth + 1);
+            }
+            end(text, list.isEmpty(), depth, ']');
+        } else {
+            // The values an ImageInfo or a report holds are the types above; anything else is a bug.
+            throw new IllegalArgumentException("no JSON form for a " + value.getClass().getName());
         }
+    }
+
+    private static void end(StringBuilder text, boolean empty, int depth, char bracket) {
+        text.append(empty ? " " : "\n" + INDENT.repeat(depth)).append(bracket);
+    }
+
+    /** A JSON string: quotes, backslashes and control characters escaped, the rest as it is. */
+    private static void string(StringBuilder text, String s) {
+        text.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> text.append("\\\"");
+                case '\\' -> text.append("\\\\");
+                case '\n' -> text.append("\\n");
+                case '\r' -> text.append("\\r");
+                case '\t' -> text.append("\\t");
+                case '\b' -> text.append("\\b");
+                case '\f' -> text.append("\\f");
+                default -> {
+                    if (c < 0x20) {
+                        text.append(String.format("\\u%04X", (int) c));
+                    } else {
+                        text.append(c);
+                    }
+                }
+            }
+        }
+        text.append('"');
     }
 }

@@ -4,13 +4,13 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
 import org.jblock.api.InvalidOptionException;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -77,8 +77,8 @@ final class MapCommand extends ImgCommand {
     }
 
     /** qemu-img's JSON entry: {@code present} is qemu's "allocated" ({@link Extent#allocated()}; data is always present). */
-    static ObjectNode toJson(Extent e) {
-        ObjectNode json = Json.object();
+    static Map<String, Object> toJson(Extent e) {
+        Map<String, Object> json = Json.object();
         json.put("start", e.start());
         json.put("length", e.length());
         json.put("depth", e.depth());
