@@ -6,8 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,15 +169,42 @@ class LockMatrixTest {
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
             builder.environment().put("JBLOCK_NO_BUILD", "1");
             process = builder.start();
-            // The image is open, and locked, before the socket is bound.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
             while (!Files.exists(socket) && process.isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
-            if (!Files.exists(socket)) {
+            if (!Files.exists(socket) || !greets(socket, deadline)) {
                 process.destroyForcibly();
                 throw new AssertionError(tool + " " + serve + " did not listen: " + Files.readString(log));
             }
+        }
+
+        /**
+         * Whether the server sends its NBD greeting on a connection of its own before the deadline.
+         * A server greets from its main loop, once the image is open and locked, while its socket may
+         * be bound before (qemu-nbd, seen holding no lock yet once its socket was there).
+         */
+        private boolean greets(Path socket, long deadline) throws IOException, InterruptedException {
+            while (System.nanoTime() < deadline && process.isAlive()) {
+                try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                     Selector selector = Selector.open()) {
+                    channel.configureBlocking(false);
+                    channel.register(selector, SelectionKey.OP_READ);
+                    ByteBuffer greeting = ByteBuffer.allocate(8);
+                    while (greeting.hasRemaining()) {
+                        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                        if (left <= 0 || channel.read(greeting) < 0) {
+                            return false;
+                        }
+                        selector.select(left);
+                        selector.selectedKeys().clear();
+                    }
+                    return new String(greeting.array(), StandardCharsets.US_ASCII).equals("NBDMAGIC");
+                } catch (java.net.ConnectException e) {
+                    Thread.sleep(20); // bound, not yet listening
+                }
+            }
+            return false;
         }
 
         @Override
