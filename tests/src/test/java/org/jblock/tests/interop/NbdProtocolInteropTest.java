@@ -148,13 +148,51 @@ class NbdProtocolInteropTest {
                  BlockImage image = JblockImages.REGISTRY.open(Map.of("driver", "raw", "file.driver", "nbd",
                          "file.server.type", "unix", "file.server.path", kit.socket.toString(), "file.multi-conn", multiConn),
                          OpenSpec.readOnlySpec())) {
-                assertArrayEquals(content, readInParallel(image, 4, MIB), "multi-conn=" + multiConn);
+                // Twice: the second connection is made once reads overlap, and is there for the second pass.
+                for (int pass = 0; pass < 2; pass++) {
+                    assertArrayEquals(content, readInParallel(image, 4, MIB), "multi-conn=" + multiConn);
+                }
             }
-            java.util.Set<String> readers = Files.readAllLines(log).stream().filter(line -> line.contains(" Read id="))
-                    .map(line -> line.replaceAll(".*(connection=\\d+).*", "$1")).collect(java.util.stream.Collectors.toSet());
+            java.util.Set<String> readers = readingConnections(log);
             assertEquals(Integer.parseInt(multiConn), readers.size(), "the connections that read, multi-conn=" + multiConn
                     + ": " + readers);
         }
+    }
+
+    /**
+     * With {@code reconnect-delay}, reads spread over two connections outlive a server restart: the
+     * second connection, broken, is dropped and its reads go again on the first, which connects
+     * anew. nbdkit's logs show two connections reading before the restart, and one after it.
+     */
+    @Test
+    void readsOverTwoConnectionsOutliveARestartedServer() throws Exception {
+        byte[] content = randomBytes(4 * MIB, 23);
+        Path raw = Files.write(dir.resolve("content.raw"), content);
+        Path socket = dir.resolve("kit.sock");
+        Map<String, String> options = Map.of("driver", "raw", "file.driver", "nbd", "file.server.type", "unix",
+                "file.server.path", socket.toString(), "file.reconnect-delay", "30");
+        Nbdkit kit = Nbdkit.start(dir, "-r", "--filter=log", "--filter=delay", "file", raw.toString(), "delay-read=20ms",
+                "logfile=" + dir.resolve("before.log"));
+        try (BlockImage image = JblockImages.REGISTRY.open(options, OpenSpec.readOnlySpec())) {
+            for (int pass = 0; pass < 2; pass++) {
+                assertArrayEquals(content, readInParallel(image, 4, MIB / 2), "before the restart");
+            }
+            kit.kill();
+            Files.deleteIfExists(socket);
+            kit = Nbdkit.start(dir, "-r", "--filter=log", "file", raw.toString(), "logfile=" + dir.resolve("after.log"));
+            assertArrayEquals(content, readInParallel(image, 4, MIB / 2), "after the restart");
+        } finally {
+            kit.close();
+        }
+        assertEquals(2, readingConnections(dir.resolve("before.log")).size(), "connections reading before the restart");
+        assertEquals(1, readingConnections(dir.resolve("after.log")).size(),
+                "after the restart every read goes on the first connection, connected again");
+    }
+
+    /** @return the connections nbdkit's log shows reading */
+    private static java.util.Set<String> readingConnections(Path log) throws IOException {
+        return Files.readAllLines(log).stream().filter(line -> line.contains(" Read id="))
+                .map(line -> line.replaceAll(".*(connection=\\d+).*", "$1")).collect(java.util.stream.Collectors.toSet());
     }
 
     /**
@@ -358,6 +396,11 @@ class NbdProtocolInteropTest {
 
         String uri() {
             return "nbd+unix:///?socket=" + socket;
+        }
+
+        /** Ends the server at once, as a crash would (a SIGTERM waits for its clients to leave). */
+        void kill() throws InterruptedException {
+            process.destroyForcibly().waitFor();
         }
 
         @Override
