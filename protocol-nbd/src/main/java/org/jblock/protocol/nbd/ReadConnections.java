@@ -1,7 +1,8 @@
 package org.jblock.protocol.nbd;
 
 import java.io.IOException;
-import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.jblock.nbd.client.NbdConnection;
 
@@ -25,8 +26,10 @@ final class ReadConnections implements AutoCloseable {
     private final int wanted;
     private final long size;
     private final int flags;
-    /** The connections made so far: replaced, never changed in place, so readers need no lock. */
-    private volatile NbdConnection[] open = new NbdConnection[0];
+    /** The connections made so far (copied on change, so a read picks without a lock). */
+    private final List<NbdConnection> open = new CopyOnWriteArrayList<>();
+    /** Whether the making has been asked for: read on every pick, set once. */
+    private volatile boolean widened;
     /** The thread making them, once started; guarded by this. */
     private Thread opener;
     private boolean closed;
@@ -48,7 +51,7 @@ final class ReadConnections implements AutoCloseable {
      */
     NbdConnection pick(NbdConnection first) {
         int least = first.requestsInFlight();
-        if (least > 0) {
+        if (least > 0 && !widened) {
             widen();
         }
         NbdConnection best = first;
@@ -64,29 +67,16 @@ final class ReadConnections implements AutoCloseable {
 
     /** Forgets a connection that broke, and closes it. */
     void drop(NbdConnection broken) {
-        synchronized (this) {
-            NbdConnection[] now = open;
-            int at = Arrays.asList(now).indexOf(broken);
-            if (at < 0) {
-                return;
-            }
-            NbdConnection[] fewer = new NbdConnection[now.length - 1];
-            System.arraycopy(now, 0, fewer, 0, at);
-            System.arraycopy(now, at + 1, fewer, at, now.length - at - 1);
-            open = fewer;
+        if (open.remove(broken)) {
+            closeQuietly(broken);
         }
-        closeQuietly(broken);
-    }
-
-    /** @return how many connections there are besides the first */
-    int count() {
-        return open.length;
     }
 
     private synchronized void widen() {
-        if (opener != null || closed) {
+        if (widened || closed) {
             return;
         }
+        widened = true;
         opener = new Thread(this::openAll, "nbd-client-connect");
         opener.setDaemon(true);
         opener.start();
@@ -109,10 +99,7 @@ final class ReadConnections implements AutoCloseable {
                     closeQuietly(connection);
                     return;
                 }
-                NbdConnection[] now = open;
-                NbdConnection[] more = Arrays.copyOf(now, now.length + 1);
-                more[now.length] = connection;
-                open = more;
+                open.add(connection);
             }
         }
     }
@@ -120,20 +107,18 @@ final class ReadConnections implements AutoCloseable {
     /** Closes every connection made, and stops the making (a handshake in progress is interrupted). */
     @Override
     public void close() {
-        NbdConnection[] all;
+        List<NbdConnection> all;
         Thread making;
         synchronized (this) {
             closed = true;
-            all = open;
-            open = new NbdConnection[0];
+            all = List.copyOf(open);
+            open.clear();
             making = opener;
         }
         if (making != null) {
             making.interrupt();
         }
-        for (NbdConnection connection : all) {
-            closeQuietly(connection);
-        }
+        all.forEach(ReadConnections::closeQuietly);
     }
 
     /** The flags another connection must agree with: read-only and multi-connection. */
