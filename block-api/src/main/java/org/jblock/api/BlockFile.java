@@ -111,7 +111,7 @@ public interface BlockFile extends Closeable {
      * @throws EOFException when the file ends first; some bytes may have been written by then
      */
     default void transferTo(long position, long count, WritableByteChannel target) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect((int) Math.min(count, 1 << 20));
+        ByteBuffer buffer = IoBuffers.allocate((int) Math.min(count, 1 << 20));
         for (long done = 0; done < count; ) {
             int n = (int) Math.min(buffer.capacity(), count - done);
             buffer.clear().limit(n);

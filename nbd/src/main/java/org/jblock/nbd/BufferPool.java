@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jblock.api.IoBuffers;
 import org.jblock.nbd.wire.Nbd;
 
 /**
@@ -35,7 +36,7 @@ final class BufferPool {
         int shift = Math.max(SMALLEST_SHIFT, 32 - Integer.numberOfLeadingZeros(Math.max(length, 1) - 1));
         ByteBuffer buffer = free[shift - SMALLEST_SHIFT].poll();
         if (buffer == null) {
-            buffer = ByteBuffer.allocateDirect(1 << shift);
+            buffer = IoBuffers.allocate(1 << shift);
         } else {
             pooledBytes.addAndGet(-buffer.capacity());
         }

@@ -6,6 +6,7 @@ import java.util.List;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
+import org.jblock.api.IoBuffers;
 import org.jblock.api.ProgressListener;
 
 /**
@@ -39,8 +40,8 @@ public final class ImageComparison {
     public record Result(Verdict verdict, long offset, boolean sizesDiffer) {
     }
 
-    private final ByteBuffer bufferA = ByteBuffer.allocateDirect(CHUNK);
-    private final ByteBuffer bufferB = ByteBuffer.allocateDirect(CHUNK);
+    private final ByteBuffer bufferA = IoBuffers.allocate(CHUNK);
+    private final ByteBuffer bufferB = IoBuffers.allocate(CHUNK);
     private final boolean strict;
     private final ProgressListener progress;
     private long done;

@@ -13,6 +13,7 @@ import java.util.function.Predicate;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
+import org.jblock.api.IoBuffers;
 import org.jblock.api.ProgressListener;
 
 /**
@@ -168,7 +169,7 @@ public final class ImageCopier {
     }
 
     private void work() throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+        ByteBuffer buffer = IoBuffers.allocate(CHUNK);
         try {
             long chunk;
             while ((chunk = take()) >= 0) {

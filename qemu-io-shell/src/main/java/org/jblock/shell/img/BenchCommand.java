@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jblock.api.BlockException;
 import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
+import org.jblock.api.IoBuffers;
 import org.jblock.registry.CacheMode;
 import org.jblock.ops.Workers;
 
@@ -173,7 +174,7 @@ final class BenchCommand extends ImgCommand {
 
         /** Takes request numbers until {@code count} are issued; each request uses this worker's buffer. */
         private void requests() throws IOException {
-            ByteBuffer buffer = ByteBuffer.allocateDirect(size);
+            ByteBuffer buffer = IoBuffers.allocate(size);
             if (write && fill != 0) {
                 for (int i = 0; i < size; i++) {
                     buffer.put(i, (byte) fill);
