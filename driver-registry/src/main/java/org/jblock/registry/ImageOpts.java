@@ -137,30 +137,15 @@ public final class ImageOpts {
             String separator = "";
             for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
                 out.append(separator);
-                quote(e.getKey().toString(), out);
+                QemuJson.appendString(out, e.getKey().toString());
                 out.append(": ");
                 write(e.getValue(), out);
                 separator = ", ";
             }
             out.append('}');
         } else {
-            quote(value.toString(), out);
+            QemuJson.appendString(out, value.toString());
         }
-    }
-
-    private static void quote(String text, StringBuilder out) {
-        out.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '"' || c == '\\') {
-                out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
-            } else {
-                out.append(c);
-            }
-        }
-        out.append('"');
     }
 
     private static void flatten(String prefix, Object value, Map<String, String> into) throws InvalidOptionException {

@@ -6,11 +6,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.jblock.registry.QemuJson;
+
 /**
  * JSON output, laid out like qemu-img's: four-space indent, {@code "key": value}, an empty object or
  * array as {@code { }} or {@code [ ]}. A value is a {@link String}, a {@link Number}, a
  * {@link Boolean}, null, a {@link List} of values or a {@link Map} from names to values, written in
- * its iteration order ({@link #object()} keeps insertion order).
+ * its iteration order ({@link #object()} keeps insertion order); strings are escaped as QEMU escapes
+ * them ({@link QemuJson}).
  *
  * <p>Written here rather than by a JSON library: the tools only ever write these few shapes, and
  * every start of a tool pays for the classes its start-up cache holds (a library's some 400
@@ -42,7 +45,7 @@ final class Json {
         StringBuilder text = new StringBuilder("{ ");
         for (Iterator<? extends Map.Entry<String, ?>> members = object.entrySet().iterator(); members.hasNext(); ) {
             Map.Entry<String, ?> member = members.next();
-            string(text, member.getKey());
+            QemuJson.appendString(text, member.getKey());
             text.append(": ");
             write(text, member.getValue(), 0);
             text.append(members.hasNext() ? ", " : "");
@@ -54,7 +57,7 @@ final class Json {
         if (value == null) {
             text.append("null");
         } else if (value instanceof String s) {
-            string(text, s);
+            QemuJson.appendString(text, s);
         } else if (value instanceof Number || value instanceof Boolean) {
             text.append(value);
         } else if (value instanceof Map<?, ?> map) {
@@ -62,7 +65,7 @@ final class Json {
             int i = 0;
             for (Map.Entry<?, ?> member : map.entrySet()) {
                 text.append(i++ == 0 ? "\n" : ",\n").append(INDENT.repeat(depth + 1));
-                string(text, String.valueOf(member.getKey()));
+                QemuJson.appendString(text, String.valueOf(member.getKey()));
                 text.append(": ");
                 write(text, member.getValue(), depth + 1);
             }
@@ -83,30 +86,5 @@ final class Json {
 
     private static void end(StringBuilder text, boolean empty, int depth, char bracket) {
         text.append(empty ? " " : "\n" + INDENT.repeat(depth)).append(bracket);
-    }
-
-    /** A JSON string: quotes, backslashes and control characters escaped, the rest as it is. */
-    private static void string(StringBuilder text, String s) {
-        text.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> text.append("\\\"");
-                case '\\' -> text.append("\\\\");
-                case '\n' -> text.append("\\n");
-                case '\r' -> text.append("\\r");
-                case '\t' -> text.append("\\t");
-                case '\b' -> text.append("\\b");
-                case '\f' -> text.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        text.append(String.format("\\u%04X", (int) c));
-                    } else {
-                        text.append(c);
-                    }
-                }
-            }
-        }
-        text.append('"');
     }
 }

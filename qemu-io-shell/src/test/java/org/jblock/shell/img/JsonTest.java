@@ -47,14 +47,14 @@ class JsonTest {
     }
 
     @Test
-    void stringsKeepEveryCharacterAParserReadsBack() throws Exception {
+    void stringsKeepEveryCharacterAParserReadsBackEscapedAsQemuEscapesThem() throws Exception {
         String awkward = "quote \" backslash \\ newline \n tab \t bell \u0007 accent \u00e9 snowman \u2603 /";
         Map<String, Object> object = Json.object();
         object.put(awkward, awkward);
         String text = print(object);
         JsonNode back = new ObjectMapper().readTree(text);
         assertEquals(awkward, back.get(awkward).asText());
-        assertEquals("{\n    \"quote \\\" backslash \\\\ newline \\n tab \\t bell \\u0007 accent \u00e9 snowman \u2603 /\": ",
+        assertEquals("{\n    \"quote \\\" backslash \\\\ newline \\n tab \\t bell \\u0007 accent \\u00E9 snowman \\u2603 /\": ",
                 text.substring(0, text.indexOf(": ") + 2));
     }
 

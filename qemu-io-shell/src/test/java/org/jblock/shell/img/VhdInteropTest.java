@@ -3,6 +3,7 @@ package org.jblock.shell.img;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -68,6 +69,28 @@ class VhdInteropTest {
             assertEquals(theirs.get(key), ours.get(key), "field " + key + ": qemu-img " + theirs + " vs " + ours);
         }
         assertEquals(2 << 20, ours.get("cluster-size").asLong());
+    }
+
+    /**
+     * A file name with characters JSON escapes comes out of {@code info --output=json} as the same
+     * bytes from both tools: scripts compare such output as text.
+     */
+    @Test
+    void awkwardFileNamesAreEscapedInJsonAsQemuImgEscapesThem() throws Exception {
+        String name = "tab\tctl\u0001del\u007fquote\"back\\slash";
+        if (StandardCharsets.UTF_8.name().equals(System.getProperty("sun.jnu.encoding"))) {
+            name += " accent\u00e9 euro\u20ac emoji\ud83d\ude00"; // names beyond ASCII need a UTF-8 locale
+        }
+        Path vhd = dir.resolve(name + ".vhd");
+        qemuImg("create", "-f", "vpc", vhd.toString(), "1M");
+        String theirs = filenameLine(QemuImg.run("info", "--output=json", vhd.toString()).out());
+        String ours = filenameLine(Img.run("info", "--output=json", vhd.toString()).assertSuccess().out());
+        assertTrue(theirs.contains("\\u0001") && theirs.contains("\\t"), theirs);
+        assertEquals(theirs, ours);
+    }
+
+    private static String filenameLine(String json) {
+        return json.lines().filter(line -> line.trim().startsWith("\"filename\":")).findFirst().orElseThrow();
     }
 
     @Test

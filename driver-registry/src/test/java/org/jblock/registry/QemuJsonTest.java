@@ -1,0 +1,38 @@
+package org.jblock.registry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** Expected strings as qemu-img 7.2 prints such file names in {@code info --output=json}. */
+class QemuJsonTest {
+
+    private static String quoted(String text) {
+        StringBuilder out = new StringBuilder();
+        QemuJson.appendString(out, text);
+        return out.toString();
+    }
+
+    @Test
+    void printableAsciiComesOutAsItIs() {
+        assertEquals("\"plain name-1.vhd ~/\"", quoted("plain name-1.vhd ~/"));
+    }
+
+    @Test
+    void controlCharactersHaveTheirShortEscapesOrUpperCaseHex() {
+        assertEquals("\"a\\tb\\u0001c\\u001F\"", quoted("a\tb\u0001c\u001f"));
+        assertEquals("\"\\b\\f\\n\\r\"", quoted("\b\f\n\r"));
+    }
+
+    @Test
+    void quotesAndBackslashesAreEscaped() {
+        assertEquals("\"\\\\\\\"q\"", quoted("\\\"q"));
+    }
+
+    @Test
+    void everythingFromDeleteOnIsEscaped() {
+        assertEquals("\"d\\u007F\\u00E9\\u20AC\"", quoted("d\u007f\u00e9\u20ac"));
+        // Beyond U+FFFF: the surrogate pair, as QEMU writes it.
+        assertEquals("\"\\uD83D\\uDE00\"", quoted("\ud83d\ude00"));
+    }
+}
