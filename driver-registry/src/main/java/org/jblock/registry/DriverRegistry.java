@@ -771,6 +771,15 @@ public final class DriverRegistry {
         return open(file, spec, ChainMode.READ_ONLY_BACKING);
     }
 
+    /**
+     * Opens an image whose storage is {@code disk}'s virtual disk, as QEMU puts a format node on
+     * another node: {@code qemu-nbd -o OFFSET} serves a raw image with that offset on top of the one
+     * it opened. On success the new image owns {@code disk}; on failure the caller still does.
+     */
+    public BlockImage openOver(BlockImage disk, OpenSpec spec) throws IOException {
+        return open(new ImageBlockFile(disk), spec);
+    }
+
     /** {@link #open(BlockFile, OpenSpec)} with the backing chain opened as {@code chain} says. */
     public BlockImage open(BlockFile file, OpenSpec spec, ChainMode chain) throws IOException {
         Map<String, String> nodeOptions = Options.split(spec.options());

@@ -16,6 +16,11 @@ import org.jblock.api.spi.ProbeInput;
 public final class RawDriver implements BlockDriver {
     static final OptionSpec<String> PREALLOCATION = OptionSpec.choice("preallocation", "off",
             "Preallocation mode (allowed values: off, full)", "off", "full");
+    /** QEMU's raw {@code offset}: where in the file the disk starts. */
+    static final OptionSpec<Long> OFFSET = OptionSpec.size("offset", 0L, "offset in the file where the disk starts");
+    /** QEMU's raw {@code size}: the disk's size, for a disk that ends before the file does. */
+    static final OptionSpec<Long> SIZE = OptionSpec.size("size", null, "virtual disk size");
+    private static final long SECTOR = 512;
 
     private static final int FILL_CHUNK = 1 << 20;
 
@@ -44,9 +49,35 @@ public final class RawDriver implements BlockDriver {
         return 1;
     }
 
+    /**
+     * Opens the file, or the window of it that {@code offset} and {@code size} give, refusing one
+     * that does not fit in the file as QEMU does (with its words: scripts match them).
+     */
     @Override
     public BlockImage open(OpenRequest request) throws IOException {
-        return new RawImage(request.file(), request.readOnly());
+        long offset = request.options().get(OFFSET);
+        Long size = request.options().get(SIZE);
+        if (offset != 0 || size != null) {
+            long fileSize = request.file().size();
+            if (offset > fileSize) {
+                throw new InvalidOptionException("Offset (" + offset + ") cannot be greater than size of the"
+                        + " containing file (" + fileSize + ")");
+            }
+            if (size != null && size > fileSize - offset) {
+                // QEMU's message, with its two spaces before "actual".
+                throw new InvalidOptionException("The sum of offset (" + offset + ") and size (" + size + ") has to"
+                        + " be smaller or equal to the  actual size of the containing file (" + fileSize + ")");
+            }
+            if (size != null && size % SECTOR != 0) {
+                throw new InvalidOptionException("Specified size is not multiple of " + SECTOR);
+            }
+        }
+        return new RawImage(request.file(), request.readOnly(), offset, size == null ? -1 : size);
+    }
+
+    @Override
+    public List<OptionSpec<?>> openOptions() {
+        return List.of(OFFSET, SIZE);
     }
 
     @Override

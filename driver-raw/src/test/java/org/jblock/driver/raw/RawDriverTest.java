@@ -27,6 +27,7 @@ import org.jblock.api.MemoryBlockFile;
 import org.jblock.api.OptionSpec;
 import org.jblock.api.Options;
 import org.jblock.api.ReadOnlyImageException;
+import org.jblock.api.UnsupportedFeatureException;
 import org.jblock.api.spi.CreateRequest;
 import org.jblock.api.spi.OpenRequest;
 import org.jblock.api.spi.ProbeInput;
@@ -88,7 +89,100 @@ class RawDriverTest {
         assertEquals("preallocation", preallocation.name());
         assertEquals(List.of("off", "full"), preallocation.choices());
         assertEquals("off", preallocation.defaultValue());
-        assertEquals(List.of(), driver.openOptions());
+        assertEquals(List.of("offset", "size"), driver.openOptions().stream().map(OptionSpec::name).toList());
+    }
+
+    private BlockImage openWindow(Path path, boolean readOnly, String options) throws IOException {
+        return driver.open(new OpenRequest(LocalBlockFile.open(path, readOnly), readOnly,
+                Options.parse(options, driver.openOptions())));
+    }
+
+    /** A 4 MiB file: 1 MiB of 0x11, 1 MiB of 0x22, then 2 MiB never written. */
+    private Path partitioned() throws IOException {
+        Path path = create("disk.img", 4 * MIB, "");
+        try (BlockImage image = open(path, false)) {
+            image.write(0, ByteBuffer.wrap(filled(MIB, 0x11)));
+            image.write(MIB, ByteBuffer.wrap(filled(MIB, 0x22)));
+        }
+        return path;
+    }
+
+    private static byte[] filled(long length, int value) {
+        byte[] bytes = new byte[(int) length];
+        Arrays.fill(bytes, (byte) value);
+        return bytes;
+    }
+
+    @Test
+    void offset_and_size_make_the_disk_a_window_of_the_file() throws Exception {
+        Path path = partitioned();
+        try (BlockImage image = openWindow(path, false, "offset=1M,size=2M")) {
+            assertEquals(2 * MIB, image.size());
+            ByteBuffer first = ByteBuffer.allocate((int) MIB);
+            image.read(0, first);
+            assertArrayEquals(filled(MIB, 0x22), first.array());
+            // Writes land at the offset, and nothing may pass the window's end.
+            image.write(MIB, ByteBuffer.wrap(filled(4096, 0x33)));
+            assertThrows(InvalidRequestException.class, () -> image.write(2 * MIB - 512, ByteBuffer.allocate(1024)));
+        }
+        byte[] file = Files.readAllBytes(path);
+        assertEquals(4 * MIB, file.length);
+        assertArrayEquals(filled(4096, 0x33), Arrays.copyOfRange(file, (int) (2 * MIB), (int) (2 * MIB) + 4096));
+        assertEquals(0, file[(int) (2 * MIB) + 4096]);
+    }
+
+    @Test
+    void an_offset_alone_runs_to_the_end_of_the_file() throws Exception {
+        Path path = partitioned();
+        try (BlockImage image = openWindow(path, true, "offset=0x100000")) {
+            assertEquals(3 * MIB, image.size());
+            ByteBuffer last = ByteBuffer.allocate(512);
+            image.read(3 * MIB - 512, last);
+            assertArrayEquals(new byte[512], last.array());
+        }
+    }
+
+    @Test
+    void block_status_is_told_in_disk_offsets_and_points_into_the_file() throws Exception {
+        Path path = partitioned();
+        try (BlockImage image = openWindow(path, true, "offset=1M,size=2M")) {
+            List<Extent> extents = image.blockStatus(0, image.size());
+            assertEquals(0, extents.get(0).start());
+            assertTrue(extents.get(0).data());
+            assertEquals(OptionalLong.of(MIB), extents.get(0).hostOffset());
+            assertEquals(image.size(), extents.stream().mapToLong(Extent::length).sum());
+            Extent last = extents.get(extents.size() - 1);
+            assertEquals(2 * MIB, last.start() + last.length());
+        }
+    }
+
+    @Test
+    void a_window_that_does_not_fit_the_file_is_refused_in_qemus_words() throws Exception {
+        Path path = partitioned();
+        assertEquals("Offset (5242880) cannot be greater than size of the containing file (4194304)",
+                assertThrows(InvalidOptionException.class, () -> openWindow(path, true, "offset=5M,size=1000"))
+                        .getMessage());
+        assertEquals("The sum of offset (1048576) and size (3145729) has to be smaller or equal to the  actual size"
+                        + " of the containing file (4194304)",
+                assertThrows(InvalidOptionException.class, () -> openWindow(path, true, "offset=1M,size=3145729"))
+                        .getMessage());
+        assertEquals("Specified size is not multiple of 512",
+                assertThrows(InvalidOptionException.class, () -> openWindow(path, true, "offset=3M,size=1000"))
+                        .getMessage());
+    }
+
+    @Test
+    void a_window_of_a_given_size_cannot_be_resized_but_one_with_an_offset_alone_can() throws Exception {
+        Path path = partitioned();
+        try (BlockImage image = openWindow(path, false, "offset=1M,size=2M")) {
+            assertEquals("Cannot resize fixed-size raw disks",
+                    assertThrows(UnsupportedFeatureException.class, () -> image.resize(3 * MIB)).getMessage());
+        }
+        try (BlockImage image = openWindow(path, false, "offset=1M")) {
+            image.resize(5 * MIB);
+            assertEquals(5 * MIB, image.size());
+        }
+        assertEquals(6 * MIB, Files.size(path));
     }
 
     @Test

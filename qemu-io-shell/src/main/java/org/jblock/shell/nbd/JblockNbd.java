@@ -97,9 +97,13 @@ public final class JblockNbd implements Callable<Integer> {
     @Option(names = "--pid-file", paramLabel = "PATH", description = "Write the server's process id here.")
     Path pidFile;
 
+    /**
+     * qemu-nbd's offset into the image (a number, C style: decimal, 0x hex or 0 octal), or, where it
+     * holds a {@code =}, jblock's open options ({@code key=value,...}).
+     */
     @Option(names = {"-o", "--offset"}, paramLabel = "OFFSET|key=value,...",
-            description = "Image open options (key=value,...).")
-    String openOptions;
+            description = "Offset into the image (bytes), or image open options (key=value,...).")
+    String offsetOrOptions;
 
     @Option(names = {"-n", "--nocache"}, description = "Bypass the host's page cache (O_DIRECT): --cache=none.")
     boolean noCache;
@@ -251,8 +255,44 @@ public final class JblockNbd implements Callable<Integer> {
         return 0;
     }
 
+    /** Whether {@code -o}'s value is an offset, as qemu-nbd takes it, rather than open options. */
+    private static boolean isOffset(String value) {
+        return !value.contains("=");
+    }
+
+    /**
+     * @return the offset {@code -o} gives (0 without one, or when it gives open options), or -1 when
+     *         it is not a number of at most 63 bits
+     */
+    private long offset() {
+        if (offsetOrOptions == null || !isOffset(offsetOrOptions)) {
+            return 0;
+        }
+        if (!offsetOrOptions.matches("0[xX][0-9a-fA-F]+|[0-9]+")) {
+            return -1;
+        }
+        String digits = offsetOrOptions;
+        int radix = 10;
+        if (digits.startsWith("0x") || digits.startsWith("0X")) {
+            digits = digits.substring(2);
+            radix = 16;
+        } else if (digits.length() > 1 && digits.startsWith("0")) {
+            radix = 8;
+        }
+        try {
+            return Long.parseLong(digits, radix);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     private int serve(String file, SocketAddress address, int limit, CacheMode cache)
             throws IOException, InterruptedException {
+        long offset = offset();
+        if (offset < 0) {
+            return fail("Invalid offset '" + offsetOrOptions + "'");
+        }
+        String openOptions = offsetOrOptions != null && !isOffset(offsetOrOptions) ? offsetOrOptions : null;
         BlockImage image;
         try {
             // As qemu-nbd: the clients are told the size, so nobody may resize the image meanwhile.
@@ -268,6 +308,15 @@ public final class JblockNbd implements Callable<Integer> {
             }
         } catch (IOException | RuntimeException e) {
             return fail("Failed to open '" + file + "': " + Messages.describe(e));
+        }
+        if (offset > 0) {
+            // As qemu-nbd: a raw image with that offset over the one opened, whatever its format.
+            try {
+                image = registry.openOver(image, new OpenSpec("raw", readOnly, false, "offset=" + offset, true));
+            } catch (IOException | RuntimeException e) {
+                image.close();
+                return fail(Messages.describe(e));
+            }
         }
         NbdServer server;
         try {

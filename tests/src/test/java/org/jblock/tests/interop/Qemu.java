@@ -115,6 +115,12 @@ final class Qemu {
                 .assertSucceeded());
     }
 
+    /** {@code qemu-img map --output=json --image-opts}: the image QEMU's option string describes. */
+    static List<MapEntry> mapImageOpts(String options) throws IOException {
+        return parseMap(RealTools.run(Tool.QEMU_IMG, "map", "--output=json", "--image-opts", options)
+                .assertSucceeded());
+    }
+
     private static List<MapEntry> parseMap(Result result) {
         List<MapEntry> entries = new ArrayList<>();
         for (String line : result.stdout().split("\n")) {

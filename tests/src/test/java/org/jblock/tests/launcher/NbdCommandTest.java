@@ -228,6 +228,58 @@ class NbdCommandTest {
         }
     }
 
+    /**
+     * {@code -o OFFSET} as qemu-nbd: the export is the image from that byte on, whatever its format,
+     * the same size and bytes as qemu-nbd's; a value that is not a number, or an offset past the end,
+     * is refused in qemu-nbd's words.
+     */
+    @Test
+    void offsetServesTheImageFromThereAsQemuNbdDoes() throws IOException {
+        RealTools.require(Tool.QEMU_NBD, Tool.NBDINFO);
+        String vhd = folder.resolve("disk.vhd").toString();
+        RealTools.run(Tool.QEMU_IO, "-f", "vpc", "-c", "write -P 0x11 0 1M", "-c", "write -P 0x22 1M 1M", vhd)
+                .assertSucceeded();
+        Path ours = folder.resolve("ours.sock");
+        Path theirs = folder.resolve("theirs.sock");
+        ToolProcess.Started jblock = jblockNbd("-t", "-r", "-f", "vpc", "-o", "1048576", "-k", ours.toString(),
+                "disk.vhd").start();
+        ToolProcess.Started qemu = ToolProcess.of(List.of("qemu-nbd", "-t", "-r", "-f", "vpc", "-o", "0x100000", "-k",
+                theirs.toString(), vhd), folder, Map.of(), "").start();
+        try {
+            awaitSocket(ours, jblock);
+            awaitSocket(theirs, qemu);
+            String ourUri = "nbd+unix:///?socket=" + ours;
+            String theirUri = "nbd+unix:///?socket=" + theirs;
+            String ourSize = RealTools.run(Tool.NBDINFO, "--size", ourUri).assertSucceeded().stdout();
+            assertEquals(RealTools.run(Tool.NBDINFO, "--size", theirUri).assertSucceeded().stdout(), ourSize);
+            Result whole = RealTools.run(Tool.QEMU_IMG, "info", "--output=json", "-f", "vpc", "-U", vhd).assertSucceeded();
+            assertTrue(whole.stdout().contains("\"virtual-size\": " + (Long.parseLong(ourSize.trim()) + (1 << 20)) + ","),
+                    () -> "the export is 1 MiB smaller than the image: " + ourSize + whole.describe());
+            Result read = RealTools.run(Tool.QEMU_IO, "-r", "-f", "raw", "-c", "read -P 0x22 0 1M", ourUri)
+                    .assertSucceeded();
+            assertFalse(read.stdout().contains("Pattern verification failed"), read::describe);
+            Result compare = RealTools.run(Tool.QEMU_IMG, "compare", "-f", "raw", "-F", "raw", ourUri, theirUri);
+            assertEquals(0, compare.exitCode(), compare::describe);
+        } finally {
+            jblock.process().destroy();
+            qemu.process().destroy();
+            jblock.await();
+            qemu.await();
+        }
+
+        ToolProcess.Run notANumber = jblockNbd("-o", "1M", "-k", ours.toString(), "disk.vhd").run();
+        assertEquals(1, notANumber.status(), notANumber::all);
+        assertEquals("jblock-nbd: Invalid offset '1M'\n", notANumber.err(), notANumber::all);
+        String past = String.valueOf(1L << 40);
+        ToolProcess.Run pastTheEnd = jblockNbd("-f", "vpc", "-o", past, "-k", ours.toString(), "disk.vhd").run();
+        ToolProcess.Run qemuPastTheEnd = ToolProcess.of(List.of("qemu-nbd", "-f", "vpc", "-o", past, "-k",
+                theirs.toString(), vhd), folder, Map.of(), "").run();
+        assertEquals(1, pastTheEnd.status(), pastTheEnd::all);
+        assertTrue(qemuPastTheEnd.err().startsWith("qemu-nbd: Offset (" + past + ") cannot be greater than"),
+                qemuPastTheEnd::all);
+        assertEquals(qemuPastTheEnd.err().replace("qemu-nbd: ", "jblock-nbd: "), pastTheEnd.err(), pastTheEnd::all);
+    }
+
     @Test
     void mistakesAreOneLineAndStatusOne() {
         ToolProcess.Run missing = jblockNbd("-k", folder.resolve("s.sock").toString(), "missing.vhd").run();

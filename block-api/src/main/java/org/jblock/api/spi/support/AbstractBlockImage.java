@@ -73,14 +73,23 @@ public abstract class AbstractBlockImage implements BlockImage {
      * data ({@link BlockFile.Capability#NO_DATA}) gives runs of neither data nor zeros instead.
      */
     protected final List<Extent> extentsOfStorage(long offset, long length) throws IOException {
+        return extentsOfStorage(offset, length, 0);
+    }
+
+    /**
+     * Block status of a disk whose byte {@code n} is byte {@code storageStart + n} of the storage (a
+     * raw image with an offset), as {@link #extentsOfStorage(long, long)} tells it; host offsets
+     * are the storage's.
+     */
+    protected final List<Extent> extentsOfStorage(long offset, long length, long storageStart) throws IOException {
         boolean keepsNoData = file.capabilities().contains(BlockFile.Capability.NO_DATA);
         List<Extent> extents = new ArrayList<>(1);
-        long end = offset + length;
-        long at = offset;
+        long end = storageStart + offset + length;
+        long at = storageStart + offset;
         while (at < end) {
             long data = Math.min(Math.max(file.seekData(at), at), end);
             if (data > at) {
-                extents.add(new Extent(at, data - at, false, true, true, OptionalLong.of(at)));
+                extents.add(new Extent(at - storageStart, data - at, false, true, true, OptionalLong.of(at)));
             }
             if (data == end) {
                 break;
@@ -88,8 +97,9 @@ public abstract class AbstractBlockImage implements BlockImage {
             long hole = Math.min(file.seekHole(data), end);
             // A storage whose hole report does not move on is taken at its word for nothing: data.
             long dataEnd = hole > data ? hole : end;
-            extents.add(keepsNoData ? new Extent(data, dataEnd - data, false, false, false, OptionalLong.empty())
-                    : Extent.data(data, dataEnd - data, data));
+            extents.add(keepsNoData
+                    ? new Extent(data - storageStart, dataEnd - data, false, false, false, OptionalLong.empty())
+                    : Extent.data(data - storageStart, dataEnd - data, data));
             at = dataEnd;
         }
         return extents;
