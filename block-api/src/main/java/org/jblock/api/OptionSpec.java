@@ -35,15 +35,35 @@ public final class OptionSpec<T> {
     private final T defaultValue;
     private final String help;
     private final List<String> choices;
+    private final boolean strong;
 
     private OptionSpec(String name, Type type, Class<T> javaType, T defaultValue, String help, List<String> choices) {
+        this(name, type, javaType, defaultValue, help, choices, false);
+    }
+
+    private OptionSpec(String name, Type type, Class<T> javaType, T defaultValue, String help, List<String> choices,
+                       boolean strong) {
         this.name = Objects.requireNonNull(name);
         this.type = type;
         this.javaType = javaType;
         this.defaultValue = defaultValue;
         this.help = Objects.requireNonNull(help);
         this.choices = List.copyOf(choices);
+        this.strong = strong;
     }
+
+    /**
+     * This option, marked as one that changes what the image presents (QEMU's "strong" options, such
+     * as raw's {@code offset} and {@code size}): the file alone would open another disk, so an image
+     * opened with it set is named by its {@code json:{...}} options, as QEMU names it, rather than by
+     * its file.
+     */
+    public OptionSpec<T> strong() {
+        return new OptionSpec<>(name, type, javaType, defaultValue, help, choices, true);
+    }
+
+    /** @return whether the option changes what the image presents (see {@link #strong()}) */
+    public boolean isStrong() { return strong; }
 
     /** A size option; {@code defaultValue} may be null (no default). */
     public static OptionSpec<Long> size(String name, Long defaultValue, String help) {

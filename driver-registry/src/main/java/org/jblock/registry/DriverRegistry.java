@@ -545,9 +545,53 @@ public final class DriverRegistry {
         Map<String, String> merged = new LinkedHashMap<>(formatOptions);
         merged.putAll(Options.split(spec.options()));
         OpenSpec withOptions = spec.withOptions(Options.join(merged));
-        return openOn(file, driver != null ? driver : spec.format(), withOptions, false,
-                top(ChainMode.READ_ONLY_BACKING, withOptions));
+        String format = driver != null ? driver : spec.format();
+        BlockImage image = openOn(file, format, withOptions, false, top(ChainMode.READ_ONLY_BACKING, withOptions));
+        String jsonName = strongName(format, merged, file);
+        return jsonName == null ? image : new NamedImage(image, jsonName);
     }
+
+    /**
+     * The {@code json:} name of an image of {@code format} opened with options that change what it
+     * presents ({@link OptionSpec#isStrong}: raw's {@code offset}), as QEMU names such an image: the
+     * driver, those options and its file's; null when none is set, and the image keeps its file's name.
+     */
+    private String strongName(String format, Map<String, String> options, Map<String, String> file) throws IOException {
+        Entry entry = format == null ? null : drivers.get(format);
+        if (entry == null) {
+            return null;
+        }
+        BlockDriver driver = entry.driver();
+        Map<String, String> named = new LinkedHashMap<>();
+        named.put(Protocols.DRIVER, format);
+        for (OptionSpec<?> option : driver.openOptions()) {
+            if (option.isStrong() && options.containsKey(option.name())) {
+                named.put(option.name(), options.get(option.name()));
+            }
+        }
+        if (named.size() == 1) {
+            return null;
+        }
+        // The file as QEMU fills it in: a filename alone stands for its protocol's options.
+        Map<String, String> child = new LinkedHashMap<>();
+        if (!file.containsKey(Protocols.DRIVER) && file.containsKey(Protocols.FILENAME)) {
+            child.putAll(protocols.parse(file.get(Protocols.FILENAME)));
+        }
+        child.putAll(file);
+        for (Map.Entry<String, String> e : child.entrySet()) {
+            if (!NOT_IN_NAMES.contains(e.getKey()) && !e.getKey().startsWith("cache.")) {
+                named.put(FILE_CHILD + "." + e.getKey(), e.getValue());
+            }
+        }
+        return ImageOpts.jsonName(named);
+    }
+
+    /**
+     * Options of a file that QEMU leaves out of the names it makes, as they change how the file is
+     * used, not what it holds (the {@code cache.*} ones too).
+     */
+    private static final Set<String> NOT_IN_NAMES = Set.of("locking", "aio", "aio-max-batch", "drop-cache",
+            "read-only", "auto-read-only", "force-share", "discard", "detect-zeroes");
 
     /** @return whether the options of {@code child} name a format or a filter (a node with a virtual disk), not storage */
     private boolean namesNode(Map<String, String> options, String child) {

@@ -98,8 +98,9 @@ public final class ImageOpts {
 
     /**
      * Writes flat options as the {@code json:{...}} filename that stands for them, nested at the dots,
-     * in QEMU's style ({@code json:{"driver": "vpc", "file": {"driver": "file", "filename": "a.vhd"}}}):
-     * how an image opened by options is named again (QEMU's {@code image:} line, a reopen).
+     * in QEMU's style and member order ({@code json:{"driver": "vpc", "file": {"driver": "file",
+     * "filename": "a.vhd"}}}, see {@link QemuJson}): how an image opened by options is named again
+     * (QEMU's {@code image:} line, a reopen).
      *
      * @throws InvalidOptionException when a key is both a value and a parent of others ({@code file}
      *         and {@code file.filename})
@@ -135,9 +136,11 @@ public final class ImageOpts {
         if (value instanceof Map) {
             out.append('{');
             String separator = "";
-            for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> object = (Map<String, Object>) value;
+            for (Map.Entry<String, Object> e : QemuJson.membersInOrder(object)) {
                 out.append(separator);
-                QemuJson.appendString(out, e.getKey().toString());
+                QemuJson.appendString(out, e.getKey());
                 out.append(": ");
                 write(e.getValue(), out);
                 separator = ", ";

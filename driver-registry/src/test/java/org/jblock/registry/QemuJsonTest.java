@@ -2,6 +2,10 @@ package org.jblock.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
 /** Expected strings as qemu-img 7.2 prints such file names in {@code info --output=json}. */
@@ -34,5 +38,21 @@ class QemuJsonTest {
         assertEquals("\"d\\u007F\\u00E9\\u20AC\"", quoted("d\u007f\u00e9\u20ac"));
         // Beyond U+FFFF: the surrogate pair, as QEMU writes it.
         assertEquals("\"\\uD83D\\uDE00\"", quoted("\ud83d\ude00"));
+    }
+
+    /** The orders qemu-img 7.2 prints these objects in. */
+    @Test
+    void membersComeInTheOrderOfQemusDictionary() {
+        Map<String, String> window = new LinkedHashMap<>();
+        for (String key : List.of("driver", "offset", "size", "file")) {
+            window.put(key, "");
+        }
+        assertEquals(List.of("offset", "driver", "size", "file"),
+                QemuJson.membersInOrder(window).stream().map(Map.Entry::getKey).toList());
+        Map<String, String> file = new LinkedHashMap<>();
+        file.put("filename", "");
+        file.put("driver", "");
+        assertEquals(List.of("driver", "filename"),
+                QemuJson.membersInOrder(file).stream().map(Map.Entry::getKey).toList());
     }
 }

@@ -17,9 +17,10 @@ public final class RawDriver implements BlockDriver {
     static final OptionSpec<String> PREALLOCATION = OptionSpec.choice("preallocation", "off",
             "Preallocation mode (allowed values: off, full)", "off", "full");
     /** QEMU's raw {@code offset}: where in the file the disk starts. */
-    static final OptionSpec<Long> OFFSET = OptionSpec.size("offset", 0L, "offset in the file where the disk starts");
+    static final OptionSpec<Long> OFFSET = OptionSpec.size("offset", 0L, "offset in the file where the disk starts")
+            .strong();
     /** QEMU's raw {@code size}: the disk's size, for a disk that ends before the file does. */
-    static final OptionSpec<Long> SIZE = OptionSpec.size("size", null, "virtual disk size");
+    static final OptionSpec<Long> SIZE = OptionSpec.size("size", null, "virtual disk size").strong();
     private static final long SECTOR = 512;
 
     private static final int FILL_CHUNK = 1 << 20;

@@ -40,6 +40,28 @@ class ImageNamesTest {
         assertEquals(Long.parseLong(size.replaceAll(".*\\((\\d+) bytes\\)", "$1")), Files.size(raw));
     }
 
+    /**
+     * A raw window (offset, size) is named by its json: options, in QEMU's member order, where plain
+     * options leave the file's name; qemu-img's info prints the same, line for line.
+     */
+    @Test
+    void a_raw_window_is_named_by_its_json_options_as_qemu_img_names_it() throws Exception {
+        QemuImg.assumeInstalled();
+        Path raw = dir.resolve("w.raw");
+        Img.run("create", "-q", "-f", "raw", raw.toString(), "4M").assertSuccess();
+        for (String opts : new String[] {
+                "driver=raw,offset=1M,file.driver=file,file.filename=" + raw,
+                "driver=raw,offset=1M,size=2M,file.filename=" + raw,
+                "driver=raw,size=3M,file.driver=file,file.filename=" + raw + ",file.locking=off",
+                "driver=raw,file.driver=file,file.filename=" + raw}) {
+            String theirs = QemuImg.run("info", "--image-opts", opts).out();
+            String ours = Img.run("info", "--image-opts", opts).assertSuccess().out();
+            assertEquals(theirs, ours, opts);
+        }
+        assertTrue(Img.run("info", "--image-opts", "driver=raw,offset=1M,file.filename=" + raw).assertSuccess().out()
+                .startsWith("image: json:{\"offset\": \"1M\", \"driver\": \"raw\", \"file\": {\"driver\": \"file\", "));
+    }
+
     @Test
     void a_protocol_node_s_format_is_the_protocol_as_qemu_img_info_says() throws Exception {
         Path vhd = image("p.vhd");
