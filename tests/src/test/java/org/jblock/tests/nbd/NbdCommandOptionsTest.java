@@ -28,7 +28,8 @@ class NbdCommandOptionsTest {
                 new String[] {"--image-opts", "driver=raw,file.filename=disk"},
                 new String[] {"-L", "-k", "/tmp/s"},
                 new String[] {"-n", "disk"}, new String[] {"--nocache", "disk"}, new String[] {"--cache=unsafe", "disk"},
-                new String[] {"--cache", "directsync", "disk"});
+                new String[] {"--cache", "directsync", "disk"},
+                new String[] {"-o", "1048576", "disk"}, new String[] {"--offset=0x200", "disk"});
         for (String[] arguments : supported) {
             assertDoesNotThrow(() -> JblockNbd.model(REGISTRY).parseArgs(arguments),
                     () -> String.join(" ", arguments));
