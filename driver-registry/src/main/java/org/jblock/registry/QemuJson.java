@@ -2,6 +2,7 @@ package org.jblock.registry;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -62,7 +63,7 @@ public final class QemuJson {
      */
     public static <V> List<Map.Entry<String, V>> membersInOrder(Map<String, V> object) {
         List<Map.Entry<String, V>> members = new ArrayList<>(object.entrySet());
-        java.util.Collections.reverse(members);
+        Collections.reverse(members);
         // A stable sort: within a bucket the reversed insertion order stays.
         members.sort(Comparator.comparingInt(member -> bucket(member.getKey())));
         return members;
