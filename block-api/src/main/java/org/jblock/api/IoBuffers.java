@@ -26,11 +26,28 @@ public final class IoBuffers {
      * @throws IllegalArgumentException if {@code capacity} is negative or too large for one buffer
      */
     public static ByteBuffer allocate(int capacity) {
-        if (capacity < 0 || capacity > Integer.MAX_VALUE - ALIGNMENT) {
+        return allocate(capacity, ALIGNMENT);
+    }
+
+    /**
+     * A buffer aligned as a device asks ({@code O_DIRECT} wants its block size).
+     *
+     * @param capacity  the bytes the buffer holds
+     * @param alignment a power of two: where the first byte lies
+     * @return a direct buffer of exactly {@code capacity} bytes, position 0, limit its capacity,
+     *         whose first byte's address is a multiple of {@code alignment}
+     * @throws IllegalArgumentException if {@code alignment} is not a power of two, or {@code capacity}
+     *                                  is negative or too large for one buffer
+     */
+    public static ByteBuffer allocate(int capacity, int alignment) {
+        if (alignment <= 0 || Integer.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment not a power of two: " + alignment);
+        }
+        if (capacity < 0 || capacity > Integer.MAX_VALUE - alignment) {
             throw new IllegalArgumentException("buffer capacity out of range: " + capacity);
         }
-        ByteBuffer memory = ByteBuffer.allocateDirect(capacity + ALIGNMENT - 1);
-        int start = (ALIGNMENT - memory.alignmentOffset(0, ALIGNMENT)) % ALIGNMENT;
+        ByteBuffer memory = ByteBuffer.allocateDirect(capacity + alignment - 1);
+        int start = (alignment - memory.alignmentOffset(0, alignment)) % alignment;
         return memory.slice(start, capacity);
     }
 }

@@ -38,8 +38,18 @@ class IoBuffersTest {
         }
     }
 
+    @ParameterizedTest(name = "aligned to {0}")
+    @ValueSource(ints = {512, 4096, 65536, 1 << 20})
+    void buffersStartWhereADeviceAsks(int alignment) {
+        ByteBuffer buffer = IoBuffers.allocate(3 * alignment, alignment);
+        assertEquals(0, buffer.alignmentOffset(0, alignment));
+        assertEquals(3 * alignment, buffer.capacity());
+    }
+
     @Test
-    void impossibleCapacitiesAreRefused() {
+    void impossibleCapacitiesAndAlignmentsAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> IoBuffers.allocate(4096, 3000));
+        assertThrows(IllegalArgumentException.class, () -> IoBuffers.allocate(4096, 0));
         assertThrows(IllegalArgumentException.class, () -> IoBuffers.allocate(-1));
         assertThrows(IllegalArgumentException.class, () -> IoBuffers.allocate(Integer.MAX_VALUE));
     }

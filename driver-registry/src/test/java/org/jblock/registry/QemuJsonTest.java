@@ -40,19 +40,19 @@ class QemuJsonTest {
         assertEquals("\"\\uD83D\\uDE00\"", quoted("\ud83d\ude00"));
     }
 
+    /** @return the keys, put in this order, in the order QEMU writes them */
+    private static List<String> written(String... keys) {
+        Map<String, String> object = new LinkedHashMap<>();
+        for (String key : keys) {
+            object.put(key, "");
+        }
+        return QemuJson.membersInOrder(object).stream().map(Map.Entry::getKey).toList();
+    }
+
     /** The orders qemu-img 7.2 prints these objects in. */
     @Test
     void membersComeInTheOrderOfQemusDictionary() {
-        Map<String, String> window = new LinkedHashMap<>();
-        for (String key : List.of("driver", "offset", "size", "file")) {
-            window.put(key, "");
-        }
-        assertEquals(List.of("offset", "driver", "size", "file"),
-                QemuJson.membersInOrder(window).stream().map(Map.Entry::getKey).toList());
-        Map<String, String> file = new LinkedHashMap<>();
-        file.put("filename", "");
-        file.put("driver", "");
-        assertEquals(List.of("driver", "filename"),
-                QemuJson.membersInOrder(file).stream().map(Map.Entry::getKey).toList());
+        assertEquals(List.of("offset", "driver", "size", "file"), written("driver", "offset", "size", "file"));
+        assertEquals(List.of("driver", "filename"), written("filename", "driver"));
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import com.sun.nio.file.ExtendedOpenOption;
 
+import org.jblock.api.IoBuffers;
 import org.jblock.api.UnsupportedFeatureException;
 
 /**
@@ -326,7 +327,7 @@ final class DirectIo implements Closeable {
 
     private ByteBuffer bounce() {
         ByteBuffer kept = bounces.poll();
-        return kept != null ? kept : ByteBuffer.allocateDirect(bounceSize + align).alignedSlice(align).limit(bounceSize);
+        return kept != null ? kept : IoBuffers.allocate(bounceSize, align);
     }
 
     private void release(ByteBuffer bounce) {

@@ -10,9 +10,10 @@ import org.jblock.api.Sizes;
 
 /**
  * Numbers as qemu-io reads them: byte counts with binary suffixes (its {@code cvtnum}), pattern
- * bytes and millisecond counts. Each parse failure carries qemu-io's message for it.
+ * bytes and millisecond counts. Each parse failure carries qemu-io's message for it. Whole numbers
+ * as C reads them serve qemu-nbd's options too ({@link #strtolWhole}).
  */
-final class QemuNumbers {
+public final class QemuNumbers {
     /** The largest request the block layer accepts (QEMU's BDRV_REQUEST_MAX_BYTES). */
     static final long REQUEST_MAX_BYTES = 2147483136L;
 
@@ -55,7 +56,7 @@ final class QemuNumbers {
     }
 
     /** A non-negative whole number as {@code strtol(text, 0)} reads it, or null when it is not one. */
-    static Long strtolWhole(String text, boolean allowLeadingSpace) {
+    public static Long strtolWhole(String text, boolean allowLeadingSpace) {
         String s = allowLeadingSpace ? text.stripLeading() : text;
         boolean negative = false;
         int i = 0;

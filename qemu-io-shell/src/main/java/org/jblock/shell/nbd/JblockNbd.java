@@ -36,6 +36,7 @@ import org.jblock.shell.ToolLogging;
 import org.jblock.shell.ToolDrivers;
 import org.jblock.shell.Version;
 import org.jblock.shell.img.Messages;
+import org.jblock.shell.io.QemuNumbers;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -262,28 +263,14 @@ public final class JblockNbd implements Callable<Integer> {
 
     /**
      * @return the offset {@code -o} gives (0 without one, or when it gives open options), or -1 when
-     *         it is not a number of at most 63 bits
+     *         it is not a non-negative number as C's {@code strtoull(text, 0)} reads one
      */
     private long offset() {
         if (offsetOrOptions == null || !isOffset(offsetOrOptions)) {
             return 0;
         }
-        if (!offsetOrOptions.matches("0[xX][0-9a-fA-F]+|[0-9]+")) {
-            return -1;
-        }
-        String digits = offsetOrOptions;
-        int radix = 10;
-        if (digits.startsWith("0x") || digits.startsWith("0X")) {
-            digits = digits.substring(2);
-            radix = 16;
-        } else if (digits.length() > 1 && digits.startsWith("0")) {
-            radix = 8;
-        }
-        try {
-            return Long.parseLong(digits, radix);
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        Long offset = QemuNumbers.strtolWhole(offsetOrOptions, false);
+        return offset == null || offset < 0 ? -1 : offset;
     }
 
     private int serve(String file, SocketAddress address, int limit, CacheMode cache)
