@@ -48,6 +48,15 @@ final class RawImage extends AbstractBlockImage {
         file().writeZeroes(start + offset, length, mayUnmap);
     }
 
+    /**
+     * Passed to the storage, as QEMU's raw format passes it to its file: a local file punches a hole
+     * where the file system can (reading zeros afterwards), an NBD server is sent a trim.
+     */
+    @Override
+    protected void doDiscard(long offset, long length) throws IOException {
+        file().discard(start + offset, length);
+    }
+
     /** As cheap as the storage's zeroing: {@link BlockFile.Capability#WRITE_ZEROES}. */
     @Override
     protected boolean doZeroesCheaply(long offset, long length) throws IOException {

@@ -330,4 +330,23 @@ class RawDriverTest {
             assertEquals(path.toString(), image.name());
         }
     }
+
+    @Test
+    void a_discard_reaches_the_storage_at_the_window_s_offset() throws IOException {
+        List<String> discards = new java.util.ArrayList<>();
+        MemoryBlockFile memory = new MemoryBlockFile("disk");
+        memory.truncate(4 * MIB);
+        BlockFile storage = new org.jblock.api.spi.support.DelegatingBlockFile(memory) {
+            @Override
+            public void discard(long offset, long length) throws IOException {
+                discards.add(offset + "+" + length);
+                super.discard(offset, length);
+            }
+        };
+        try (BlockImage image = driver.open(new OpenRequest(storage, false,
+                Options.parse("offset=1M,size=2M", driver.openOptions())))) {
+            image.discard(4096, 8192);
+        }
+        assertEquals(List.of((MIB + 4096) + "+8192"), discards);
+    }
 }
