@@ -16,7 +16,24 @@ public final class IoBuffers {
     /** The alignment given: a page on every machine jblock runs on, and a multiple of a cache line. */
     public static final int ALIGNMENT = 4096;
 
+    /** What {@link #isZero} compares against, a piece at a time. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
+
     private IoBuffers() {
+    }
+
+    /**
+     * @return whether the bytes between {@code data}'s position and limit are all zero (true when
+     *         there are none); the buffer's position and limit are left as they are
+     */
+    public static boolean isZero(ByteBuffer data) {
+        for (int at = data.position(); at < data.limit(); at += ZEROS.capacity()) {
+            int n = Math.min(ZEROS.capacity(), data.limit() - at);
+            if (data.duplicate().position(at).limit(at + n).mismatch(ZEROS.duplicate().limit(n)) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

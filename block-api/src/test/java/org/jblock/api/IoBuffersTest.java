@@ -1,6 +1,7 @@
 package org.jblock.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,5 +53,20 @@ class IoBuffersTest {
         assertThrows(IllegalArgumentException.class, () -> IoBuffers.allocate(4096, 0));
         assertThrows(IllegalArgumentException.class, () -> IoBuffers.allocate(-1));
         assertThrows(IllegalArgumentException.class, () -> IoBuffers.allocate(Integer.MAX_VALUE));
+    }
+
+    @Test
+    void isZeroLooksAtTheBytesBetweenPositionAndLimitOnly() {
+        ByteBuffer data = IoBuffers.allocate(3 << 20);
+        assertTrue(IoBuffers.isZero(data), "a new buffer");
+        data.put((3 << 20) - 1, (byte) 7);
+        assertFalse(IoBuffers.isZero(data), "a non-zero last byte, past the first megabyte compared");
+        data.limit((3 << 20) - 1).position(5);
+        assertTrue(IoBuffers.isZero(data), "the byte is past the limit");
+        assertEquals(5, data.position());
+        assertEquals((3 << 20) - 1, data.limit());
+        data.put(4, (byte) 1);
+        assertTrue(IoBuffers.isZero(data), "the byte is before the position");
+        assertTrue(IoBuffers.isZero(ByteBuffer.allocate(0)), "no bytes at all");
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import org.jblock.api.BlockImage;
 import org.jblock.api.Extent;
 import org.jblock.api.InvalidOptionException;
+import org.jblock.api.IoBuffers;
 import org.jblock.api.spi.support.DelegatingBlockImage;
 
 /**
@@ -30,7 +31,6 @@ public final class CopyOnRead extends DelegatingBlockImage {
     /** The largest piece copied at once: QEMU's bounce buffer limit. */
     static final int MAX_COPY = 16 << 20;
     private static final int SECTOR = 512;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
     private final long cluster;
     /**
@@ -162,7 +162,7 @@ public final class CopyOnRead extends DelegatingBlockImage {
                 delegate.read(at, bounce);
                 bounce.flip();
             }
-            delegate.writeCopyOnRead(at, bounce.duplicate(), knownZero || isZero(bounce));
+            delegate.writeCopyOnRead(at, bounce.duplicate(), knownZero || IoBuffers.isZero(bounce));
             long start = Math.max(at, offset);
             long stop = Math.min(at + n, end);
             if (start < stop) {
@@ -172,15 +172,5 @@ public final class CopyOnRead extends DelegatingBlockImage {
             }
             at += n;
         }
-    }
-
-    private static boolean isZero(ByteBuffer data) {
-        for (int at = data.position(); at < data.limit(); at += ZEROS.capacity()) {
-            int n = Math.min(ZEROS.capacity(), data.limit() - at);
-            if (data.duplicate().position(at).limit(at + n).mismatch(ZEROS.duplicate().limit(n)) >= 0) {
-                return false;
-            }
-        }
-        return true;
     }
 }
