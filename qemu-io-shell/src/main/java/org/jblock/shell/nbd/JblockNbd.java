@@ -24,6 +24,7 @@ import java.util.concurrent.TimeoutException;
 
 import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
+import org.jblock.api.layer.UnmapPolicy;
 import org.jblock.nbd.NbdExport;
 import org.jblock.nbd.NbdExportInfo;
 import org.jblock.nbd.NbdServer;
@@ -113,6 +114,15 @@ public final class JblockNbd implements Callable<Integer> {
             description = "Cache mode: writeback (the default), writethrough, none, directsync, unsafe.")
     String cacheMode;
 
+    @Option(names = "--discard", paramLabel = "DISCARD",
+            description = "What a client's discard (trim) does: ignore (the default; the data stays) or unmap (freed).")
+    String discardMode;
+
+    @Option(names = "--detect-zeroes", paramLabel = "DETECT_ZEROES",
+            description = "Writes of zeros: off (the default), on (written as zero writes), unmap (freed; needs"
+                    + " --discard=unmap).")
+    String detectZeroesMode;
+
     @Option(names = {"-L", "--list"}, description = "List the exports of the server at -k or -b/-p, as a client.")
     boolean list;
 
@@ -125,6 +135,8 @@ public final class JblockNbd implements Callable<Integer> {
 
     private final DriverRegistry registry;
     private PrintWriter err;
+    private UnmapPolicy.Discard discard;
+    private UnmapPolicy.DetectZeroes detectZeroes;
 
     JblockNbd(DriverRegistry registry) {
         this.registry = registry;
@@ -185,6 +197,22 @@ public final class JblockNbd implements Callable<Integer> {
             cache = noCache ? CacheMode.NONE : cacheMode == null ? CacheMode.WRITEBACK : CacheMode.parse(cacheMode);
         } catch (InvalidOptionException e) {
             return fail("Invalid cache mode `" + cacheMode + "'");
+        }
+        // qemu-nbd's defaults, not those of jblock's other tools: discards and unmapping zero writes
+        // keep the storage.
+        discard = discardMode == null ? UnmapPolicy.Discard.IGNORE : UnmapPolicy.Discard.parse(discardMode);
+        if (discard == null) {
+            return fail("Invalid discard mode `" + discardMode + "'");
+        }
+        detectZeroes = detectZeroesMode == null ? UnmapPolicy.DetectZeroes.OFF
+                : UnmapPolicy.DetectZeroes.parse(detectZeroesMode);
+        if (detectZeroes == null) {
+            return fail("Failed to parse detect_zeroes mode: invalid parameter value: " + detectZeroesMode);
+        }
+        try {
+            UnmapPolicy.check(discard, detectZeroes);
+        } catch (InvalidOptionException e) {
+            return fail(e.getMessage());
         }
         Integer limit = number(shared);
         if (limit == null || limit < 0) {
@@ -305,6 +333,7 @@ public final class JblockNbd implements Callable<Integer> {
                 return fail(Messages.describe(e));
             }
         }
+        image = UnmapPolicy.over(image, discard, detectZeroes);
         NbdServer server;
         try {
             if (address instanceof UnixDomainSocketAddress) {

@@ -280,6 +280,87 @@ class NbdCommandTest {
         assertEquals(qemuPastTheEnd.err().replace("qemu-nbd: ", "jblock-nbd: "), pastTheEnd.err(), pastTheEnd::all);
     }
 
+    /**
+     * {@code --discard} and {@code --detect-zeroes} as qemu-nbd: the same client requests through
+     * each server, on copies of one raw image full of data, leave the same bytes (a discard is
+     * ignored unless {@code --discard=unmap}); wrong values are refused in qemu-nbd's words.
+     */
+    @Test
+    void discardAndDetectZeroesAreQemuNbds() throws IOException {
+        RealTools.require(Tool.QEMU_NBD);
+        boolean punches = launcherKnowsHoles();
+        byte[] data = new byte[4 << 20];
+        new java.util.Random(41).nextBytes(data);
+        List<List<String>> modes = List.of(List.of(), List.of("--discard=unmap"), List.of("--detect-zeroes=on"),
+                List.of("--discard=unmap", "--detect-zeroes=unmap"));
+        for (List<String> mode : modes) {
+            Map<String, Path> results = new java.util.LinkedHashMap<>();
+            for (String server : List.of("jblock-nbd", "qemu-nbd")) {
+                Path image = folder.resolve(server + ".raw");
+                Files.write(image, data);
+                Path socket = folder.resolve(server + ".sock");
+                List<String> command = new ArrayList<>(List.of("-t", "-f", "raw", "-k", socket.toString()));
+                command.addAll(mode);
+                command.add(image.toString());
+                ToolProcess.Started started = server.equals("jblock-nbd")
+                        ? jblockNbd(command.toArray(String[]::new)).start()
+                        : ToolProcess.of(concat("qemu-nbd", command), folder, Map.of(), "").start();
+                try {
+                    awaitSocket(socket, started);
+                    RealTools.run(Tool.QEMU_IO, "-f", "raw", "-c", "discard 0 1M", "-c", "write -z -u 1M 1M",
+                            "-c", "write -z 2M 1M", "-c", "write -P 0 3M 1M", "nbd+unix:///?socket=" + socket)
+                            .assertSucceeded();
+                } finally {
+                    started.process().destroy();
+                    started.await();
+                }
+                results.put(server, image);
+            }
+            byte[] ours = Files.readAllBytes(results.get("jblock-nbd"));
+            byte[] theirs = Files.readAllBytes(results.get("qemu-nbd"));
+            boolean discarded = mode.contains("--discard=unmap");
+            assertEquals(discarded, java.util.Arrays.equals(new byte[1 << 20], java.util.Arrays.copyOf(theirs, 1 << 20)),
+                    () -> "qemu-nbd's discard of the first MiB with " + mode);
+            if (discarded && !punches) {
+                // The JDK the launcher runs on cannot punch holes (JDK 17): a discard leaves the data,
+                // which is all a discard promises.
+                System.arraycopy(data, 0, theirs, 0, 1 << 20);
+            }
+            assertTrue(java.util.Arrays.equals(theirs, ours), () -> "the images differ after the same requests with "
+                    + mode + (punches ? "" : " (jblock-nbd without holes)"));
+        }
+
+        Path socket = folder.resolve("s.sock");
+        for (List<String> wrong : List.of(List.of("--discard=ON"), List.of("--detect-zeroes=bar"),
+                List.of("--detect-zeroes=unmap"))) {
+            List<String> command = new ArrayList<>(wrong);
+            command.addAll(List.of("-k", socket.toString(), "disk.vhd"));
+            ToolProcess.Run ourRun = jblockNbd(command.toArray(String[]::new)).run();
+            ToolProcess.Run theirRun = ToolProcess.of(concat("qemu-nbd", command), folder, Map.of(), "").run();
+            assertEquals(1, ourRun.status(), ourRun::all);
+            assertEquals(1, theirRun.status(), theirRun::all);
+            assertEquals(theirRun.err().replace("qemu-nbd: ", "jblock-nbd: "), ourRun.err(), ourRun::all);
+        }
+    }
+
+    /** @return whether the launcher's JDK tells holes in local files (JDK 22+), as jblock-img's map shows */
+    private boolean launcherKnowsHoles() throws IOException {
+        Path sparse = folder.resolve("sparse.raw");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            file.setLength(1 << 20);
+        }
+        ToolProcess.Run map = tool("jblock-img", "map", "--output=json", "-f", "raw", sparse.toString()).run();
+        assertEquals(0, map.status(), map::all);
+        return map.out().contains("\"data\": false");
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all;
+    }
+
     @Test
     void mistakesAreOneLineAndStatusOne() {
         ToolProcess.Run missing = jblockNbd("-k", folder.resolve("s.sock").toString(), "missing.vhd").run();

@@ -29,7 +29,9 @@ class NbdCommandOptionsTest {
                 new String[] {"-L", "-k", "/tmp/s"},
                 new String[] {"-n", "disk"}, new String[] {"--nocache", "disk"}, new String[] {"--cache=unsafe", "disk"},
                 new String[] {"--cache", "directsync", "disk"},
-                new String[] {"-o", "1048576", "disk"}, new String[] {"--offset=0x200", "disk"});
+                new String[] {"-o", "1048576", "disk"}, new String[] {"--offset=0x200", "disk"},
+                new String[] {"--discard=unmap", "--detect-zeroes=unmap", "disk"},
+                new String[] {"--discard", "ignore", "--detect-zeroes", "on", "disk"});
         for (String[] arguments : supported) {
             assertDoesNotThrow(() -> JblockNbd.model(REGISTRY).parseArgs(arguments),
                     () -> String.join(" ", arguments));
@@ -38,7 +40,7 @@ class NbdCommandOptionsTest {
 
     @Test
     void qemuNbdsOtherOptionsAreRefusedAsUnknown() {
-        for (String option : List.of("-s", "--snapshot", "-l", "--load-snapshot=s", "--aio=threads", "--discard=unmap", "--detect-zeroes=on", "-A", "--allocation-depth", "-B",
+        for (String option : List.of("-s", "--snapshot", "-l", "--load-snapshot=s", "--aio=threads", "-A", "--allocation-depth", "-B",
                 "--bitmap=b", "-c", "--connect=/dev/nbd0", "-d", "--disconnect", "--object=secret,id=s",
                 "--tls-creds=t", "--tls-authz=a", "-T", "--trace=x", "--selinux-label=l")) {
             CommandLine.UnmatchedArgumentException refused = assertThrows(CommandLine.UnmatchedArgumentException.class,
