@@ -2,7 +2,9 @@ package org.jblock.api.layer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 
+import org.jblock.api.BlockFile;
 import org.jblock.api.BlockImage;
 import org.jblock.api.InvalidOptionException;
 import org.jblock.api.IoBuffers;
@@ -110,6 +112,12 @@ public final class UnmapPolicy extends DelegatingBlockImage {
     @Override
     public void writeZeroes(long offset, long length, boolean mayUnmap) throws IOException {
         super.writeZeroes(offset, length, mayUnmap && discard == Discard.UNMAP);
+    }
+
+    /** Reads pass unchanged, so the bytes are where the image below keeps them (an NBD server sends them from there). */
+    @Override
+    public Optional<BlockFile> hostStorage() {
+        return delegate.hostStorage();
     }
 
     @Override

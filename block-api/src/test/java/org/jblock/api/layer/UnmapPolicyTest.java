@@ -65,6 +65,11 @@ class UnmapPolicyTest {
         }
 
         @Override
+        public java.util.Optional<org.jblock.api.BlockFile> hostStorage() {
+            return java.util.Optional.of(file());
+        }
+
+        @Override
         protected ImageInfo doInfo() {
             return new ImageInfo("raw", SIZE, 0, Map.of());
         }
@@ -99,6 +104,8 @@ class UnmapPolicyTest {
             image.write(131072, ByteBuffer.allocate(512));
             assertEquals(List.of("zeroes 65536+4096", "write 131072+512"), below.calls);
             assertArrayEquals(filled(8192, 0x5a), read(image, 4096, 8192), "a discarded range keeps its data");
+            assertSame(below.hostStorage().orElseThrow(), image.hostStorage().orElseThrow(),
+                    "reads are unchanged: a server may send the bytes from the storage");
         }
     }
 
