@@ -772,6 +772,7 @@ public final class DriverRegistry {
         }
         Map<String, String> nodeOptions = Options.split(spec.options());
         NodeCache cache = NodeCache.take(nodeOptions, NodeCache.of(spec.cache()));
+        NodeUnmap unmap = NodeUnmap.take(nodeOptions);
         spec = spec.withOptions(Options.join(nodeOptions));
         Map<String, String> storageOptions = new LinkedHashMap<>(file);
         NodeCache storageCache = NodeCache.take(storageOptions, cache);
@@ -799,7 +800,7 @@ public final class DriverRegistry {
             if (lock != firstLock(spec)) {
                 storage.lock(lock);
             }
-            return image;
+            return unmap.over(image);
         } catch (IOException | RuntimeException e) {
             closeAfterFailure(image, e);
             throw e;
