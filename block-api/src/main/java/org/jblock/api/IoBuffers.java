@@ -16,9 +16,6 @@ public final class IoBuffers {
     /** The alignment given: a page on every machine jblock runs on, and a multiple of a cache line. */
     public static final int ALIGNMENT = 4096;
 
-    /** What {@link #isZero} compares against, a piece at a time. */
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
-
     private IoBuffers() {
     }
 
@@ -27,13 +24,22 @@ public final class IoBuffers {
      *         there are none); the buffer's position and limit are left as they are
      */
     public static boolean isZero(ByteBuffer data) {
-        for (int at = data.position(); at < data.limit(); at += ZEROS.capacity()) {
-            int n = Math.min(ZEROS.capacity(), data.limit() - at);
-            if (data.duplicate().position(at).limit(at + n).mismatch(ZEROS.duplicate().limit(n)) >= 0) {
+        ByteBuffer zeros = Zeros.BUFFER;
+        for (int at = data.position(); at < data.limit(); at += zeros.capacity()) {
+            int n = Math.min(zeros.capacity(), data.limit() - at);
+            if (data.duplicate().position(at).limit(at + n).mismatch(zeros.duplicate().limit(n)) >= 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * What {@link #isZero} compares against, a piece at a time: made on the first test, not by every
+     * start that allocates a buffer.
+     */
+    private static final class Zeros {
+        static final ByteBuffer BUFFER = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
     }
 
     /**
